@@ -1,0 +1,86 @@
+// Package router decides the tier chain a document walks: which extraction
+// tiers, in which order, with which retry policy and timeouts. The chain is
+// data (DESIGN.md decision 5); the workflow only walks it.
+package router
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+)
+
+// Kind is what a tier does.
+type Kind string
+
+// Tier kinds.
+const (
+	KindLLM    Kind = "llm"
+	KindRules  Kind = "rules"
+	KindManual Kind = "manual"
+)
+
+// Tier is one step of the chain.
+type Tier struct {
+	// Name identifies the tier in attempts, results and reasons: primary,
+	// fallback, rules or manual.
+	Name string `json:"name"`
+	// Kind selects the activity that runs the tier.
+	Kind Kind `json:"kind"`
+	// Model is the LLM model of an llm tier.
+	Model string `json:"model,omitempty"`
+	// Retry is the tier's retry policy; nil means a single attempt.
+	Retry *temporal.RetryPolicy `json:"retry,omitempty"`
+	// StartToClose bounds one attempt.
+	StartToClose time.Duration `json:"start_to_close"`
+	// Heartbeat is the heartbeat timeout of long attempts; 0 means none.
+	Heartbeat time.Duration `json:"heartbeat,omitempty"`
+}
+
+// Config is what routing knows about the deployment.
+type Config struct {
+	// PrimaryModel and FallbackModel name the LLM tiers' models; an empty
+	// name leaves the tier out (no LLM configured).
+	PrimaryModel, FallbackModel string
+	// LLMRetry is the retry policy of each LLM tier.
+	LLMRetry *temporal.RetryPolicy
+	// LLMTimeout bounds one LLM attempt (request and repair). Default 2 min.
+	LLMTimeout time.Duration
+	// RulesFirstBelow puts the rule-based tier before the LLM tiers for
+	// documents whose complexity is below it, so simple documents cost
+	// nothing when the rules read them confidently. 0 turns it off.
+	RulesFirstBelow float64
+}
+
+// Input is what routing knows about one document.
+type Input struct {
+	DocType    string  `json:"doc_type"`
+	Complexity float64 `json:"complexity"`
+}
+
+// Route returns the ordered chain for a document: the configured LLM tiers,
+// then the rule-based parser (first, for simple documents when
+// RulesFirstBelow says so), then manual review, which always ends the chain.
+func Route(cfg Config, in Input) []Tier {
+	llmTimeout := cfg.LLMTimeout
+	if llmTimeout == 0 {
+		llmTimeout = 2 * time.Minute
+	}
+	var chain []Tier
+	for _, t := range []struct{ name, model string }{{"primary", cfg.PrimaryModel}, {"fallback", cfg.FallbackModel}} {
+		if t.model == "" {
+			continue
+		}
+		chain = append(chain, Tier{
+			Name: t.name, Kind: KindLLM, Model: t.model, Retry: cfg.LLMRetry,
+			StartToClose: llmTimeout, Heartbeat: 30 * time.Second,
+		})
+	}
+	rules := Tier{Name: "rules", Kind: KindRules, StartToClose: time.Minute,
+		Retry: &temporal.RetryPolicy{MaximumAttempts: 3}}
+	if in.Complexity < cfg.RulesFirstBelow {
+		chain = append([]Tier{rules}, chain...)
+	} else {
+		chain = append(chain, rules)
+	}
+	return append(chain, Tier{Name: "manual", Kind: KindManual, StartToClose: 30 * time.Second})
+}

@@ -1,0 +1,47 @@
+package router
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func names(chain []Tier) []string {
+	var out []string
+	for _, t := range chain {
+		out = append(out, t.Name)
+	}
+	return out
+}
+
+func TestRoute(t *testing.T) {
+	t.Parallel()
+	llm := Config{PrimaryModel: "gpt-4o", FallbackModel: "gpt-4o-mini"}
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		in   Input
+		want []string
+	}{
+		{"no LLM configured", Config{}, Input{DocType: "invoice"}, []string{"rules", "manual"}},
+		{"both models", llm, Input{DocType: "invoice", Complexity: 0.5}, []string{"primary", "fallback", "rules", "manual"}},
+		{"primary only", Config{PrimaryModel: "gpt-4o"}, Input{}, []string{"primary", "rules", "manual"}},
+		{"simple document, rules first", Config{PrimaryModel: "gpt-4o", FallbackModel: "gpt-4o-mini", RulesFirstBelow: 0.3},
+			Input{Complexity: 0.1}, []string{"rules", "primary", "fallback", "manual"}},
+		{"complex document, rules after models", Config{PrimaryModel: "gpt-4o", RulesFirstBelow: 0.3},
+			Input{Complexity: 0.6}, []string{"primary", "rules", "manual"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			chain := Route(tc.cfg, tc.in)
+			require.Equal(t, tc.want, names(chain))
+			require.Equal(t, KindManual, chain[len(chain)-1].Kind)
+			for _, tier := range chain {
+				if tier.Kind == KindLLM {
+					require.NotEmpty(t, tier.Model)
+					require.NotZero(t, tier.StartToClose)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,207 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Status is where a document is in its life.
+type Status string
+
+// Document statuses. Completed and rejected are terminal; review waits for a
+// person.
+const (
+	StatusPending    Status = "pending"
+	StatusProcessing Status = "processing"
+	StatusReview     Status = "review"
+	StatusCompleted  Status = "completed"
+	StatusRejected   Status = "rejected"
+)
+
+// Terminal reports whether no more work happens to a document in s.
+func (s Status) Terminal() bool { return s == StatusCompleted || s == StatusRejected }
+
+// Document is a submitted document. Content is only filled by Content.
+type Document struct {
+	ID          string     `json:"id"`
+	Name        string     `json:"name"`
+	MediaType   string     `json:"media_type"`
+	Size        int64      `json:"size_bytes"`
+	Status      Status     `json:"status"`
+	DocType     string     `json:"doc_type,omitempty"`
+	Reason      string     `json:"reason,omitempty"`
+	SubmittedAt time.Time  `json:"submitted_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	FinishedAt  *time.Time `json:"finished_at,omitempty"`
+	Content     []byte     `json:"-"`
+}
+
+// PutDocument stores a document unless one with the same id exists. It
+// reports whether the row is new.
+func (s *Store) PutDocument(ctx context.Context, d *Document) (bool, error) {
+	tag, err := s.pool.Exec(ctx, `
+		INSERT INTO documents (id, name, media_type, size_bytes, content)
+		VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (id) DO NOTHING`,
+		d.ID, d.Name, d.MediaType, int64(len(d.Content)), d.Content)
+	if err != nil {
+		return false, fmt.Errorf("store document %s: %w", d.Name, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+const documentColumns = `id, name, media_type, size_bytes, status, coalesce(doc_type, ''),
+	coalesce(reason, ''), submitted_at, updated_at, finished_at`
+
+func scanDocument(row pgx.Row) (*Document, error) {
+	var d Document
+	err := row.Scan(&d.ID, &d.Name, &d.MediaType, &d.Size, &d.Status, &d.DocType,
+		&d.Reason, &d.SubmittedAt, &d.UpdatedAt, &d.FinishedAt)
+	return &d, err
+}
+
+// Document returns a document without its content.
+func (s *Store) Document(ctx context.Context, id string) (*Document, error) {
+	d, err := scanDocument(s.pool.QueryRow(ctx, `SELECT `+documentColumns+` FROM documents WHERE id = $1`, id))
+	if err != nil {
+		return nil, notFound(err, "document "+id)
+	}
+	return d, nil
+}
+
+// Documents returns the documents with the given ids, in that order; missing
+// ids are skipped.
+func (s *Store) Documents(ctx context.Context, ids []string) ([]*Document, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+documentColumns+` FROM documents WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byID := map[string]*Document{}
+	for rows.Next() {
+		d, err := scanDocument(rows)
+		if err != nil {
+			return nil, err
+		}
+		byID[d.ID] = d
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]*Document, 0, len(ids))
+	for _, id := range ids {
+		if d, ok := byID[id]; ok {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// Content returns a document with its bytes.
+func (s *Store) Content(ctx context.Context, id string) (*Document, error) {
+	var d Document
+	err := s.pool.QueryRow(ctx, `SELECT id, name, media_type, content FROM documents WHERE id = $1`, id).
+		Scan(&d.ID, &d.Name, &d.MediaType, &d.Content)
+	if err != nil {
+		return nil, notFound(err, "document "+id)
+	}
+	d.Size = int64(len(d.Content))
+	return &d, nil
+}
+
+// StartProcessing marks a document as being processed. With reprocess, the
+// candidate results of earlier runs are dropped so every tier runs again.
+func (s *Store) StartProcessing(ctx context.Context, id string, reprocess bool) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			UPDATE documents SET status = 'processing', reason = NULL, finished_at = NULL, updated_at = now()
+			WHERE id = $1`, id)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("document %s: %w", id, ErrNotFound)
+		}
+		if reprocess {
+			_, err = tx.Exec(ctx, `DELETE FROM extractions WHERE document_id = $1`, id)
+		}
+		return err
+	})
+}
+
+// SaveText stores the text layer and classification of a document.
+func (s *Store) SaveText(ctx context.Context, id, text string, pages int, docType string, classification any) error {
+	cls, err := json.Marshal(classification)
+	if err != nil {
+		return err
+	}
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO document_texts (document_id, text, pages, classification) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (document_id) DO UPDATE
+			SET text = excluded.text, pages = excluded.pages, classification = excluded.classification, parsed_at = now()`,
+			id, text, pages, cls); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE documents SET doc_type = $2, updated_at = now() WHERE id = $1`, id, docType)
+		return err
+	})
+}
+
+// Text returns a document's text layer.
+func (s *Store) Text(ctx context.Context, id string) (string, error) {
+	var text string
+	err := s.pool.QueryRow(ctx, `SELECT text FROM document_texts WHERE document_id = $1`, id).Scan(&text)
+	if err != nil {
+		return "", notFound(err, "text of document "+id)
+	}
+	return text, nil
+}
+
+// RejectDocument ends a document as rejected with a reason.
+func (s *Store) RejectDocument(ctx context.Context, id, reason string) error {
+	tag, err := s.pool.Exec(ctx, `
+		UPDATE documents SET status = 'rejected', reason = $2, finished_at = now(), updated_at = now()
+		WHERE id = $1`, id, reason)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("document %s: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// ErrAmbiguous is returned when an id prefix matches several documents.
+var ErrAmbiguous = errors.New("matches several documents; give more of the id")
+
+// ResolveID finds the document a reference names: a full id, a workflow id
+// (doc-<id>), or a unique prefix of at least 6 hex digits.
+func (s *Store) ResolveID(ctx context.Context, ref string) (string, error) {
+	ref = strings.TrimPrefix(strings.ToLower(strings.TrimSpace(ref)), "doc-")
+	if len(ref) < 6 || strings.Trim(ref, "0123456789abcdef") != "" {
+		return "", fmt.Errorf("%q is not a document id (64 hex digits, or a prefix of at least 6)", ref)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT id FROM documents WHERE id LIKE $1 || '%' ORDER BY id LIMIT 2`, ref)
+	if err != nil {
+		return "", err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return "", err
+	}
+	switch len(ids) {
+	case 0:
+		return "", fmt.Errorf("document %s: %w", ref, ErrNotFound)
+	case 1:
+		return ids[0], nil
+	default:
+		return "", fmt.Errorf("%s %w", ref, ErrAmbiguous)
+	}
+}

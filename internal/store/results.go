@@ -1,0 +1,207 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Extraction is one tier's candidate result for a document.
+type Extraction struct {
+	DocumentID string             `json:"document_id"`
+	Tier       string             `json:"tier"`
+	Model      string             `json:"model,omitempty"`
+	DocType    string             `json:"doc_type"`
+	Fields     json.RawMessage    `json:"fields"`
+	Confidence map[string]float64 `json:"confidence,omitempty"`
+	Overall    float64            `json:"overall"`
+	Valid      bool               `json:"valid"`
+	Problems   []string           `json:"problems,omitempty"`
+}
+
+// SaveExtraction records a tier's candidate. A valid candidate already stored
+// for the tier is kept: the first valid result wins, and is returned.
+func (s *Store) SaveExtraction(ctx context.Context, e *Extraction) (*Extraction, error) {
+	conf, _ := json.Marshal(nonNilMap(e.Confidence))
+	probs, _ := json.Marshal(nonNilSlice(e.Problems))
+	_, err := s.pool.Exec(ctx, `
+		INSERT INTO extractions (document_id, tier, model, doc_type, fields, confidence, overall, valid, problems)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT (document_id, tier) DO UPDATE
+		SET model = excluded.model, doc_type = excluded.doc_type, fields = excluded.fields,
+		    confidence = excluded.confidence, overall = excluded.overall, valid = excluded.valid,
+		    problems = excluded.problems, created_at = now()
+		WHERE NOT extractions.valid`,
+		e.DocumentID, e.Tier, e.Model, e.DocType, e.Fields, conf, e.Overall, e.Valid, probs)
+	if err != nil {
+		return nil, fmt.Errorf("save extraction: %w", err)
+	}
+	return s.Extraction(ctx, e.DocumentID, e.Tier)
+}
+
+const extractionColumns = `document_id, tier, model, doc_type, fields, confidence, overall, valid, problems`
+
+func scanExtraction(row pgx.Row) (*Extraction, error) {
+	var e Extraction
+	err := row.Scan(&e.DocumentID, &e.Tier, &e.Model, &e.DocType, &e.Fields, &e.Confidence, &e.Overall, &e.Valid, &e.Problems)
+	return &e, err
+}
+
+// Extraction returns the candidate a tier stored for a document.
+func (s *Store) Extraction(ctx context.Context, docID, tier string) (*Extraction, error) {
+	e, err := scanExtraction(s.pool.QueryRow(ctx,
+		`SELECT `+extractionColumns+` FROM extractions WHERE document_id = $1 AND tier = $2`, docID, tier))
+	if err != nil {
+		return nil, notFound(err, "extraction "+tier+" of "+docID)
+	}
+	return e, nil
+}
+
+// BestExtraction returns the candidate with the highest confidence, valid or
+// not: the partial fields a reviewer starts from.
+func (s *Store) BestExtraction(ctx context.Context, docID string) (*Extraction, error) {
+	e, err := scanExtraction(s.pool.QueryRow(ctx, `
+		SELECT `+extractionColumns+` FROM extractions WHERE document_id = $1
+		ORDER BY valid DESC, overall DESC, created_at LIMIT 1`, docID))
+	if err != nil {
+		return nil, notFound(err, "extractions of "+docID)
+	}
+	return e, nil
+}
+
+// Attempt is one try of one tier, successful or not.
+type Attempt struct {
+	DocumentID       string        `json:"document_id"`
+	Tier             string        `json:"tier"`
+	Model            string        `json:"model,omitempty"`
+	Attempt          int           `json:"attempt"`
+	Outcome          string        `json:"outcome"` // success, error, invalid, low_confidence
+	ErrorClass       string        `json:"error_class,omitempty"`
+	ErrorMessage     string        `json:"error_message,omitempty"`
+	Latency          time.Duration `json:"-"`
+	LatencyMS        int64         `json:"latency_ms"`
+	PromptTokens     int           `json:"prompt_tokens"`
+	CompletionTokens int           `json:"completion_tokens"`
+	CostUSD          float64       `json:"cost_usd"`
+	StartedAt        time.Time     `json:"started_at"`
+}
+
+// Attempt outcomes.
+const (
+	OutcomeSuccess       = "success"
+	OutcomeError         = "error"
+	OutcomeInvalid       = "invalid"
+	OutcomeLowConfidence = "low_confidence"
+)
+
+// RecordAttempt appends to the attempts log.
+func (s *Store) RecordAttempt(ctx context.Context, a *Attempt) error {
+	_, err := s.pool.Exec(ctx, `
+		INSERT INTO attempts (document_id, tier, model, attempt, outcome, error_class, error_message,
+			latency_ms, prompt_tokens, completion_tokens, cost_usd, started_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		a.DocumentID, a.Tier, a.Model, a.Attempt, a.Outcome, a.ErrorClass, a.ErrorMessage,
+		a.Latency.Milliseconds(), a.PromptTokens, a.CompletionTokens, a.CostUSD, a.StartedAt)
+	if err != nil {
+		return fmt.Errorf("record attempt: %w", err)
+	}
+	return nil
+}
+
+// Attempts returns a document's attempts, oldest first.
+func (s *Store) Attempts(ctx context.Context, docID string) ([]*Attempt, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT document_id, tier, model, attempt, outcome, error_class, error_message, latency_ms,
+			prompt_tokens, completion_tokens, cost_usd::float8, started_at
+		FROM attempts WHERE document_id = $1 ORDER BY started_at, id`, docID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*Attempt, error) {
+		var a Attempt
+		err := row.Scan(&a.DocumentID, &a.Tier, &a.Model, &a.Attempt, &a.Outcome, &a.ErrorClass, &a.ErrorMessage,
+			&a.LatencyMS, &a.PromptTokens, &a.CompletionTokens, &a.CostUSD, &a.StartedAt)
+		a.Latency = time.Duration(a.LatencyMS) * time.Millisecond
+		return &a, err
+	})
+}
+
+// Result is a document's final result with its provenance.
+type Result struct {
+	DocumentID string             `json:"document_id"`
+	DocType    string             `json:"doc_type"`
+	Fields     json.RawMessage    `json:"fields"`
+	Confidence map[string]float64 `json:"confidence,omitempty"`
+	Tier       string             `json:"tier"`
+	Model      string             `json:"model,omitempty"`
+	Attempts   int                `json:"attempts"`
+	CostUSD    float64            `json:"cost_usd"`
+	LatencyMS  int64              `json:"latency_ms"`
+	Reviewer   string             `json:"reviewer,omitempty"`
+	CreatedAt  time.Time          `json:"created_at"`
+}
+
+// Complete stores a document's final result and marks it completed. Attempts,
+// cost and latency are totalled from the attempts log.
+func (s *Store) Complete(ctx context.Context, r *Result) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return complete(ctx, tx, r) })
+}
+
+func complete(ctx context.Context, tx pgx.Tx, r *Result) error {
+	conf, _ := json.Marshal(nonNilMap(r.Confidence))
+	_, err := tx.Exec(ctx, `
+			INSERT INTO results (document_id, doc_type, fields, confidence, tier, model, attempts, cost_usd, latency_ms, reviewer)
+			SELECT $1, $2, $3, $4, $5, $6, count(a.id), coalesce(sum(a.cost_usd), 0), coalesce(sum(a.latency_ms), 0), nullif($7, '')
+			FROM (SELECT 1) one LEFT JOIN attempts a ON a.document_id = $1
+			ON CONFLICT (document_id) DO UPDATE
+			SET doc_type = excluded.doc_type, fields = excluded.fields, confidence = excluded.confidence,
+			    tier = excluded.tier, model = excluded.model, attempts = excluded.attempts,
+			    cost_usd = excluded.cost_usd, latency_ms = excluded.latency_ms, reviewer = excluded.reviewer,
+			    created_at = now()`,
+		r.DocumentID, r.DocType, r.Fields, conf, r.Tier, r.Model, r.Reviewer)
+	if err != nil {
+		return fmt.Errorf("store result: %w", err)
+	}
+	tag, err := tx.Exec(ctx, `
+		UPDATE documents SET status = 'completed', doc_type = $2, reason = NULL, finished_at = now(), updated_at = now()
+		WHERE id = $1`, r.DocumentID, r.DocType)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = fmt.Errorf("document %s: %w", r.DocumentID, ErrNotFound)
+	}
+	return err
+}
+
+// Result returns a document's final result.
+func (s *Store) Result(ctx context.Context, docID string) (*Result, error) {
+	var r Result
+	var reviewer *string
+	err := s.pool.QueryRow(ctx, `
+		SELECT document_id, doc_type, fields, confidence, tier, model, attempts, cost_usd::float8, latency_ms, reviewer, created_at
+		FROM results WHERE document_id = $1`, docID).
+		Scan(&r.DocumentID, &r.DocType, &r.Fields, &r.Confidence, &r.Tier, &r.Model, &r.Attempts, &r.CostUSD,
+			&r.LatencyMS, &reviewer, &r.CreatedAt)
+	if err != nil {
+		return nil, notFound(err, "result of "+docID)
+	}
+	if reviewer != nil {
+		r.Reviewer = *reviewer
+	}
+	return &r, nil
+}
+
+func nonNilMap(m map[string]float64) map[string]float64 {
+	if m == nil {
+		return map[string]float64{}
+	}
+	return m
+}
+
+func nonNilSlice(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
