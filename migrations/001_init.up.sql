@@ -82,7 +82,7 @@ CREATE TABLE review_items (
     workflow_id      text NOT NULL,
     doc_type         text NOT NULL,
     state            text NOT NULL DEFAULT 'pending'
-                     CHECK (state IN ('pending', 'claimed', 'completed', 'rejected')),
+                     CHECK (state IN ('pending', 'claimed', 'completed', 'rejected', 'redriven')),
     priority         int NOT NULL DEFAULT 100, -- lower is more urgent
     reasons          jsonb NOT NULL DEFAULT '[]',
     partial_fields   jsonb,
@@ -94,11 +94,13 @@ CREATE TABLE review_items (
     updated_at       timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX review_items_claim_idx ON review_items (priority, created_at, id) WHERE state = 'pending';
+CREATE INDEX review_items_lease_idx ON review_items (lease_expires_at) WHERE state = 'claimed';
 
--- Audit log of every review action.
+-- Audit log of every review action. No foreign key: the log outlives the
+-- items it describes, and the claim statement stays free of FK checks.
 CREATE TABLE review_events (
     id             bigserial PRIMARY KEY,
-    review_item_id bigint NOT NULL REFERENCES review_items (id) ON DELETE CASCADE,
+    review_item_id bigint NOT NULL,
     action         text NOT NULL,
     actor          text NOT NULL,
     detail         jsonb NOT NULL DEFAULT '{}',

@@ -90,3 +90,13 @@ func TestSchemasAreStrict(t *testing.T) {
 	_, err := ParseDocType("memo")
 	require.Error(t, err)
 }
+
+func TestZeroFieldsPassTheSchema(t *testing.T) {
+	t.Parallel()
+	// Go's zero values (empty strings, nil) are absent values: the schema
+	// accepts them and the business checks decide what is required.
+	require.NoError(t, ValidateFields(Other, &Fields{}))
+	err := ValidateFields(Invoice, &Fields{})
+	require.ErrorContains(t, err, "invoice_number: required")
+	require.NotContains(t, err.Error(), "pattern")
+}

@@ -16,13 +16,16 @@ const (
 	ReviewClaimed   = "claimed"
 	ReviewCompleted = "completed"
 	ReviewRejected  = "rejected"
+	// ReviewRedriven items left the queue to go through the automated
+	// tiers again; they come back pending if those fail again.
+	ReviewRedriven = "redriven"
 )
 
 // Errors of the review queue.
 var (
 	ErrQueueEmpty = errors.New("no review item is waiting")
 	ErrNotHolder  = errors.New("review item is not claimed by this reviewer")
-	ErrClosed     = errors.New("review item is already completed or rejected")
+	ErrClosed     = errors.New("review item is no longer open")
 )
 
 // Reason says why a tier did not produce the result: the tier, a stable code
@@ -86,6 +89,16 @@ func (s *Store) EnqueueReview(ctx context.Context, it *ReviewItem) (int64, error
 	return id, nil
 }
 
+// ReasonCodes lists reasons as "tier:code".
+func ReasonCodes(rs []Reason) []string {
+	codes := make([]string, 0, len(rs))
+	for _, r := range rs {
+		codes = append(codes, r.Tier+":"+r.Code)
+	}
+	return codes
+}
+
+// reasonSummary is the document's reason: the last tier's failure.
 func reasonSummary(rs []Reason) string {
 	if len(rs) == 0 {
 		return ""
@@ -146,6 +159,9 @@ func (s *Store) ResolveReview(ctx context.Context, docID string, d *Decision) er
 			}
 			return ErrClosed
 		}
+		if state == ReviewRedriven {
+			return fmt.Errorf("%w (re-driven through the automated tiers)", ErrClosed)
+		}
 		if state == ReviewClaimed && leaseLive && claimedBy != nil && *claimedBy != d.Reviewer {
 			return fmt.Errorf("%w (held by %s)", ErrNotHolder, *claimedBy)
 		}
@@ -195,4 +211,34 @@ func (s *Store) Escalate(ctx context.Context, docID string, sla time.Duration) (
 		return audit(ctx, tx, id, "escalated", "system", map[string]any{"sla": sla.String()})
 	})
 	return open, err
+}
+
+// Redrive takes a document's open review item out of the queue so that its
+// workflow can run the automated tiers again, and marks the document as
+// processing. Redriving an item already redriven is a no-op.
+func (s *Store) Redrive(ctx context.Context, docID, actor string) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var id int64
+		var state string
+		err := tx.QueryRow(ctx, `SELECT id, state FROM review_items WHERE document_id = $1 FOR UPDATE`, docID).Scan(&id, &state)
+		if err != nil {
+			return notFound(err, "review item of "+docID)
+		}
+		switch state {
+		case ReviewRedriven:
+			return nil
+		case ReviewCompleted, ReviewRejected:
+			return ErrClosed
+		}
+		if _, err := tx.Exec(ctx, `
+			UPDATE review_items SET state = 'redriven', claimed_by = NULL, lease_expires_at = NULL, updated_at = now()
+			WHERE id = $1`, id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `
+			UPDATE documents SET status = 'processing', reason = NULL, updated_at = now() WHERE id = $1`, docID); err != nil {
+			return err
+		}
+		return audit(ctx, tx, id, "redriven", actor, map[string]any{})
+	})
 }

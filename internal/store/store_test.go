@@ -26,7 +26,7 @@ func setup(t *testing.T) *testBundle {
 	return &testBundle{ctx: context.Background(), st: st, url: url}
 }
 
-func (b *testBundle) document(t *testing.T, content string) string {
+func (b *testBundle) document(t testing.TB, content string) string {
 	t.Helper()
 	sum := sha256.Sum256([]byte(content))
 	id := hex.EncodeToString(sum[:])
