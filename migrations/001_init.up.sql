@@ -41,6 +41,19 @@ CREATE TABLE extractions (
     PRIMARY KEY (document_id, tier)
 );
 
+-- Validated LLM answers by (content, type, model, prompt version), so that
+-- reprocessing or re-submitting does not pay for the same answer twice.
+CREATE TABLE llm_cache (
+    document_id    text NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+    doc_type       text NOT NULL,
+    model          text NOT NULL,
+    prompt_version text NOT NULL,
+    fields         jsonb NOT NULL,
+    answered_by    text NOT NULL, -- the model name the API reported
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (document_id, doc_type, model, prompt_version)
+);
+
 -- The final result, one row per document.
 CREATE TABLE results (
     document_id text PRIMARY KEY REFERENCES documents (id) ON DELETE CASCADE,

@@ -43,7 +43,8 @@ type Config struct {
 	PrimaryModel, FallbackModel string
 	// LLMRetry is the retry policy of each LLM tier.
 	LLMRetry *temporal.RetryPolicy
-	// LLMTimeout bounds one LLM attempt (request and repair). Default 2 min.
+	// LLMTimeout bounds one LLM attempt: a request and at most one repair,
+	// each up to the client's timeout. Default 150 s.
 	LLMTimeout time.Duration
 	// RulesFirstBelow puts the rule-based tier before the LLM tiers for
 	// documents whose complexity is below it, so simple documents cost
@@ -63,7 +64,7 @@ type Input struct {
 func Route(cfg Config, in Input) []Tier {
 	llmTimeout := cfg.LLMTimeout
 	if llmTimeout == 0 {
-		llmTimeout = 2 * time.Minute
+		llmTimeout = 150 * time.Second
 	}
 	var chain []Tier
 	for _, t := range []struct{ name, model string }{{"primary", cfg.PrimaryModel}, {"fallback", cfg.FallbackModel}} {

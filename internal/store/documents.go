@@ -135,6 +135,19 @@ func (s *Store) StartProcessing(ctx context.Context, id string, reprocess bool) 
 	})
 }
 
+// Requeue marks a document that ended as pending again, before it is
+// reprocessed, so that waiting for it waits for the new run. It reports
+// whether the document had ended.
+func (s *Store) Requeue(ctx context.Context, id string) (bool, error) {
+	tag, err := s.pool.Exec(ctx, `
+		UPDATE documents SET status = 'pending', reason = NULL, finished_at = NULL, updated_at = now()
+		WHERE id = $1 AND status IN ('completed', 'rejected')`, id)
+	if err != nil {
+		return false, err
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
 // SaveText stores the text layer and classification of a document.
 func (s *Store) SaveText(ctx context.Context, id, text string, pages int, docType string, classification any) error {
 	cls, err := json.Marshal(classification)

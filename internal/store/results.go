@@ -205,3 +205,35 @@ func nonNilSlice(s []string) []string {
 	}
 	return s
 }
+
+// CacheKey identifies a cached LLM answer.
+type CacheKey struct {
+	DocumentID, DocType, Model, PromptVersion string
+}
+
+// CachedAnswer returns a validated LLM answer stored under key no longer ago
+// than ttl, and the model name the API reported for it.
+func (s *Store) CachedAnswer(ctx context.Context, key CacheKey, ttl time.Duration) (json.RawMessage, string, error) {
+	var fields json.RawMessage
+	var by string
+	err := s.pool.QueryRow(ctx, `
+		SELECT fields, answered_by FROM llm_cache
+		WHERE document_id = $1 AND doc_type = $2 AND model = $3 AND prompt_version = $4
+		  AND created_at > now() - make_interval(secs => $5)`,
+		key.DocumentID, key.DocType, key.Model, key.PromptVersion, ttl.Seconds()).Scan(&fields, &by)
+	if err != nil {
+		return nil, "", notFound(err, "cached answer")
+	}
+	return fields, by, nil
+}
+
+// CacheAnswer stores (or refreshes) a validated LLM answer.
+func (s *Store) CacheAnswer(ctx context.Context, key CacheKey, fields json.RawMessage, answeredBy string) error {
+	_, err := s.pool.Exec(ctx, `
+		INSERT INTO llm_cache (document_id, doc_type, model, prompt_version, fields, answered_by)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (document_id, doc_type, model, prompt_version) DO UPDATE
+		SET fields = excluded.fields, answered_by = excluded.answered_by, created_at = now()`,
+		key.DocumentID, key.DocType, key.Model, key.PromptVersion, fields, answeredBy)
+	return err
+}

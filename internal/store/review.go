@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -98,13 +99,13 @@ func ReasonCodes(rs []Reason) []string {
 	return codes
 }
 
-// reasonSummary is the document's reason: the last tier's failure.
+// reasonSummary is the document's reason: every tier's failure, in order.
 func reasonSummary(rs []Reason) string {
-	if len(rs) == 0 {
-		return ""
+	parts := make([]string, 0, len(rs))
+	for _, r := range rs {
+		parts = append(parts, r.Tier+": "+r.Code)
 	}
-	last := rs[len(rs)-1]
-	return last.Tier + ": " + last.Code
+	return strings.Join(parts, ", ")
 }
 
 func nullJSON(b json.RawMessage) any {

@@ -1,0 +1,282 @@
+// Package llm extracts a document's fields through an OpenAI-compatible chat
+// completions API (OpenAI, Azure OpenAI's v1 endpoint, vLLM, Ollama, the
+// llmsim simulator) with structured outputs, validates them, and classifies
+// every failure into a Temporal application error. It never retries: the
+// Temporal activity calling it is retried under RetryPolicy.
+package llm
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"math"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/dataforge/dataforge/internal/schema"
+)
+
+// Defaults of Config.
+const (
+	DefaultBaseURL = "https://api.openai.com/v1"
+	DefaultTimeout = 60 * time.Second
+)
+
+// Price is what a model costs, in USD per 1000 tokens.
+type Price struct {
+	InputPer1K, OutputPer1K float64
+}
+
+// DefaultPrices returns OpenAI's list prices of gpt-4o and gpt-4o-mini.
+func DefaultPrices() map[string]Price {
+	return map[string]Price{
+		"gpt-4o":      {InputPer1K: 0.0025, OutputPer1K: 0.01},
+		"gpt-4o-mini": {InputPer1K: 0.00015, OutputPer1K: 0.0006},
+	}
+}
+
+// Config configures a Client.
+type Config struct {
+	// APIKey is sent as a bearer token. It is never logged and never appears
+	// in errors.
+	APIKey string
+	// BaseURL is the API's base URL. Default DefaultBaseURL. Any
+	// OpenAI-compatible server works, e.g. Azure OpenAI
+	// (https://RESOURCE.openai.azure.com/openai/v1), vLLM
+	// (http://HOST:8000/v1) or Ollama (http://HOST:11434/v1).
+	BaseURL string
+	// Timeout bounds each HTTP request; Extract makes up to two. Default
+	// DefaultTimeout.
+	Timeout time.Duration
+	// Prices by model name, added to DefaultPrices (and overriding them).
+	// Calls to a model without a price cost 0 and are flagged in the Response.
+	Prices map[string]Price
+	// HTTPClient sends the requests. Default: a new http.Client.
+	HTTPClient *http.Client
+}
+
+// ConfigFromEnv reads a Config from OPENAI_API_KEY, OPENAI_BASE_URL,
+// OPENAI_TIMEOUT (a duration such as "30s", or seconds) and DATAFORGE_PRICES
+// (see ParsePrices). Unset variables leave the defaults.
+func ConfigFromEnv() (Config, error) {
+	return configFromEnv(os.Getenv)
+}
+
+func configFromEnv(getenv func(string) string) (Config, error) {
+	cfg := Config{APIKey: getenv("OPENAI_API_KEY"), BaseURL: getenv("OPENAI_BASE_URL")}
+	if v := getenv("OPENAI_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if s, serr := strconv.ParseFloat(v, 64); err != nil && serr == nil {
+			d, err = time.Duration(s*float64(time.Second)), nil
+		}
+		if err != nil || d <= 0 {
+			return Config{}, fmt.Errorf("OPENAI_TIMEOUT=%q: want a positive duration such as 30s", v)
+		}
+		cfg.Timeout = d
+	}
+	if v := getenv("DATAFORGE_PRICES"); v != "" {
+		p, err := ParsePrices(v)
+		if err != nil {
+			return Config{}, fmt.Errorf("DATAFORGE_PRICES: %w", err)
+		}
+		cfg.Prices = p
+	}
+	return cfg, nil
+}
+
+// ParsePrices parses prices in USD per 1000 input/output tokens, such as
+// "gpt-4o=0.0025/0.01,gpt-4o-mini=0.00015/0.0006".
+func ParsePrices(s string) (map[string]Price, error) {
+	prices := map[string]Price{}
+	for entry := range strings.SplitSeq(s, ",") {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		model, pair, ok1 := strings.Cut(entry, "=")
+		in, out, ok2 := strings.Cut(pair, "/")
+		pin, err1 := strconv.ParseFloat(strings.TrimSpace(in), 64)
+		pout, err2 := strconv.ParseFloat(strings.TrimSpace(out), 64)
+		model = strings.TrimSpace(model)
+		if !ok1 || !ok2 || model == "" || err1 != nil || err2 != nil || !(pin >= 0) || !(pout >= 0) ||
+			math.IsInf(pin, 0) || math.IsInf(pout, 0) {
+			return nil, fmt.Errorf("price %q: want model=input/output in USD per 1000 tokens, e.g. gpt-4o=0.0025/0.01", entry)
+		}
+		prices[model] = Price{InputPer1K: pin, OutputPer1K: pout}
+	}
+	return prices, nil
+}
+
+// Client extracts fields with an LLM. It is safe for concurrent use.
+type Client struct {
+	api     *openai.Client
+	apiKey  string
+	timeout time.Duration
+	prices  map[string]Price
+}
+
+// New returns a Client. go-openai makes no retries of its own.
+func New(cfg Config) *Client {
+	oc := openai.DefaultConfig(cfg.APIKey)
+	if cfg.BaseURL != "" {
+		oc.BaseURL = cfg.BaseURL
+	}
+	if cfg.HTTPClient != nil {
+		oc.HTTPClient = cfg.HTTPClient
+	}
+	c := &Client{
+		api:     openai.NewClientWithConfig(oc),
+		apiKey:  cfg.APIKey,
+		timeout: cfg.Timeout,
+		prices:  DefaultPrices(),
+	}
+	if c.timeout <= 0 {
+		c.timeout = DefaultTimeout
+	}
+	maps.Copy(c.prices, cfg.Prices)
+	return c
+}
+
+// Request asks for the fields of one document.
+type Request struct {
+	Model   string
+	DocType schema.DocType
+	Text    string
+	Seed    int
+}
+
+// Usage counts tokens.
+type Usage struct {
+	PromptTokens, CompletionTokens int
+}
+
+// Response is the outcome of Extract. On success Fields and Raw hold the
+// validated result; on error they are nil and the rest accounts for the calls
+// made.
+type Response struct {
+	Fields *schema.Fields
+	Raw    json.RawMessage
+	// Model is the model that answered as the API names it (often a dated
+	// snapshot such as gpt-4o-2024-08-06), else the requested one.
+	Model string
+	// Usage and CostUSD sum both calls when a repair was requested.
+	Usage   Usage
+	CostUSD float64
+	// PriceUnknown reports that no price is configured for the requested
+	// model, so CostUSD is 0.
+	PriceUnknown bool
+	// Repaired reports that the first reply was invalid and a repair request
+	// was sent.
+	Repaired bool
+	// Latency is the wall time of Extract.
+	Latency time.Duration
+}
+
+// Extract asks req.Model for the fields of a document with structured outputs
+// (strict JSON schema from schema.JSON), temperature 0 and req.Seed. The
+// document text is sent as delimited data, which the system prompt says is
+// never instructions. The reply is checked with schema.Validate; an invalid
+// one gets exactly one repair request carrying the problems, and if that is
+// invalid too Extract fails with ErrTypeInvalidOutput.
+//
+// Extract always returns a non-nil *Response, also alongside an error, with
+// the usage, cost and latency of the calls made, so that failed attempts can
+// be recorded. Errors are Temporal application errors of the ErrType* types
+// (see Classify), except context.Canceled when ctx is cancelled.
+func (c *Client) Extract(ctx context.Context, req Request) (*Response, error) {
+	start := time.Now()
+	resp := &Response{Model: req.Model}
+	err := c.extract(ctx, req, resp)
+	price, ok := c.prices[req.Model]
+	resp.PriceUnknown = !ok
+	resp.CostUSD = (float64(resp.Usage.PromptTokens)*price.InputPer1K +
+		float64(resp.Usage.CompletionTokens)*price.OutputPer1K) / 1000
+	resp.Latency = time.Since(start)
+	return resp, err
+}
+
+func (c *Client) extract(ctx context.Context, req Request, resp *Response) error {
+	if req.Model == "" {
+		return newError(ErrTypeBadRequest, "no model given", 0)
+	}
+	js, err := schema.JSON(req.DocType)
+	if err != nil {
+		return newError(ErrTypeBadRequest, err.Error(), 0)
+	}
+	msgs := messages(req.DocType, req.Text)
+	reply, err := c.complete(ctx, req, js, msgs, resp)
+	if err != nil {
+		return err
+	}
+	fields, err := schema.Validate(req.DocType, []byte(reply))
+	if err != nil {
+		resp.Repaired = true
+		msgs = repairMessages(msgs, reply, problems(err))
+		if reply, err = c.complete(ctx, req, js, msgs, resp); err != nil {
+			return err
+		}
+		if fields, err = schema.Validate(req.DocType, []byte(reply)); err != nil {
+			p := problems(err)
+			return newError(ErrTypeInvalidOutput,
+				fmt.Sprintf("%s: reply invalid after repair: %s", req.Model, strings.Join(p, "; ")), 0, p)
+		}
+	}
+	resp.Fields, resp.Raw = fields, json.RawMessage(reply)
+	return nil
+}
+
+// complete makes one chat completion call, adds its usage to resp and
+// returns the reply's content.
+func (c *Client) complete(ctx context.Context, req Request, js json.RawMessage,
+	msgs []openai.ChatCompletionMessage, resp *Response) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	seed := req.Seed
+	creq := openai.ChatCompletionRequest{
+		Model:    req.Model,
+		Messages: msgs,
+		// go-openai omits a zero temperature (it is omitempty, see
+		// sashabaranov/go-openai#9); the smallest float32 is 0 in effect.
+		Temperature: math.SmallestNonzeroFloat32,
+		Seed:        &seed,
+		ResponseFormat: &openai.ChatCompletionResponseFormat{
+			Type: openai.ChatCompletionResponseFormatTypeJSONSchema,
+			JSONSchema: &openai.ChatCompletionResponseFormatJSONSchema{
+				Name:   string(req.DocType),
+				Schema: js,
+				Strict: true,
+			},
+		},
+	}
+	if openai.NewReasoningValidator().Validate(creq) != nil {
+		creq.Temperature = 0 // reasoning models (o1, o3, gpt-5, …) take no temperature
+	}
+	out, err := c.api.CreateChatCompletion(ctx, creq)
+	if err != nil {
+		return "", Classify(fmt.Errorf("%s: %w", req.Model, err), out.Header(), c.apiKey)
+	}
+	resp.Usage.PromptTokens += out.Usage.PromptTokens
+	resp.Usage.CompletionTokens += out.Usage.CompletionTokens
+	if out.Model != "" {
+		resp.Model = out.Model
+	}
+	if len(out.Choices) == 0 {
+		return "", newError(ErrTypeServer, req.Model+": reply has no choices", 0)
+	}
+	choice := out.Choices[0]
+	switch {
+	case choice.FinishReason == openai.FinishReasonLength:
+		return "", newError(ErrTypeTruncated, req.Model+": reply truncated at the token limit", 0)
+	case choice.FinishReason == openai.FinishReasonContentFilter:
+		return "", newError(ErrTypeContentFilter, req.Model+": reply withheld by the content filter", 0)
+	case choice.Message.Refusal != "":
+		return "", newError(ErrTypeContentFilter, req.Model+": model refused: "+redact(choice.Message.Refusal, c.apiKey), 0)
+	}
+	return choice.Message.Content, nil
+}
