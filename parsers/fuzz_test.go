@@ -1,0 +1,126 @@
+package parsers
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/dataforge/dataforge/internal/schema"
+)
+
+var mediaTypes = []string{MediaPDF, MediaText, ""}
+
+// sampleTexts returns the text of every sample that parses.
+func sampleTexts(f *testing.F) []string {
+	list, data := loadSamples(f)
+	var texts []string
+	for i, e := range list {
+		if doc, err := Parse(context.Background(), data[i], DetectMediaType(e.File, data[i]), Limits{}); err == nil {
+			texts = append(texts, doc.Text)
+		}
+	}
+	return texts
+}
+
+func FuzzParse(f *testing.F) {
+	list, data := loadSamples(f)
+	for i := range list {
+		for m := range mediaTypes {
+			f.Add(data[i], uint8(m))
+		}
+	}
+	f.Add([]byte("%PDF-1.4\n%%EOF"), uint8(0))
+	f.Add(onePage("%PDF-1.4", "BT /F1 10 Tf 50 800 Td [(A) -300 (B)] TJ ET /X1 Do", "BT /F1 9 Tf (C) Tj ET"), uint8(0))
+	lim := Limits{MaxBytes: 1 << 20, MaxPages: 50, Timeout: 5 * time.Second}
+	f.Fuzz(func(t *testing.T, data []byte, m uint8) {
+		doc, err := Parse(context.Background(), data, mediaTypes[int(m)%len(mediaTypes)], lim)
+		if err != nil {
+			e, ok := err.(*Error)
+			if !ok {
+				t.Fatalf("error %T is not *Error: %v", err, err)
+			}
+			if _, known := codeText[e.Code]; !known || doc != nil {
+				t.Fatalf("bad failure: code %q, doc %v", e.Code, doc)
+			}
+			return
+		}
+		switch {
+		case doc == nil:
+			t.Fatal("nil document without an error")
+		case doc.MediaType != MediaPDF && doc.MediaType != MediaText:
+			t.Fatalf("media type %q", doc.MediaType)
+		case doc.Pages < 1:
+			t.Fatalf("%d pages", doc.Pages)
+		case !utf8.ValidString(doc.Text) || strings.ContainsRune(doc.Text, 0):
+			t.Fatalf("text is not valid UTF-8 without NUL: %q", doc.Text)
+		case strings.TrimSpace(doc.Text) == "":
+			t.Fatal("empty text without an error")
+		}
+	})
+}
+
+func FuzzExtractRules(f *testing.F) {
+	for _, s := range sampleTexts(f) {
+		for typ := range schema.Types {
+			f.Add(s, uint8(typ))
+		}
+	}
+	f.Add("Invoice #1 Date: 01/02/03 Total: €1.234,5 IBAN NL91ABNA0417164300", uint8(0))
+	f.Fuzz(func(t *testing.T, text string, typ uint8) {
+		dt := schema.Types[int(typ)%len(schema.Types)]
+		x := ExtractRules(text, dt)
+		if x.Overall < 0 || x.Overall > 1 {
+			t.Fatalf("overall %v", x.Overall)
+		}
+		raw, err := json.Marshal(x.Fields)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var present map[string]any
+		if err := json.Unmarshal(raw, &present); err != nil {
+			t.Fatal(err)
+		}
+		for name, v := range present {
+			_, has := x.Confidence[name]
+			if found := v != nil && v != ""; found != has {
+				t.Fatalf("field %s: value %v, confidence entry %v", name, v, has)
+			}
+		}
+		for name, c := range x.Confidence {
+			if _, ok := present[name]; !ok || c < 0 || c > 1 {
+				t.Fatalf("confidence %s = %v", name, c)
+			}
+		}
+		if x.Overall >= ConfidenceThreshold {
+			if p := schema.Check(dt, &x.Fields); len(p) > 0 {
+				t.Fatalf("confident (%.2f) but invalid: %v", x.Overall, p)
+			}
+		}
+	})
+}
+
+func FuzzClassify(f *testing.F) {
+	for _, s := range sampleTexts(f) {
+		f.Add(s)
+	}
+	f.Add("Rechnung\nKassenbon\nDear Sir\n")
+	f.Fuzz(func(t *testing.T, text string) {
+		c := Classify(text)
+		valid := false
+		for _, dt := range schema.Types {
+			valid = valid || c.Type == dt
+		}
+		ft := c.Features
+		switch {
+		case !valid:
+			t.Fatalf("type %q", c.Type)
+		case c.Confidence < 0 || c.Confidence > 1 || c.Complexity < 0 || c.Complexity > 1:
+			t.Fatalf("confidence %v, complexity %v", c.Confidence, c.Complexity)
+		case ft.Chars < 0 || ft.Lines < 0 || ft.Words < 0 || ft.Amounts < 0 || ft.Dates < 0:
+			t.Fatalf("features %+v", ft)
+		}
+	})
+}

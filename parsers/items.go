@@ -1,0 +1,148 @@
+package parsers
+
+import (
+	"strings"
+
+	"github.com/dataforge/dataforge/internal/schema"
+)
+
+// unitWords may stand between the numbers at the end of an item row:
+// "3 x 0.80", "10 h 95.00", "2 pcs".
+var unitWords = map[string]bool{
+	"x": true, "×": true, "@": true, "pcs": true, "pc": true, "pce": true, "stk": true,
+	"st": true, "stuks": true, "h": true, "hr": true, "hrs": true, "uur": true, "kg": true,
+	"ea": true, "each": true, "unit": true, "units": true, "à": true, "a": true,
+}
+
+// itemRows finds the rows of the item table: after its header row (repeated
+// headers on later pages are skipped) or, without a header, among lines that
+// do not start with a label; up to the first subtotal, total or tax line.
+func itemRows(lines []line) (rows []schema.LineItem, header bool) {
+	start := 0
+	for i, l := range lines {
+		if isTableHeader(l) {
+			start, header = i+1, true
+			break
+		}
+	}
+	for _, l := range lines[start:] {
+		if startsWithAmountLabel(l) {
+			break
+		}
+		if isTableHeader(l) || !header && len(l.labels) > 0 && l.labels[0].cell == 0 && l.labels[0].cellStart {
+			continue
+		}
+		if it, ok := parseItemRow(l); ok {
+			rows = append(rows, it)
+		}
+	}
+	return rows, header
+}
+
+func startsWithAmountLabel(l line) bool {
+	if len(l.labels) == 0 {
+		return false
+	}
+	m := l.labels[0]
+	switch m.entry.kind {
+	case "total", "subtotal", "tax", kindVAT:
+		return m.cell == 0 && m.cellStart
+	}
+	return false
+}
+
+// parseItemRow reads a row ending in an amount: "Apples 3 x 0.80 2.40",
+// "Consulting 10 120.00 1,200.00", "Bread 4.29". Quantity and unit price
+// are read only when their product is the amount. The description is the
+// text before the numbers; when it spans cells (a row number, an item code
+// and a description), the cell with the most letters.
+func parseItemRow(l line) (schema.LineItem, bool) {
+	toks := tokens(l.text)
+	type num struct {
+		v     float64
+		tok   int
+		money bool
+	}
+	var nums []num // the numbers at the end of the row, last first
+	for i := len(toks) - 1; i >= 0; i-- {
+		t := strings.Trim(toks[i].text, "()*,;:")
+		if _, ok := currencyOf(t); ok || unitWords[strings.ToLower(t)] {
+			continue
+		}
+		a, ok := parseAmount(t)
+		if !ok {
+			break
+		}
+		if a.percent {
+			continue
+		}
+		if len(nums) == 0 && !a.money() {
+			return schema.LineItem{}, false
+		}
+		nums = append(nums, num{a.value, i, a.money()})
+	}
+	if len(nums) == 0 {
+		return schema.LineItem{}, false
+	}
+	li := schema.LineItem{Amount: &nums[0].v}
+	first := nums[0].tok
+	switch {
+	case len(nums) >= 3 && near(nums[2].v*nums[1].v, nums[0].v):
+		li.Quantity, li.UnitPrice = &nums[2].v, &nums[1].v
+		first = nums[2].tok
+	case len(nums) >= 2 && nums[1].money && near(nums[1].v, nums[0].v):
+		li.UnitPrice = &nums[1].v
+		first = nums[1].tok
+	}
+	byCell := map[int][]string{}
+	lettersIn := map[int]int{}
+	best := -1
+	for _, tok := range toks[:first] {
+		c := l.cellAt(tok.start)
+		byCell[c] = append(byCell[c], tok.text)
+		lettersIn[c] += letters(tok.text)
+		if best < 0 || lettersIn[c] > lettersIn[best] {
+			best = c
+		}
+	}
+	desc := byCell[best]
+	for len(desc) > 0 {
+		if _, ok := currencyOf(desc[len(desc)-1]); !ok {
+			break
+		}
+		desc = desc[:len(desc)-1]
+	}
+	li.Description = strings.TrimRight(strings.Join(desc, " "), " ,;:-")
+	if letters(li.Description) < 2 {
+		return schema.LineItem{}, false
+	}
+	return li, true
+}
+
+// findItems sets the line items if they add up to the subtotal (or, without
+// one, the total), which then gains confidence. A table that does not add up
+// is left out and caps Overall: something on the document was misread.
+func (x *extractor) findItems() {
+	rows, header := itemRows(x.lines)
+	if len(rows) == 0 {
+		return
+	}
+	var sum float64
+	for _, r := range rows {
+		sum += *r.Amount
+	}
+	target := "subtotal"
+	if x.f.Subtotal == nil {
+		target = "total"
+	}
+	want := map[string]*float64{"subtotal": x.f.Subtotal, "total": x.f.Total}[target]
+	if want == nil || !near(sum, *want) {
+		if header {
+			x.cap = min(x.cap, 0.75)
+		}
+		return
+	}
+	x.f.LineItems = rows
+	x.conf["line_items"] = 0.95
+	x.conf[target] = max(x.conf[target], 0.97)
+}

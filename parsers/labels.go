@@ -1,0 +1,213 @@
+package parsers
+
+import (
+	"strings"
+	"unicode"
+)
+
+// Label kinds besides the JSON field names of schema.Fields.
+const (
+	kindVAT      = "vat"      // "VAT", "BTW", "MwSt": a tax amount or the issuer's VAT number
+	kindCustomer = "customer" // "Bill to", "Customer": the start of the customer's block
+	kindIssuer   = "from"     // "From", "Seller": the issuer's block
+	kindIgnore   = "ignore"   // looks like a label of ours but is not ("Order number", "Cash")
+)
+
+// labelEntry is a group of phrases that label the same thing. Rank orders
+// labels of one field: "Invoice date" (3) beats "Date" (2), and a title such
+// as "Invoice LW-88120" (1) is the weakest.
+type labelEntry struct {
+	kind    string
+	rank    int
+	phrases []string
+}
+
+// lexicon lists the labels the rules know, in English, Dutch, German and
+// French. Words in a phrase match with a space, a dot, a hyphen or nothing
+// between them, so "sub total" also matches "Sub-total" and "Subtotal".
+var lexicon = []labelEntry{
+	{"invoice_number", 3, []string{
+		"invoice number", "invoice no", "invoice nr", "invoice #", "invoice num", "invoice id",
+		"inv no", "inv #", "bill no", "bill number", "receipt number", "receipt no", "receipt nr",
+		"receipt #", "bon nr", "bonnummer", "beleg nr", "belegnummer", "factuurnummer", "factuur nr",
+		"rechnungsnummer", "rechnung nr", "rechnungs nr", "re nr", "numéro de facture",
+		"n° de facture", "facture n°", "facture no", "document no", "document number",
+	}},
+	{"invoice_number", 1, []string{"invoice", "tax invoice", "receipt", "factuur", "rechnung", "facture"}},
+	{"issue_date", 3, []string{
+		"invoice date", "date of issue", "issue date", "issued on", "issued", "invoice dated",
+		"receipt date", "factuurdatum", "rechnungsdatum", "ausstellungsdatum", "date de facture",
+		"date facture", "date d'émission",
+	}},
+	{"issue_date", 2, []string{"date", "datum", "dated"}},
+	{"due_date", 3, []string{
+		"due date", "payment due", "due on", "due by", "pay by", "payable by", "date due", "due",
+		"vervaldatum", "vervaldag", "uiterste betaaldatum", "fällig", "fällig am", "fälligkeit",
+		"fälligkeitsdatum", "zahlbar bis", "échéance", "date d'échéance", "date limite de paiement",
+	}},
+	{"total", 3, []string{
+		"total due", "amount due", "balance due", "total amount due", "grand total", "total amount",
+		"total to pay", "amount payable", "total payable", "invoice total", "total incl vat",
+		"total including vat", "total incl tax", "total incl", "te betalen", "totaalbedrag",
+		"totaal incl btw", "totaal te betalen", "gesamtbetrag", "rechnungsbetrag", "zu zahlen",
+		"endbetrag", "gesamtsumme", "summe", "total ttc", "montant ttc", "net à payer",
+		"montant total", "total à payer",
+	}},
+	{"total", 2, []string{"total", "totaal", "gesamt", "totale", "total paid"}},
+	{"subtotal", 3, []string{
+		"subtotal", "net total", "total net", "net amount", "amount before tax",
+		"total before tax", "total excl vat", "total excluding vat", "total excl tax", "total excl",
+		"subtotaal", "totaal excl btw", "netto", "nettobetrag", "zwischensumme", "summe netto",
+		"gesamt netto", "sous total", "total ht", "montant ht",
+	}},
+	{"tax", 3, []string{
+		"sales tax", "total tax", "total vat", "vat amount", "tax amount", "btw bedrag", "gst", "hst",
+		"pst", "umsatzsteuer", "mehrwertsteuer", "incl vat", "including vat", "incl btw", "inkl mwst",
+		"enth mwst", "davon mwst", "total tva", "montant tva", "tax",
+	}},
+	{kindVAT, 3, []string{"vat", "btw", "mwst", "ust", "tva", "iva"}},
+	{"issuer_tax_id", 3, []string{
+		"vat no", "vat number", "vat reg no", "vat registration number", "vat registration no",
+		"vat id", "vat reg", "btw nummer", "btw nr", "btw id", "btw identificatienummer",
+		"ust idnr", "ust id", "umsatzsteuer id", "ust identifikationsnummer",
+		"n° tva", "numéro de tva", "tva intracommunautaire", "gst no", "gst number", "abn",
+	}},
+	{"issuer_tax_id", 2, []string{
+		"tax id", "tax number", "tax no", "tin", "ein", "steuernummer", "st nr", "steuer nr",
+		"siret", "siren", "uid",
+	}},
+	{"issuer_tax_id", 1, []string{
+		"kvk", "kvk nummer", "company no", "company number", "company reg no", "registration no",
+		"registration number", "handelsregister", "hrb",
+	}},
+	{"currency", 3, []string{"currency", "valuta", "währung", "devise", "munt"}},
+	{kindCustomer, 0, []string{
+		"bill to", "billed to", "invoice to", "sold to", "ship to", "deliver to", "customer",
+		"client", "klant", "kunde", "rechnungsempfänger", "factureren aan", "facturé à",
+		"adressé à", "recipient", "to",
+	}},
+	{kindIssuer, 0, []string{
+		"from", "seller", "supplier", "vendor", "issued by", "van", "von", "verkäufer",
+		"lieferant", "leverancier", "fournisseur", "émetteur",
+	}},
+	{kindIgnore, 0, []string{
+		"order number", "order no", "order date", "order #", "po number", "po", "purchase order",
+		"customer number", "customer no", "customer id", "customer vat", "customer vat no",
+		"client vat", "your vat", "customer tax id", "account number", "account no", "klantnummer",
+		"kundennummer", "ordernummer", "bestellnummer", "reference", "ref", "your reference",
+		"our reference", "delivery date", "delivery note", "ship date", "shipping date",
+		"service date", "leverdatum", "lieferdatum", "date de livraison", "print date", "tracking",
+		"phone", "tel", "fax", "page", "pagina", "seite", "vat rate", "tax rate", "btw tarief",
+		"excl vat", "excl btw", "excl tax", "cash", "change", "card", "visa", "mastercard",
+		"tendered", "amount paid", "paid", "bar", "rückgeld", "gegeben", "wisselgeld", "contant",
+		"pin", "espèces", "rendu", "total items", "total qty", "total quantity", "items",
+		"discount", "korting", "rabatt", "remise", "terms", "payment terms",
+	}},
+}
+
+type labelMatch struct {
+	entry      *labelEntry
+	start, end int  // byte offsets of the label in the line
+	cell       int  // the cell it is in
+	cellStart  bool // nothing but punctuation before it in its cell
+}
+
+var (
+	labelKey      = map[string]*labelEntry{}
+	maxLabelWords int
+)
+
+// phraseKey normalises a phrase or a run of words for lookup: lower case,
+// without spaces, dots and hyphens.
+func phraseKey(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == ' ' || r == '.' || r == '-' {
+			return -1
+		}
+		return r
+	}, strings.ToLower(s))
+}
+
+func init() {
+	for i := range lexicon {
+		e := &lexicon[i]
+		for _, p := range e.phrases {
+			k := phraseKey(p)
+			if _, dup := labelKey[k]; dup {
+				panic("parsers: duplicate label " + p)
+			}
+			labelKey[k] = e
+			maxLabelWords = max(maxLabelWords, len(labelWords(p)))
+		}
+	}
+}
+
+// labelWords splits s into the words labels are made of: runs of letters,
+// digits, ° and inner apostrophes, and # on its own.
+func labelWords(s string) []token {
+	var out []token
+	start := -1
+	for i, r := range s {
+		word := unicode.IsLetter(r) || unicode.IsDigit(r) || r == '°' ||
+			(r == '\'' || r == '’') && start >= 0
+		if word {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			out = append(out, token{s[start:i], start, i})
+			start = -1
+		}
+		if r == '#' {
+			out = append(out, token{"#", i, i + 1})
+		}
+	}
+	if start >= 0 {
+		out = append(out, token{s[start:], start, len(s)})
+	}
+	return out
+}
+
+// joinable reports whether sep may stand between two words of one label: a
+// space, a dot, a hyphen, or nothing ("Sub-total", "St.-Nr.", "Invoice no").
+func joinable(sep string) bool {
+	return len(sep) <= 3 && strings.Count(sep, " ") <= 1 && strings.Trim(sep, " .-") == ""
+}
+
+// findLabels returns the labels in s, left to right; at each word the
+// longest label wins.
+func findLabels(s string, cells [][2]int) []labelMatch {
+	words := labelWords(s)
+	var out []labelMatch
+	for i := 0; i < len(words); {
+		n, e := 0, (*labelEntry)(nil)
+		key := ""
+		for k := i; k < len(words) && k-i < maxLabelWords; k++ {
+			if k > i && !joinable(s[words[k-1].end:words[k].start]) {
+				break
+			}
+			key += strings.ToLower(words[k].text)
+			if found, ok := labelKey[key]; ok {
+				n, e = k-i+1, found
+			}
+		}
+		if e == nil {
+			i++
+			continue
+		}
+		start, end := words[i].start, words[i+n-1].end
+		lm := labelMatch{entry: e, start: start, end: end}
+		for c, cell := range cells {
+			if start < cell[1] {
+				lm.cell = c
+				lm.cellStart = strings.Trim(s[cell[0]:start], " :#*-–|") == ""
+				break
+			}
+		}
+		out = append(out, lm)
+		i += n
+	}
+	return out
+}

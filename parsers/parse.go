@@ -1,0 +1,172 @@
+// Package parsers turns document bytes into text, classifies documents and
+// extracts their fields with rules. It is the pipeline's deterministic,
+// offline tier: no network, no Temporal.
+package parsers
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"mime"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+	xunicode "golang.org/x/text/encoding/unicode"
+)
+
+// Media types Parse accepts.
+const (
+	MediaPDF  = "application/pdf"
+	MediaText = "text/plain"
+)
+
+// Limits bound the work of parsing one document. A zero or negative field
+// takes its value from DefaultLimits.
+type Limits struct {
+	MaxBytes int64         // largest input, and largest extracted text, in bytes
+	MaxPages int           // most pages a PDF may have
+	Timeout  time.Duration // longest time one Parse may take
+}
+
+// DefaultLimits returns 20 MiB, 500 pages and 30 seconds.
+func DefaultLimits() Limits {
+	return Limits{MaxBytes: 20 << 20, MaxPages: 500, Timeout: 30 * time.Second}
+}
+
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits()
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = d.MaxBytes
+	}
+	if l.MaxPages <= 0 {
+		l.MaxPages = d.MaxPages
+	}
+	if l.Timeout <= 0 {
+		l.Timeout = d.Timeout
+	}
+	return l
+}
+
+// Document is the text of a parsed document.
+type Document struct {
+	MediaType string // MediaPDF or MediaText
+	// Text of a PDF has one line per visual line, cells of a line that are
+	// far apart separated by three spaces, and a form feed after each page.
+	// Text of a text file is as written, with line endings normalised to \n.
+	Text  string
+	Pages int
+}
+
+var textExts = map[string]bool{".txt": true, ".text": true, ".csv": true, ".md": true, ".eml": true}
+
+// DetectMediaType sniffs data, using the extension of name as a hint, and
+// returns MediaPDF, MediaText or another media type, which Parse rejects as
+// unsupported. A ".pdf" file whose content is unrecognisable is reported as
+// MediaPDF, so that Parse calls it corrupt rather than unsupported.
+func DetectMediaType(name string, data []byte) string {
+	head := data[:min(len(data), 1024)]
+	if bytes.Contains(head, []byte("%PDF-")) {
+		return MediaPDF
+	}
+	sniffed, _, _ := strings.Cut(http.DetectContentType(data), ";")
+	ext := strings.ToLower(filepath.Ext(name))
+	switch {
+	case sniffed == MediaText:
+		return MediaText
+	case ext == ".pdf" && sniffed == "application/octet-stream":
+		return MediaPDF
+	case textExts[ext] && strings.HasPrefix(sniffed, "text/"):
+		return MediaText
+	}
+	return sniffed
+}
+
+// Parse turns document bytes into text. mediaType is MediaPDF or MediaText
+// (parameters such as charset are ignored); an empty mediaType is detected
+// with DetectMediaType. Failures are *Error values carrying a Code.
+func Parse(ctx context.Context, data []byte, mediaType string, lim Limits) (*Document, error) {
+	lim = lim.withDefaults()
+	if len(data) == 0 {
+		return nil, newError(CodeEmpty, "0 bytes")
+	}
+	if int64(len(data)) > lim.MaxBytes {
+		return nil, newError(CodeTooLarge, "%d bytes, limit %d", len(data), lim.MaxBytes)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, newError(CodeEmpty, "only whitespace")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, timeoutError(err, lim.Timeout)
+	}
+	if mediaType == "" {
+		mediaType = DetectMediaType("", data)
+	}
+	mt, _, err := mime.ParseMediaType(mediaType)
+	if err != nil {
+		mt = mediaType
+	}
+	switch mt {
+	case MediaPDF:
+		return parsePDF(ctx, data, lim)
+	case MediaText:
+		return parseText(data)
+	}
+	return nil, newError(CodeUnsupported, "%s (want a PDF or a text file)", mediaType)
+}
+
+func timeoutError(err error, limit time.Duration) *Error {
+	e := &Error{Code: CodeTimeout, Detail: "cancelled", err: err}
+	if errors.Is(err, context.DeadlineExceeded) {
+		e.Detail = "no result within " + limit.String()
+	}
+	return e
+}
+
+// parseText decodes UTF-8 (or UTF-16 with a byte order mark, or Windows-1252,
+// the superset of Latin-1 that documents actually use) and normalises line
+// endings.
+func parseText(data []byte) (*Document, error) {
+	var s string
+	switch {
+	case bytes.HasPrefix(data, []byte{0xFE, 0xFF}), bytes.HasPrefix(data, []byte{0xFF, 0xFE}):
+		b, err := xunicode.UTF16(xunicode.BigEndian, xunicode.ExpectBOM).NewDecoder().Bytes(data)
+		if err != nil {
+			return nil, newError(CodeCorrupt, "invalid UTF-16: %v", err)
+		}
+		s = string(b)
+	case utf8.Valid(data):
+		s = string(data)
+	default:
+		b, err := charmap.Windows1252.NewDecoder().Bytes(data)
+		if err != nil {
+			return nil, newError(CodeCorrupt, "invalid text encoding: %v", err)
+		}
+		s = string(b)
+	}
+	s = strings.TrimPrefix(s, "\uFEFF")
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	// Control characters (NUL above all, which Postgres text refuses) are
+	// dropped; more than a few mean the data is not text at all.
+	var control, total int
+	s = strings.Map(func(r rune) rune {
+		total++
+		if unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\f' {
+			control++
+			return -1
+		}
+		return r
+	}, s)
+	if control*100 > total {
+		return nil, newError(CodeUnsupported, "binary data, not text")
+	}
+	if strings.TrimSpace(s) == "" {
+		return nil, newError(CodeEmpty, "only whitespace")
+	}
+	return &Document{MediaType: MediaText, Text: s, Pages: 1 + strings.Count(strings.TrimRight(s, "\f\n"), "\f")}, nil
+}

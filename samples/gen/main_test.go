@@ -1,0 +1,39 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dataforge/dataforge/samples"
+)
+
+// TestGenerateIsDeterministic regenerates the samples and compares them with
+// the committed files: the output must be byte-identical, so the committed
+// set is exactly what the generator makes.
+func TestGenerateIsDeterministic(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	n, err := generate(dir)
+	require.NoError(t, err)
+	list, err := samples.Load()
+	require.NoError(t, err)
+	require.Len(t, list, n)
+	for _, name := range append([]string{samples.ExpectedFile}, files(list)...) {
+		want, err := os.ReadFile(filepath.Join(samples.Dir(), name))
+		require.NoError(t, err)
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		require.NoError(t, err)
+		require.Equal(t, want, got, "%s differs from the generator's output; run go run ./samples/gen", name)
+	}
+}
+
+func files(list []samples.Expected) []string {
+	var out []string
+	for _, e := range list {
+		out = append(out, e.File)
+	}
+	return out
+}

@@ -1,0 +1,68 @@
+// Package samples gives tests and demos the sample documents kept in this
+// directory, and what the pipeline should make of each. The documents and
+// expected.json are written by the generator in ./gen:
+//
+//	go run ./samples/gen
+package samples
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/dataforge/dataforge/internal/schema"
+)
+
+// Outcome is what the rule-based tier should achieve on a document.
+type Outcome string
+
+// Outcomes.
+const (
+	OutcomeRules  Outcome = "rules"  // a confident result that passes validation
+	OutcomeReview Outcome = "review" // not confident: the document goes to a person
+)
+
+// Expected describes one sample document.
+type Expected struct {
+	File        string         `json:"file"`
+	Description string         `json:"description"`
+	Type        schema.DocType `json:"type"`
+	// ParseError is the parsers.Code that parsing fails with, or empty.
+	ParseError string `json:"parse_error,omitempty"`
+	// Outcome is empty when parsing fails.
+	Outcome Outcome `json:"outcome,omitempty"`
+	// Fields are the true fields of the document, or nil when there is no
+	// reliable ground truth.
+	Fields *schema.Fields `json:"fields,omitempty"`
+}
+
+// ExpectedFile is the name of the file that lists the samples.
+const ExpectedFile = "expected.json"
+
+// Dir returns the absolute path of the samples directory, found from this
+// source file's location (so it works from any package's tests, but not in
+// binaries built with -trimpath).
+func Dir() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Dir(file)
+}
+
+// Load reads the list of samples.
+func Load() ([]Expected, error) {
+	b, err := os.ReadFile(filepath.Join(Dir(), ExpectedFile))
+	if err != nil {
+		return nil, err
+	}
+	var list []Expected
+	if err := json.Unmarshal(b, &list); err != nil {
+		return nil, fmt.Errorf("%s: %w", ExpectedFile, err)
+	}
+	return list, nil
+}
+
+// Read returns the bytes of the sample document.
+func (e Expected) Read() ([]byte, error) {
+	return os.ReadFile(filepath.Join(Dir(), e.File))
+}
