@@ -1,0 +1,221 @@
+// Package activities holds DataForge's Temporal activities: parse, route,
+// extract (one per tier kind), review and persist. They are methods of one
+// struct that carries their dependencies, registered once on the worker.
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/dataforge/dataforge/internal/router"
+	"github.com/dataforge/dataforge/internal/schema"
+	"github.com/dataforge/dataforge/internal/store"
+	"github.com/dataforge/dataforge/parsers"
+)
+
+// Error types of activity failures the workflow acts on.
+const (
+	// ErrTypeParse: the document cannot be read (details: the parsers.Code).
+	// Not retryable; the document goes to review with that reason.
+	ErrTypeParse = "ParseFailed"
+	// ErrTypeNotFound: the document is not in Postgres. Not retryable.
+	ErrTypeNotFound = "DocumentNotFound"
+)
+
+// Activities carries what the activities need.
+type Activities struct {
+	Store  *store.Store
+	Limits parsers.Limits
+	Router router.Config
+	// ReviewSLA is how long a review item may wait before it is escalated.
+	ReviewSLA time.Duration
+	// LLM answers the llm tiers; nil when no model is configured.
+	LLM Extractor
+	// CacheTTL is how long a validated LLM answer is reused for the same
+	// content, type, model and prompt version.
+	CacheTTL time.Duration
+}
+
+// ParseInput names the document to parse.
+type ParseInput struct {
+	DocumentID string `json:"document_id"`
+	// Reprocess drops earlier runs' candidate results.
+	Reprocess bool `json:"reprocess,omitempty"`
+}
+
+// ParseOutput summarises the parsed document; the text stays in Postgres.
+type ParseOutput struct {
+	Name       string  `json:"name"`
+	DocType    string  `json:"doc_type"`
+	Confidence float64 `json:"type_confidence"`
+	Complexity float64 `json:"complexity"`
+	Pages      int     `json:"pages"`
+	Chars      int     `json:"chars"`
+}
+
+// Parse reads the document's bytes, extracts its text, classifies it and
+// stores text and classification. Unreadable documents fail with a
+// non-retryable ErrTypeParse error carrying the parsers.Code.
+func (a *Activities) Parse(ctx context.Context, in ParseInput) (*ParseOutput, error) {
+	if err := a.Store.StartProcessing(ctx, in.DocumentID, in.Reprocess); err != nil {
+		return nil, storeError(err)
+	}
+	doc, err := a.Store.Content(ctx, in.DocumentID)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	parsed, err := parsers.Parse(ctx, doc.Content, doc.MediaType, a.Limits)
+	if err != nil {
+		if code, ok := parsers.CodeOf(err); ok {
+			return nil, temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("%s: %v", doc.Name, err), ErrTypeParse, err, string(code))
+		}
+		return nil, err
+	}
+	cls := parsers.Classify(parsed.Text)
+	if err := a.Store.SaveText(ctx, doc.ID, parsed.Text, parsed.Pages, string(cls.Type), cls); err != nil {
+		return nil, err
+	}
+	return &ParseOutput{
+		Name: doc.Name, DocType: string(cls.Type), Confidence: cls.Confidence,
+		Complexity: cls.Complexity, Pages: parsed.Pages, Chars: len(parsed.Text),
+	}, nil
+}
+
+// Route returns the tier chain for a document. It runs as an activity so
+// that routing may read configuration and live load without breaking replay.
+func (a *Activities) Route(_ context.Context, in router.Input) ([]router.Tier, error) {
+	return router.Route(a.Router, in), nil
+}
+
+// ExtractInput names the document and the tier to run.
+type ExtractInput struct {
+	DocumentID string      `json:"document_id"`
+	DocType    string      `json:"doc_type"`
+	Tier       router.Tier `json:"tier"`
+}
+
+// ExtractOutput is a tier's verdict. A tier that produced no usable result
+// says why in Code and Detail; the fields themselves stay in Postgres.
+type ExtractOutput struct {
+	Valid   bool    `json:"valid"`
+	Overall float64 `json:"confidence"`
+	Code    string  `json:"code,omitempty"`
+	Detail  string  `json:"detail,omitempty"`
+	Issuer  string  `json:"issuer,omitempty"`
+	Model   string  `json:"model,omitempty"`
+	// Reused is set when an earlier attempt's valid result was returned
+	// instead of doing the work again.
+	Reused bool `json:"reused,omitempty"`
+}
+
+// Reason codes of tiers that produced no usable result.
+const (
+	CodeLowConfidence = "low_confidence"
+	CodeInvalid       = "invalid_fields"
+)
+
+// ExtractRules runs the rule-based extractor. A result that fails validation
+// or falls below parsers.ConfidenceThreshold is stored as partial fields for
+// review and reported as not valid.
+func (a *Activities) ExtractRules(ctx context.Context, in ExtractInput) (*ExtractOutput, error) {
+	if out, ok, err := a.reuse(ctx, in); ok || err != nil {
+		return out, err
+	}
+	started := time.Now()
+	docType, err := schema.ParseDocType(in.DocType)
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(err.Error(), "BadInput", err)
+	}
+	text, err := a.Store.Text(ctx, in.DocumentID)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	ex := parsers.ExtractRules(text, docType)
+	raw, err := json.Marshal(ex.Fields)
+	if err != nil {
+		return nil, err
+	}
+	out := &ExtractOutput{Overall: ex.Overall, Issuer: ex.Fields.Issuer}
+	var problems []string
+	outcome := store.OutcomeSuccess
+	if verr := schema.ValidateFields(docType, &ex.Fields); verr != nil {
+		var ve *schema.ValidationError
+		if !errors.As(verr, &ve) {
+			return nil, verr
+		}
+		problems = ve.Problems
+		out.Code, out.Detail, outcome = CodeInvalid, ve.Error(), store.OutcomeInvalid
+	} else if ex.Overall < parsers.ConfidenceThreshold {
+		out.Code = CodeLowConfidence
+		out.Detail = fmt.Sprintf("confidence %.2f below %.2f", ex.Overall, parsers.ConfidenceThreshold)
+		outcome = store.OutcomeLowConfidence
+	}
+	out.Valid = out.Code == ""
+	if _, err := a.Store.SaveExtraction(ctx, &store.Extraction{
+		DocumentID: in.DocumentID, Tier: in.Tier.Name, DocType: in.DocType, Fields: raw,
+		Confidence: ex.Confidence, Overall: ex.Overall, Valid: out.Valid, Problems: problems,
+	}); err != nil {
+		return nil, err
+	}
+	if err := a.Store.RecordAttempt(ctx, &store.Attempt{
+		DocumentID: in.DocumentID, Tier: in.Tier.Name, Attempt: int(activity.GetInfo(ctx).Attempt),
+		Outcome: outcome, ErrorClass: out.Code, ErrorMessage: out.Detail,
+		Latency: time.Since(started), StartedAt: started,
+	}); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// reuse returns the valid result an earlier attempt of this tier stored, so
+// a retried activity does not do (or pay for) the work twice.
+func (a *Activities) reuse(ctx context.Context, in ExtractInput) (*ExtractOutput, bool, error) {
+	prev, err := a.Store.Extraction(ctx, in.DocumentID, in.Tier.Name)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !prev.Valid) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	var f schema.Fields
+	_ = json.Unmarshal(prev.Fields, &f)
+	return &ExtractOutput{Valid: true, Overall: prev.Overall, Issuer: f.Issuer, Model: prev.Model, Reused: true}, true, nil
+}
+
+// CompleteInput names the tier whose stored result becomes final.
+type CompleteInput struct {
+	DocumentID string `json:"document_id"`
+	DocType    string `json:"doc_type"`
+	Tier       string `json:"tier"`
+}
+
+// Complete makes a tier's stored valid result the document's final result.
+func (a *Activities) Complete(ctx context.Context, in CompleteInput) error {
+	ex, err := a.Store.Extraction(ctx, in.DocumentID, in.Tier)
+	if err != nil {
+		return storeError(err)
+	}
+	if !ex.Valid {
+		return temporal.NewNonRetryableApplicationError("tier "+in.Tier+" has no valid result", "BadInput", nil)
+	}
+	return a.Store.Complete(ctx, &store.Result{
+		DocumentID: in.DocumentID, DocType: in.DocType, Fields: ex.Fields,
+		Confidence: ex.Confidence, Tier: in.Tier, Model: ex.Model,
+	})
+}
+
+// storeError makes a missing row a non-retryable failure; other errors
+// (connection loss) stay retryable.
+func storeError(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeNotFound, err)
+	}
+	return err
+}

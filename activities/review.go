@@ -1,0 +1,76 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/dataforge/dataforge/internal/store"
+)
+
+// ErrTypeReviewConflict: the review item is held by someone else or closed.
+const ErrTypeReviewConflict = "ReviewConflict"
+
+// ReviewInput describes a document that needs a person.
+type ReviewInput struct {
+	DocumentID string         `json:"document_id"`
+	WorkflowID string         `json:"workflow_id"`
+	DocType    string         `json:"doc_type"`
+	Reasons    []store.Reason `json:"reasons"`
+}
+
+// EnqueueReview puts the document in the review queue with the best partial
+// fields any tier produced, and returns the item's id.
+func (a *Activities) EnqueueReview(ctx context.Context, in ReviewInput) (int64, error) {
+	var partial json.RawMessage
+	best, err := a.Store.BestExtraction(ctx, in.DocumentID)
+	switch {
+	case err == nil:
+		partial = best.Fields
+	case !errors.Is(err, store.ErrNotFound):
+		return 0, err
+	}
+	return a.Store.EnqueueReview(ctx, &store.ReviewItem{
+		DocumentID: in.DocumentID, WorkflowID: in.WorkflowID, DocType: in.DocType,
+		Priority: 100, Reasons: in.Reasons, PartialFields: partial,
+		DueAt: time.Now().Add(a.ReviewSLA),
+	})
+}
+
+// Escalate raises the priority of a review item that outlived its SLA.
+func (a *Activities) Escalate(ctx context.Context, documentID string) (bool, error) {
+	return a.Store.Escalate(ctx, documentID, a.ReviewSLA)
+}
+
+// ResolveInput is a reviewer's decision on a document.
+type ResolveInput struct {
+	DocumentID string         `json:"document_id"`
+	Decision   store.Decision `json:"decision"`
+}
+
+// ResolveReview records the reviewer's decision and ends the document.
+func (a *Activities) ResolveReview(ctx context.Context, in ResolveInput) error {
+	err := a.Store.ResolveReview(ctx, in.DocumentID, &in.Decision)
+	if errors.Is(err, store.ErrNotHolder) || errors.Is(err, store.ErrClosed) {
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeReviewConflict, err)
+	}
+	return storeError(err)
+}
+
+// RedriveInput names a document in review to run through the tiers again.
+type RedriveInput struct {
+	DocumentID string `json:"document_id"`
+	Actor      string `json:"actor"`
+}
+
+// Redrive takes the document's review item out of the queue.
+func (a *Activities) Redrive(ctx context.Context, in RedriveInput) error {
+	err := a.Store.Redrive(ctx, in.DocumentID, in.Actor)
+	if errors.Is(err, store.ErrClosed) {
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeReviewConflict, err)
+	}
+	return storeError(err)
+}

@@ -1,0 +1,399 @@
+// Package workflows holds ProcessDocument, the durable path of one document:
+// parse, route, walk the tier chain, wait for review when no automated tier
+// succeeds, persist. Workflow code is deterministic; everything that touches
+// the outside world runs in activities.
+package workflows
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/dataforge/dataforge/activities"
+	"github.com/dataforge/dataforge/internal/router"
+	"github.com/dataforge/dataforge/internal/schema"
+	"github.com/dataforge/dataforge/internal/store"
+)
+
+// TaskQueue is the default task queue of DataForge workers.
+const TaskQueue = "dataforge"
+
+// Names of the workflow's query and updates.
+const (
+	QueryState    = "state"
+	UpdateReview  = "review"
+	UpdateRedrive = "redrive"
+)
+
+// WorkflowID is the one place workflow ids are made: the same content always
+// maps to the same workflow.
+func WorkflowID(documentID string) string { return "doc-" + documentID }
+
+// Input starts ProcessDocument.
+type Input struct {
+	DocumentID string `json:"document_id"`
+	Name       string `json:"name"`
+	// Reprocess runs every tier again instead of reusing stored results.
+	Reprocess bool `json:"reprocess,omitempty"`
+	// ReviewSLA is how long review may wait before the item is escalated
+	// (repeatedly, each period). Default 24 h.
+	ReviewSLA time.Duration `json:"review_sla,omitempty"`
+}
+
+// Result is the document's terminal state; the fields are in Postgres.
+type Result struct {
+	DocumentID string         `json:"document_id"`
+	Status     store.Status   `json:"status"`
+	DocType    string         `json:"doc_type"`
+	Tier       string         `json:"tier,omitempty"`
+	Model      string         `json:"model,omitempty"`
+	Reviewer   string         `json:"reviewer,omitempty"`
+	Reasons    []store.Reason `json:"reasons,omitempty"`
+}
+
+// State is what the state query returns while the workflow runs.
+type State struct {
+	Step        string         `json:"step"`
+	DocType     string         `json:"doc_type,omitempty"`
+	Tier        string         `json:"tier,omitempty"`
+	TiersTried  int            `json:"tiers_tried"`
+	LastFailure string         `json:"last_failure,omitempty"`
+	Reasons     []store.Reason `json:"reasons,omitempty"`
+	ReviewItem  int64          `json:"review_item,omitempty"`
+}
+
+// ReviewDecision is the payload of the review update: Fields to complete the
+// document, or Reject with a Reason.
+type ReviewDecision struct {
+	Reviewer string         `json:"reviewer"`
+	Fields   *schema.Fields `json:"fields,omitempty"`
+	Reject   bool           `json:"reject,omitempty"`
+	Reason   string         `json:"reason,omitempty"`
+}
+
+var a *activities.Activities
+
+// ProcessDocument takes one stored document to exactly one terminal state.
+func ProcessDocument(ctx workflow.Context, in Input) (*Result, error) {
+	p := &process{in: in, state: State{Step: "parse"}}
+	if err := workflow.SetQueryHandler(ctx, QueryState, func() (State, error) { return p.state, nil }); err != nil {
+		return nil, err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateReview, p.review,
+		workflow.UpdateHandlerOptions{Validator: p.validateReview, Description: "a reviewer's decision"}); err != nil {
+		return nil, err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateRedrive, p.redriveHandler,
+		workflow.UpdateHandlerOptions{Validator: p.validateRedrive, Description: "run the automated tiers again"}); err != nil {
+		return nil, err
+	}
+	res, err := p.run(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Let a running review update finish before the workflow completes.
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+type process struct {
+	in      Input
+	state   State
+	docType string
+	// decided is set once a review decision has been persisted.
+	decided *Result
+	// redrivable says the document in review may go through the tiers
+	// again; redrive is set when someone asked for it.
+	redrivable, redrive bool
+}
+
+func short(ctx workflow.Context, summary string) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		Summary:             summary,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute,
+		},
+	})
+}
+
+func (p *process) run(ctx workflow.Context) (*Result, error) {
+	id := p.in.DocumentID
+	var parsed activities.ParseOutput
+	err := workflow.ExecuteActivity(short(ctx, "parse "+p.in.Name), a.Parse,
+		activities.ParseInput{DocumentID: id, Reprocess: p.in.Reprocess}).Get(ctx, &parsed)
+	if code, ok := parseFailure(err); ok {
+		p.docType = string(schema.Other)
+		p.upsert(ctx, AttrDocumentType.ValueSet(p.docType))
+		res, _, err := p.toReview(ctx, []store.Reason{{Tier: "parse", Code: code, Detail: failureDetail(err)}}, false)
+		return res, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	p.docType = parsed.DocType
+	p.state.DocType = parsed.DocType
+	p.upsert(ctx, AttrDocumentType.ValueSet(parsed.DocType))
+
+	for {
+		res, reasons, err := p.walk(ctx, parsed)
+		if err != nil || res != nil {
+			return res, err
+		}
+		res, redrive, err := p.toReview(ctx, reasons, true)
+		if err != nil || !redrive {
+			return res, err
+		}
+		workflow.GetLogger(ctx).Info("review item re-driven through the automated tiers", "document", id)
+	}
+}
+
+// walk routes the document and runs its tiers in order. It returns the
+// result of the first tier that succeeds, or the reasons every tier failed.
+func (p *process) walk(ctx workflow.Context, parsed activities.ParseOutput) (*Result, []store.Reason, error) {
+	p.state.Step = "route"
+	var chain []router.Tier
+	if err := workflow.ExecuteActivity(short(ctx, "route"), a.Route,
+		router.Input{DocType: parsed.DocType, Complexity: parsed.Complexity}).Get(ctx, &chain); err != nil {
+		return nil, nil, err
+	}
+	var reasons []store.Reason
+	for _, tier := range chain {
+		if tier.Kind == router.KindManual {
+			break
+		}
+		p.state.Step, p.state.Tier = "extract", tier.Name
+		p.state.TiersTried++
+		p.upsert(ctx, AttrTier.ValueSet(tier.Name))
+		out, err := p.extract(ctx, tier)
+		if err == nil && out.Valid {
+			res, err := p.complete(ctx, tier, out)
+			return res, nil, err
+		}
+		r := store.Reason{Tier: tier.Name}
+		if err != nil {
+			r.Code, r.Detail = errorCode(err), failureDetail(err)
+		} else {
+			r.Code, r.Detail = out.Code, out.Detail
+		}
+		reasons = append(reasons, r)
+		p.state.Reasons = reasons
+		p.state.LastFailure = r.Tier + ": " + r.Code
+		workflow.GetLogger(ctx).Info("tier failed, moving on", "tier", tier.Name, "code", r.Code)
+	}
+	return nil, reasons, nil
+}
+
+func (p *process) extract(ctx workflow.Context, tier router.Tier) (*activities.ExtractOutput, error) {
+	summary := "extract: " + tier.Name
+	if tier.Model != "" {
+		summary = "extract: " + tier.Model
+	}
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: tier.StartToClose,
+		HeartbeatTimeout:    tier.Heartbeat,
+		RetryPolicy:         tier.Retry,
+		Summary:             summary,
+	})
+	if tier.Retry == nil {
+		actx = workflow.WithRetryPolicy(actx, temporal.RetryPolicy{MaximumAttempts: 1})
+	}
+	in := activities.ExtractInput{DocumentID: p.in.DocumentID, DocType: p.docType, Tier: tier}
+	var fn any
+	switch tier.Kind {
+	case router.KindRules:
+		fn = a.ExtractRules
+	case router.KindLLM:
+		fn = a.ExtractLLM
+	default:
+		return nil, temporal.NewNonRetryableApplicationError("no activity for tier kind "+string(tier.Kind), "BadChain", nil)
+	}
+	var out activities.ExtractOutput
+	if err := workflow.ExecuteActivity(actx, fn, in).Get(ctx, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (p *process) complete(ctx workflow.Context, tier router.Tier, out *activities.ExtractOutput) (*Result, error) {
+	p.state.Step = "persist"
+	if err := workflow.ExecuteActivity(short(ctx, "persist result of "+tier.Name), a.Complete,
+		activities.CompleteInput{DocumentID: p.in.DocumentID, DocType: p.docType, Tier: tier.Name}).Get(ctx, nil); err != nil {
+		return nil, err
+	}
+	p.state.Step = "done"
+	p.upsert(ctx, AttrOutcome.ValueSet(string(store.StatusCompleted)), AttrIssuer.ValueSet(out.Issuer))
+	model := out.Model
+	if model == "" {
+		model = tier.Model
+	}
+	return &Result{DocumentID: p.in.DocumentID, Status: store.StatusCompleted, DocType: p.docType,
+		Tier: tier.Name, Model: model, Reasons: p.state.Reasons}, nil
+}
+
+// toReview enqueues the document for a person and waits, durably, for the
+// review update; each time the SLA passes the item is escalated. When the
+// item is re-driven (and redrivable), it reports redrive instead of a result.
+func (p *process) toReview(ctx workflow.Context, reasons []store.Reason, redrivable bool) (*Result, bool, error) {
+	p.state.Step, p.state.Tier, p.state.Reasons = "review", "manual", reasons
+	p.redrivable, p.redrive = redrivable, false
+	codes := store.ReasonCodes(reasons)
+	p.upsert(ctx, AttrTier.ValueSet("manual"), AttrOutcome.ValueSet(string(store.StatusReview)),
+		AttrReviewReason.ValueSet(codes))
+	err := workflow.ExecuteActivity(short(ctx, "enqueue for review: "+strings.Join(codes, ", ")), a.EnqueueReview,
+		activities.ReviewInput{DocumentID: p.in.DocumentID, WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID,
+			DocType: p.docType, Reasons: reasons}).Get(ctx, &p.state.ReviewItem)
+	if err != nil {
+		return nil, false, err
+	}
+	sla := p.in.ReviewSLA
+	if sla <= 0 {
+		sla = 24 * time.Hour
+	}
+	for {
+		done, err := workflow.AwaitWithTimeout(ctx, sla, func() bool { return p.decided != nil || p.redrive })
+		if err != nil {
+			return nil, false, err
+		}
+		if done {
+			return p.decided, p.redrive, nil
+		}
+		workflow.GetLogger(ctx).Warn("review overdue, escalating", "document", p.in.DocumentID)
+		if err := workflow.ExecuteActivity(short(ctx, "escalate overdue review"), a.Escalate, p.in.DocumentID).
+			Get(ctx, nil); err != nil {
+			return nil, false, err
+		}
+	}
+}
+
+func (p *process) validateRedrive(ctx workflow.Context, actor string) error {
+	switch {
+	case p.state.Step != "review" || p.state.ReviewItem == 0 || p.decided != nil || p.redrive:
+		return fmt.Errorf("document is not waiting for review (step %s)", p.state.Step)
+	case !p.redrivable:
+		return errors.New("document cannot be read; running the tiers again would not help")
+	case strings.TrimSpace(actor) == "":
+		return errors.New("actor identity is required")
+	}
+	return nil
+}
+
+// redriveHandler takes the item out of the queue; the workflow then runs the
+// automated tiers again.
+func (p *process) redriveHandler(ctx workflow.Context, actor string) error {
+	if err := workflow.ExecuteActivity(short(ctx, "re-drive by "+actor), a.Redrive,
+		activities.RedriveInput{DocumentID: p.in.DocumentID, Actor: actor}).Get(ctx, nil); err != nil {
+		return err
+	}
+	p.state.Step = "redrive"
+	p.redrive = true
+	return nil
+}
+
+func (p *process) validateReview(ctx workflow.Context, d ReviewDecision) error {
+	switch {
+	case p.decided != nil:
+		return errors.New("document was already reviewed")
+	case p.state.Step != "review" || p.state.ReviewItem == 0:
+		return fmt.Errorf("document is not waiting for review (step %s)", p.state.Step)
+	case strings.TrimSpace(d.Reviewer) == "":
+		return errors.New("reviewer identity is required")
+	case d.Reject:
+		if strings.TrimSpace(d.Reason) == "" {
+			return errors.New("a rejection needs a reason")
+		}
+		return nil
+	case d.Fields == nil:
+		return errors.New("fields are required (or reject with a reason)")
+	}
+	docType, err := schema.ParseDocType(p.docType)
+	if err != nil {
+		return err
+	}
+	return schema.ValidateFields(docType, d.Fields)
+}
+
+func (p *process) review(ctx workflow.Context, d ReviewDecision) (*Result, error) {
+	dec := store.Decision{Reviewer: d.Reviewer, Reason: d.Reason}
+	if !d.Reject {
+		raw, err := json.Marshal(d.Fields)
+		if err != nil {
+			return nil, err
+		}
+		dec.Fields = raw
+	}
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 5},
+		Summary:             "review by " + d.Reviewer,
+	})
+	if err := workflow.ExecuteActivity(actx, a.ResolveReview,
+		activities.ResolveInput{DocumentID: p.in.DocumentID, Decision: dec}).Get(ctx, nil); err != nil {
+		return nil, err
+	}
+	res := &Result{DocumentID: p.in.DocumentID, DocType: p.docType, Reviewer: d.Reviewer, Reasons: p.state.Reasons}
+	if d.Reject {
+		res.Status = store.StatusRejected
+	} else {
+		res.Status, res.Tier = store.StatusCompleted, "manual"
+	}
+	p.upsert(ctx, AttrOutcome.ValueSet(string(res.Status)))
+	p.state.Step = "done"
+	p.decided = res
+	return res, nil
+}
+
+func (p *process) upsert(ctx workflow.Context, updates ...temporal.SearchAttributeUpdate) {
+	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
+		workflow.GetLogger(ctx).Warn("search attributes not upserted", "error", err)
+	}
+}
+
+// parseFailure reports the parsers code of an activity error of type
+// ErrTypeParse.
+func parseFailure(err error) (string, bool) {
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != activities.ErrTypeParse {
+		return "", false
+	}
+	var code string
+	if appErr.Details(&code) != nil {
+		code = "unreadable"
+	}
+	return code, true
+}
+
+// errorCode is the stable class of a tier failure: the application error
+// type, or the kind of timeout.
+func errorCode(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.Type() != "" {
+		return appErr.Type()
+	}
+	var timeoutErr *temporal.TimeoutError
+	if errors.As(err, &timeoutErr) {
+		return "timeout"
+	}
+	return "error"
+}
+
+// failureDetail is the message of an activity failure, without the SDK's
+// decorations.
+func failureDetail(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return appErr.Message()
+	}
+	var timeoutErr *temporal.TimeoutError
+	if errors.As(err, &timeoutErr) {
+		return timeoutErr.Error()
+	}
+	return err.Error()
+}

@@ -1,0 +1,215 @@
+package workflows
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/dataforge/dataforge/activities"
+	"github.com/dataforge/dataforge/internal/router"
+	"github.com/dataforge/dataforge/internal/schema"
+	"github.com/dataforge/dataforge/internal/store"
+)
+
+const docID = "5f2b6c1e9a0d4b7c8e3f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d"
+
+type testBundle struct {
+	env *testsuite.TestWorkflowEnvironment
+}
+
+func setup(t *testing.T) *testBundle {
+	t.Helper()
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(ProcessDocument)
+	env.RegisterActivity(&activities.Activities{})
+	t.Cleanup(func() { env.AssertExpectations(t) })
+	return &testBundle{env: env}
+}
+
+func (b *testBundle) parses(docType string) {
+	b.env.OnActivity(a.Parse, mock.Anything, activities.ParseInput{DocumentID: docID}).
+		Return(&activities.ParseOutput{Name: "a.pdf", DocType: docType, Confidence: 0.9, Complexity: 0.2, Pages: 1}, nil).Once()
+}
+
+func (b *testBundle) routes(chain ...router.Tier) {
+	b.env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(chain, nil).Once()
+}
+
+var (
+	rulesTier  = router.Tier{Name: "rules", Kind: router.KindRules, StartToClose: time.Minute}
+	manualTier = router.Tier{Name: "manual", Kind: router.KindManual, StartToClose: time.Minute}
+)
+
+func (b *testBundle) result(t *testing.T) *Result {
+	t.Helper()
+	require.True(t, b.env.IsWorkflowCompleted())
+	require.NoError(t, b.env.GetWorkflowError())
+	var res Result
+	require.NoError(t, b.env.GetWorkflowResult(&res))
+	return &res
+}
+
+func total(v float64) *float64 { return &v }
+
+func validFields() *schema.Fields {
+	return &schema.Fields{InvoiceNumber: "INV-1", IssueDate: "2024-03-05", Issuer: "Acme BV", Total: total(121), Currency: "EUR"}
+}
+
+func TestRulesTierCompletes(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.parses("invoice")
+	b.routes(rulesTier, manualTier)
+	b.env.OnActivity(a.ExtractRules, mock.Anything, activities.ExtractInput{DocumentID: docID, DocType: "invoice", Tier: rulesTier}).
+		Return(&activities.ExtractOutput{Valid: true, Overall: 0.95, Issuer: "Acme BV"}, nil).Once()
+	b.env.OnActivity(a.Complete, mock.Anything, activities.CompleteInput{DocumentID: docID, DocType: "invoice", Tier: "rules"}).
+		Return(nil).Once()
+
+	b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "a.pdf"})
+
+	res := b.result(t)
+	require.Equal(t, store.StatusCompleted, res.Status)
+	require.Equal(t, "rules", res.Tier)
+	require.Equal(t, "invoice", res.DocType)
+	require.Empty(t, res.Reasons)
+}
+
+func TestLowConfidenceGoesToReviewAndReviewerCompletes(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.parses("invoice")
+	b.routes(rulesTier, manualTier)
+	b.env.OnActivity(a.ExtractRules, mock.Anything, mock.Anything).
+		Return(&activities.ExtractOutput{Valid: false, Overall: 0.4, Code: activities.CodeLowConfidence, Detail: "confidence 0.40"}, nil).Once()
+	b.env.OnActivity(a.EnqueueReview, mock.Anything, activities.ReviewInput{
+		DocumentID: docID, WorkflowID: "default-test-workflow-id", DocType: "invoice",
+		Reasons: []store.Reason{{Tier: "rules", Code: activities.CodeLowConfidence, Detail: "confidence 0.40"}},
+	}).Return(int64(7), nil).Once()
+	var resolved activities.ResolveInput
+	b.env.OnActivity(a.ResolveReview, mock.Anything, mock.Anything).
+		Run(func(args mock.Arguments) { resolved = args.Get(1).(activities.ResolveInput) }).Return(nil).Once()
+
+	var rejected, accepted []error
+	send := func(d ReviewDecision) {
+		b.env.UpdateWorkflow(UpdateReview, "", &testsuite.TestUpdateCallback{
+			OnAccept:   func() { accepted = append(accepted, nil) },
+			OnReject:   func(err error) { rejected = append(rejected, err) },
+			OnComplete: func(any, error) {},
+		}, d)
+	}
+	b.env.RegisterDelayedCallback(func() {
+		// Invalid fields are refused by the validator and change nothing.
+		send(ReviewDecision{Reviewer: "ann", Fields: &schema.Fields{Issuer: "Acme BV", Currency: "EURO"}})
+		send(ReviewDecision{Fields: validFields()})
+		send(ReviewDecision{Reviewer: "ann", Fields: validFields()})
+	}, time.Hour)
+
+	b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "a.pdf"})
+
+	res := b.result(t)
+	require.Len(t, rejected, 2)
+	require.ErrorContains(t, rejected[0], "/currency: 'EURO' does not match pattern")
+	require.ErrorContains(t, rejected[1], "reviewer identity is required")
+	require.Len(t, accepted, 1)
+	require.Equal(t, store.StatusCompleted, res.Status)
+	require.Equal(t, "manual", res.Tier)
+	require.Equal(t, "ann", res.Reviewer)
+	require.Equal(t, "ann", resolved.Decision.Reviewer)
+	require.JSONEq(t, `{"invoice_number":"INV-1","issue_date":"2024-03-05","due_date":"","issuer":"Acme BV",
+		"issuer_tax_id":"","iban":"","currency":"EUR","subtotal":null,"tax":null,"total":121,"line_items":null}`,
+		string(resolved.Decision.Fields))
+}
+
+func TestUnreadableDocumentGoesToReviewAndIsRejected(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.env.OnActivity(a.Parse, mock.Anything, mock.Anything).Return(nil,
+		temporal.NewNonRetryableApplicationError("a.pdf: encrypted", activities.ErrTypeParse, nil, "encrypted")).Once()
+	b.env.OnActivity(a.EnqueueReview, mock.Anything, mock.MatchedBy(func(in activities.ReviewInput) bool {
+		return in.DocType == "other" && len(in.Reasons) == 1 && in.Reasons[0].Tier == "parse" && in.Reasons[0].Code == "encrypted"
+	})).Return(int64(3), nil).Once()
+	b.env.OnActivity(a.ResolveReview, mock.Anything, mock.MatchedBy(func(in activities.ResolveInput) bool {
+		return in.Decision.Fields == nil && in.Decision.Reason == "password protected"
+	})).Return(nil).Once()
+	b.env.RegisterDelayedCallback(func() {
+		b.env.UpdateWorkflow(UpdateReview, "", &testsuite.TestUpdateCallback{
+			OnAccept: func() {}, OnReject: func(err error) { t.Errorf("rejected: %v", err) }, OnComplete: func(any, error) {},
+		}, ReviewDecision{Reviewer: "bob", Reject: true, Reason: "password protected"})
+	}, time.Minute)
+
+	b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "a.pdf"})
+
+	res := b.result(t)
+	require.Equal(t, store.StatusRejected, res.Status)
+	require.Equal(t, "bob", res.Reviewer)
+	require.Equal(t, []store.Reason{{Tier: "parse", Code: "encrypted", Detail: "a.pdf: encrypted"}}, res.Reasons)
+}
+
+func TestOverdueReviewIsEscalated(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.parses("receipt")
+	b.routes(rulesTier, manualTier)
+	b.env.OnActivity(a.ExtractRules, mock.Anything, mock.Anything).
+		Return(nil, temporal.NewNonRetryableApplicationError("db gone", "Boom", nil)).Once()
+	b.env.OnActivity(a.EnqueueReview, mock.Anything, mock.Anything).Return(int64(1), nil).Once()
+	b.env.OnActivity(a.Escalate, mock.Anything, docID).Return(true, nil).Twice()
+	b.env.OnActivity(a.ResolveReview, mock.Anything, mock.Anything).Return(nil).Once()
+	b.env.RegisterDelayedCallback(func() {
+		b.env.UpdateWorkflow(UpdateReview, "", &testsuite.TestUpdateCallback{
+			OnAccept: func() {}, OnReject: func(err error) { t.Errorf("rejected: %v", err) }, OnComplete: func(any, error) {},
+		}, ReviewDecision{Reviewer: "cy", Reject: true, Reason: "duplicate"})
+	}, 150*time.Minute)
+
+	b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "r.pdf", ReviewSLA: time.Hour})
+
+	res := b.result(t)
+	require.Equal(t, store.StatusRejected, res.Status)
+	require.Equal(t, []store.Reason{{Tier: "rules", Code: "Boom", Detail: "db gone"}}, res.Reasons)
+}
+
+func TestStateQueryDuringReview(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.parses("invoice")
+	b.routes(rulesTier, manualTier)
+	b.env.OnActivity(a.ExtractRules, mock.Anything, mock.Anything).
+		Return(&activities.ExtractOutput{Code: activities.CodeInvalid, Detail: "total: required"}, nil).Once()
+	b.env.OnActivity(a.EnqueueReview, mock.Anything, mock.Anything).Return(int64(9), nil).Once()
+	b.env.OnActivity(a.ResolveReview, mock.Anything, mock.Anything).Return(nil).Once()
+	var state State
+	b.env.RegisterDelayedCallback(func() {
+		v, err := b.env.QueryWorkflow(QueryState)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&state))
+		b.env.UpdateWorkflow(UpdateReview, "", &testsuite.TestUpdateCallback{
+			OnAccept: func() {}, OnReject: func(err error) { t.Errorf("rejected: %v", err) }, OnComplete: func(any, error) {},
+		}, ReviewDecision{Reviewer: "dee", Fields: validFields()})
+	}, time.Minute)
+
+	b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "a.pdf"})
+
+	b.result(t)
+	require.Equal(t, "review", state.Step)
+	require.Equal(t, int64(9), state.ReviewItem)
+	require.Equal(t, "rules: invalid_fields", state.LastFailure)
+	require.Equal(t, 1, state.TiersTried)
+}
+
+func TestMissingDocumentFailsTheWorkflow(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.env.OnActivity(a.Parse, mock.Anything, mock.Anything).
+		Return(nil, temporal.NewNonRetryableApplicationError("missing", activities.ErrTypeNotFound, errors.New("missing"))).Once()
+
+	b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "a.pdf"})
+
+	require.True(t, b.env.IsWorkflowCompleted())
+	require.ErrorContains(t, b.env.GetWorkflowError(), "missing")
+}
