@@ -1,0 +1,180 @@
+package pipeline_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/server/temporaltest"
+
+	"github.com/dataforge/dataforge/activities"
+	"github.com/dataforge/dataforge/internal/config"
+	"github.com/dataforge/dataforge/internal/pipeline"
+	"github.com/dataforge/dataforge/internal/schema"
+	"github.com/dataforge/dataforge/internal/store"
+	"github.com/dataforge/dataforge/internal/store/storetest"
+	"github.com/dataforge/dataforge/internal/submit"
+	"github.com/dataforge/dataforge/parsers"
+	"github.com/dataforge/dataforge/samples"
+	"github.com/dataforge/dataforge/workflows"
+)
+
+type testBundle struct {
+	ctx    context.Context
+	st     *store.Store
+	client client.Client
+	sub    *submit.Submitter
+}
+
+// setup starts a real Temporal server in-process, a worker on it, and a
+// fresh Postgres database. Options adjust the activities (LLM tiers).
+func setup(t *testing.T, opts ...func(*activities.Activities)) *testBundle {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	t.Cleanup(cancel)
+	st, _ := storetest.New(t)
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	c := ts.GetDefaultClient()
+	require.NoError(t, pipeline.EnsureSearchAttributes(ctx, c, ts.GetDefaultNamespace()))
+	require.NoError(t, pipeline.EnsureSearchAttributes(ctx, c, ts.GetDefaultNamespace()), "registering twice is fine")
+
+	const queue = "dataforge-test"
+	acts := &activities.Activities{Store: st, Limits: parsers.DefaultLimits(), ReviewSLA: time.Hour, CacheTTL: time.Hour}
+	for _, o := range opts {
+		o(acts)
+	}
+	w := pipeline.NewWorker(c, queue, acts)
+	require.NoError(t, w.Start())
+	t.Cleanup(w.Stop)
+	cfg := config.Config{TaskQueue: queue, Namespace: ts.GetDefaultNamespace(), UIURL: "http://ui.test"}
+	return &testBundle{ctx: ctx, st: st, client: c,
+		sub: &submit.Submitter{Store: st, Temporal: c, Config: cfg, MaxBytes: parsers.DefaultLimits().MaxBytes}}
+}
+
+func (b *testBundle) submitAndWait(t *testing.T, paths []string, opts submit.Options) []*submit.Item {
+	t.Helper()
+	items, err := b.sub.Submit(b.ctx, paths, opts)
+	require.NoError(t, err)
+	require.NoError(t, b.sub.Wait(b.ctx, items, nil))
+	return items
+}
+
+func TestSamplesEndToEnd(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	expected, err := samples.Load()
+	require.NoError(t, err)
+	var paths []string
+	for _, e := range expected {
+		paths = append(paths, filepath.Join(samples.Dir(), e.File))
+	}
+	items := b.submitAndWait(t, paths, submit.Options{})
+
+	for i, e := range expected {
+		it := items[i]
+		require.NoError(t, it.Err, e.File)
+		doc, err := b.st.Document(b.ctx, it.DocumentID)
+		require.NoError(t, err)
+		switch {
+		case e.ParseError != "":
+			require.Equal(t, store.StatusReview, doc.Status, e.File)
+			require.Equal(t, "parse: "+e.ParseError, doc.Reason, e.File)
+		case e.Outcome == samples.OutcomeRules:
+			require.Equal(t, store.StatusCompleted, doc.Status, "%s: %s", e.File, doc.Reason)
+			require.Equal(t, string(e.Type), doc.DocType, e.File)
+			res, err := b.st.Result(b.ctx, it.DocumentID)
+			require.NoError(t, err)
+			require.Equal(t, "rules", res.Tier)
+			require.Equal(t, 1, res.Attempts)
+			var got schema.Fields
+			require.NoError(t, json.Unmarshal(res.Fields, &got))
+			require.Equal(t, *e.Fields, got, e.File)
+		default:
+			require.Equal(t, store.StatusReview, doc.Status, e.File)
+		}
+	}
+
+	// Every settled document is in exactly one state; none is left behind.
+	var unsettled int
+	require.NoError(t, b.st.Pool().QueryRow(b.ctx,
+		`SELECT count(*) FROM documents WHERE status NOT IN ('completed', 'review', 'rejected')`).Scan(&unsettled))
+	require.Zero(t, unsettled)
+
+	// Submitting the same content again processes nothing twice.
+	var attemptsBefore int
+	require.NoError(t, b.st.Pool().QueryRow(b.ctx, `SELECT count(*) FROM attempts`).Scan(&attemptsBefore))
+	again := b.submitAndWait(t, paths, submit.Options{})
+	for i, it := range again {
+		require.Equal(t, items[i].DocumentID, it.DocumentID)
+		doc, err := b.st.Document(b.ctx, it.DocumentID)
+		require.NoError(t, err)
+		require.Equal(t, doc.Status == store.StatusCompleted, it.Existing, it.Name)
+	}
+	var attemptsAfter int
+	require.NoError(t, b.st.Pool().QueryRow(b.ctx, `SELECT count(*) FROM attempts`).Scan(&attemptsAfter))
+	require.Equal(t, attemptsBefore, attemptsAfter)
+}
+
+func TestReviewerCompletesDocument(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	items := b.submitAndWait(t, []string{filepath.Join(samples.Dir(), "invoice-messy.pdf")}, submit.Options{})
+	id := items[0].DocumentID
+	doc, err := b.st.Document(b.ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, store.StatusReview, doc.Status)
+
+	total := 42.5
+	decision := workflows.ReviewDecision{Reviewer: "ann", Fields: &schema.Fields{
+		InvoiceNumber: "M-1", IssueDate: "2024-02-01", Issuer: "Cafe Lux", Total: &total, Currency: "EUR"}}
+	handle, err := b.client.UpdateWorkflow(b.ctx, client.UpdateWorkflowOptions{
+		WorkflowID: workflows.WorkflowID(id), UpdateName: workflows.UpdateReview,
+		Args:         []any{workflows.ReviewDecision{Reviewer: "ann", Fields: &schema.Fields{Currency: "XXX1"}}},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = handle.Get(b.ctx, nil)
+	}
+	require.ErrorContains(t, err, "currency", "invalid fields are refused")
+
+	handle, err = b.client.UpdateWorkflow(b.ctx, client.UpdateWorkflowOptions{
+		WorkflowID: workflows.WorkflowID(id), UpdateName: workflows.UpdateReview,
+		Args: []any{decision}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	require.NoError(t, err)
+	var res workflows.Result
+	require.NoError(t, handle.Get(b.ctx, &res))
+	require.Equal(t, store.StatusCompleted, res.Status)
+
+	var final workflows.Result
+	require.NoError(t, b.client.GetWorkflow(b.ctx, workflows.WorkflowID(id), "").Get(b.ctx, &final))
+	require.Equal(t, "manual", final.Tier)
+	stored, err := b.st.Result(b.ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, "ann", stored.Reviewer)
+	require.JSONEq(t, `{"invoice_number":"M-1","issue_date":"2024-02-01","due_date":"","issuer":"Cafe Lux","issuer_tax_id":"","iban":"",
+		"currency":"EUR","subtotal":null,"tax":null,"total":42.5,"line_items":null}`, string(stored.Fields))
+}
+
+func TestBadInputIsRefusedAtSubmit(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.pdf")
+	require.NoError(t, os.WriteFile(empty, nil, 0o644))
+	image := filepath.Join(dir, "photo.png")
+	require.NoError(t, os.WriteFile(image, []byte("\x89PNG\r\n\x1a\n0000"), 0o644))
+	items, err := b.sub.Submit(b.ctx, []string{empty, image, filepath.Join(dir, "missing.pdf")}, submit.Options{})
+	require.NoError(t, err)
+	require.ErrorContains(t, items[0].Err, "empty.pdf: empty file")
+	require.ErrorContains(t, items[1].Err, "photo.png: unsupported type image/png")
+	require.ErrorContains(t, items[2].Err, "missing.pdf: cannot read: no such file or directory")
+	var n int
+	require.NoError(t, b.st.Pool().QueryRow(b.ctx, `SELECT count(*) FROM documents`).Scan(&n))
+	require.Zero(t, n, "nothing is stored for refused files")
+}

@@ -1,0 +1,128 @@
+package submit
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/dataforge/dataforge/internal/schema"
+	"github.com/dataforge/dataforge/internal/store"
+)
+
+// Report is one document's outcome as the CLI shows it.
+type Report struct {
+	Name       string         `json:"name"`
+	Path       string         `json:"path,omitempty"`
+	DocumentID string         `json:"document_id,omitempty"`
+	Status     string         `json:"status"`
+	DocType    string         `json:"doc_type,omitempty"`
+	Tier       string         `json:"tier,omitempty"`
+	Model      string         `json:"model,omitempty"`
+	Attempts   int            `json:"attempts,omitempty"`
+	CostUSD    float64        `json:"cost_usd"`
+	LatencyMS  int64          `json:"latency_ms,omitempty"`
+	Reviewer   string         `json:"reviewer,omitempty"`
+	Reason     string         `json:"reason,omitempty"`
+	Fields     *schema.Fields `json:"fields,omitempty"`
+	Existing   bool           `json:"existing,omitempty"`
+	URL        string         `json:"url,omitempty"`
+	Error      string         `json:"error,omitempty"`
+}
+
+// Reports gathers the current outcome of each item from Postgres.
+func (s *Submitter) Reports(ctx context.Context, items []*Item) ([]*Report, error) {
+	out := make([]*Report, 0, len(items))
+	for _, it := range items {
+		if it.Err != nil {
+			out = append(out, &Report{Name: it.Name, Path: it.Path, Status: "error", Error: it.Err.Error()})
+			continue
+		}
+		r, err := s.Report(ctx, it.DocumentID)
+		if err != nil {
+			return nil, err
+		}
+		r.Path, r.Existing = it.Path, it.Existing
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// Report returns one document's outcome.
+func (s *Submitter) Report(ctx context.Context, documentID string) (*Report, error) {
+	doc, err := s.Store.Document(ctx, documentID)
+	if err != nil {
+		return nil, err
+	}
+	r := &Report{
+		Name: doc.Name, DocumentID: doc.ID, Status: string(doc.Status), DocType: doc.DocType,
+		Reason: doc.Reason, URL: s.Config.WorkflowURL("doc-" + doc.ID),
+	}
+	res, err := s.Store.Result(ctx, documentID)
+	if errors.Is(err, store.ErrNotFound) {
+		return r, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var f schema.Fields
+	if err := json.Unmarshal(res.Fields, &f); err != nil {
+		return nil, fmt.Errorf("stored fields of %s: %w", doc.Name, err)
+	}
+	r.Fields, r.Tier, r.Model, r.Attempts = &f, res.Tier, res.Model, res.Attempts
+	r.CostUSD, r.LatencyMS, r.Reviewer = res.CostUSD, res.LatencyMS, res.Reviewer
+	return r, nil
+}
+
+// WriteTable prints reports as an aligned table.
+func WriteTable(w io.Writer, reports []*Report) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "DOCUMENT\tTYPE\tSTATUS\tTIER\tMODEL\tATTEMPTS\tCOST\tKEY FIELDS\tUI")
+	for _, r := range reports {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			r.Name, dash(r.DocType), r.Status, dash(r.Tier), dash(r.Model), count(r.Attempts),
+			fmt.Sprintf("$%.4f", r.CostUSD), keyFields(r), dash(r.URL))
+	}
+	return tw.Flush()
+}
+
+func keyFields(r *Report) string {
+	if r.Error != "" {
+		return r.Error
+	}
+	if r.Fields == nil {
+		return dash(r.Reason)
+	}
+	var parts []string
+	f := r.Fields
+	if f.InvoiceNumber != "" {
+		parts = append(parts, "#"+f.InvoiceNumber)
+	}
+	if f.Issuer != "" {
+		parts = append(parts, f.Issuer)
+	}
+	if f.IssueDate != "" {
+		parts = append(parts, f.IssueDate)
+	}
+	if f.Total != nil {
+		parts = append(parts, fmt.Sprintf("%.2f %s", *f.Total, f.Currency))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func count(n int) string {
+	if n == 0 {
+		return "-"
+	}
+	return fmt.Sprint(n)
+}

@@ -1,0 +1,247 @@
+// Package submit stores documents and starts (or attaches to) their
+// workflows, waits for them, and reports their outcome. The starter CLI and
+// the worker's demo mode use it.
+package submit
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/dataforge/dataforge/internal/config"
+	"github.com/dataforge/dataforge/internal/store"
+	"github.com/dataforge/dataforge/parsers"
+	"github.com/dataforge/dataforge/workflows"
+)
+
+// Submitter submits documents.
+type Submitter struct {
+	Store    *store.Store
+	Temporal client.Client
+	Config   config.Config
+	// MaxBytes rejects larger files at submit time.
+	MaxBytes int64
+}
+
+// Options change how documents are submitted.
+type Options struct {
+	// Reprocess runs documents again even when they have a terminal state.
+	Reprocess bool
+	// ReviewSLA is passed to the workflow; 0 keeps its default.
+	ReviewSLA time.Duration
+}
+
+// Item is one submitted file.
+type Item struct {
+	Path       string `json:"path"`
+	Name       string `json:"name"`
+	DocumentID string `json:"document_id,omitempty"`
+	WorkflowID string `json:"workflow_id,omitempty"`
+	// Existing is set when the content was already processed and its
+	// stored result is reported instead of processing it again.
+	Existing bool `json:"existing,omitempty"`
+	// Err is why the file was not accepted; nothing was started for it.
+	Err error `json:"-"`
+}
+
+// InputError is a file that cannot be accepted; Path names it.
+type InputError struct {
+	Path  string
+	Cause string
+}
+
+func (e *InputError) Error() string { return e.Path + ": " + e.Cause }
+
+// documentExts are the file endings a directory or glob expands to.
+var documentExts = map[string]bool{".pdf": true, ".txt": true, ".text": true}
+
+// Expand turns FILE, DIR and GLOB arguments into file paths. Directories are
+// walked for .pdf and .txt files; files named directly are always included.
+func Expand(args []string) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	add := func(p string) {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	for _, arg := range args {
+		matches := []string{arg}
+		if strings.ContainsAny(arg, "*?[") {
+			m, err := filepath.Glob(arg)
+			if err != nil {
+				return nil, fmt.Errorf("bad pattern %q: %w", arg, err)
+			}
+			if len(m) == 0 {
+				return nil, fmt.Errorf("%s: no files match", arg)
+			}
+			matches = m
+		}
+		for _, p := range matches {
+			info, err := os.Stat(p)
+			if err != nil || !info.IsDir() {
+				if err == nil || len(matches) == 1 {
+					add(p) // a named file; unreadable ones fail at submit with their cause
+				}
+				continue
+			}
+			var found []string
+			err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+				if err != nil {
+					return err
+				}
+				if !d.IsDir() && documentExts[strings.ToLower(filepath.Ext(path))] {
+					found = append(found, path)
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
+			sort.Strings(found)
+			for _, f := range found {
+				add(f)
+			}
+		}
+	}
+	return out, nil
+}
+
+// Submit stores each file and starts its workflow, or attaches to the one
+// already running for the same content. Files that cannot be accepted get
+// an Err and nothing else happens to them. The returned error is for
+// failures that stop the whole submission (Postgres or Temporal down).
+func (s *Submitter) Submit(ctx context.Context, paths []string, opts Options) ([]*Item, error) {
+	items := make([]*Item, 0, len(paths))
+	for _, p := range paths {
+		it := &Item{Path: p, Name: filepath.Base(p)}
+		items = append(items, it)
+		content, mediaType, err := s.read(p)
+		if err != nil {
+			it.Err = err
+			continue
+		}
+		sum := sha256.Sum256(content)
+		it.DocumentID = hex.EncodeToString(sum[:])
+		it.WorkflowID = workflows.WorkflowID(it.DocumentID)
+		if _, err := s.Store.PutDocument(ctx, &store.Document{
+			ID: it.DocumentID, Name: it.Name, MediaType: mediaType, Content: content,
+		}); err != nil {
+			return items, err
+		}
+		doc, err := s.Store.Document(ctx, it.DocumentID)
+		if err != nil {
+			return items, err
+		}
+		if doc.Status.Terminal() {
+			if !opts.Reprocess {
+				it.Existing = true
+				continue
+			}
+			if _, err := s.Store.Requeue(ctx, it.DocumentID); err != nil {
+				return items, err
+			}
+		}
+		_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+			ID:                       it.WorkflowID,
+			TaskQueue:                s.Config.TaskQueue,
+			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+			WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+			StaticSummary:            it.Name,
+			StaticDetails:            fmt.Sprintf("%s, %d bytes, sha256 %s", mediaType, len(content), it.DocumentID),
+		}, workflows.ProcessDocument, workflows.Input{
+			DocumentID: it.DocumentID, Name: it.Name, Reprocess: opts.Reprocess, ReviewSLA: opts.ReviewSLA,
+		})
+		if err != nil {
+			return items, fmt.Errorf("start workflow for %s: %w", it.Name, err)
+		}
+	}
+	return items, nil
+}
+
+// read loads a file and checks what can be known before processing: that it
+// is readable, not empty, not too large and of a supported type.
+func (s *Submitter) read(path string) ([]byte, string, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, "", &InputError{Path: path, Cause: "cannot read: " + unwrapPathError(err)}
+	}
+	if info.IsDir() {
+		return nil, "", &InputError{Path: path, Cause: "is a directory"}
+	}
+	if s.MaxBytes > 0 && info.Size() > s.MaxBytes {
+		return nil, "", &InputError{Path: path, Cause: fmt.Sprintf("too large: %d bytes, the limit is %d", info.Size(), s.MaxBytes)}
+	}
+	content, err := os.ReadFile(path)
+	if err != nil {
+		return nil, "", &InputError{Path: path, Cause: "cannot read: " + unwrapPathError(err)}
+	}
+	if len(strings.TrimSpace(string(content))) == 0 {
+		return nil, "", &InputError{Path: path, Cause: "empty file"}
+	}
+	mediaType := parsers.DetectMediaType(path, content)
+	if mediaType != "application/pdf" && mediaType != "text/plain" {
+		return nil, "", &InputError{Path: path, Cause: "unsupported type " + mediaType + " (want PDF or plain text)"}
+	}
+	return content, mediaType, nil
+}
+
+func unwrapPathError(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// Settled reports whether a document needs no more automated work: it ended,
+// or waits for a reviewer.
+func Settled(s store.Status) bool { return s.Terminal() || s == store.StatusReview }
+
+// Wait polls Postgres until every accepted item is settled, calling progress
+// (when non-nil) with the count settled so far.
+func (s *Submitter) Wait(ctx context.Context, items []*Item, progress func(done, total int)) error {
+	var ids []string
+	for _, it := range items {
+		if it.Err == nil {
+			ids = append(ids, it.DocumentID)
+		}
+	}
+	tick := time.NewTicker(300 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		docs, err := s.Store.Documents(ctx, ids)
+		if err != nil {
+			return err
+		}
+		done := 0
+		for _, d := range docs {
+			if Settled(d.Status) {
+				done++
+			}
+		}
+		if progress != nil {
+			progress(done, len(ids))
+		}
+		if done == len(ids) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %d of %d documents: %w", len(ids)-done, len(ids), ctx.Err())
+		case <-tick.C:
+		}
+	}
+}

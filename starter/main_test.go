@@ -1,0 +1,224 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/server/temporaltest"
+
+	"github.com/dataforge/dataforge/activities"
+	"github.com/dataforge/dataforge/internal/pipeline"
+	"github.com/dataforge/dataforge/internal/store"
+	"github.com/dataforge/dataforge/internal/store/storetest"
+	"github.com/dataforge/dataforge/internal/submit"
+	"github.com/dataforge/dataforge/parsers"
+	"github.com/dataforge/dataforge/samples"
+)
+
+type testBundle struct {
+	ctx  context.Context
+	vars map[string]string
+	st   *store.Store
+}
+
+// setup runs a real Temporal server, a worker and a fresh database, and
+// returns the environment the CLI reads.
+func setup(t *testing.T) *testBundle {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	t.Cleanup(cancel)
+	st, dbURL := storetest.New(t)
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	c := ts.GetDefaultClient()
+	require.NoError(t, pipeline.EnsureSearchAttributes(ctx, c, ts.GetDefaultNamespace()))
+	w := pipeline.NewWorker(c, "cli-test", &activities.Activities{Store: st, Limits: parsers.DefaultLimits(), ReviewSLA: time.Hour})
+	require.NoError(t, w.Start())
+	t.Cleanup(w.Stop)
+	return &testBundle{ctx: ctx, st: st, vars: map[string]string{
+		"DATABASE_URL": dbURL, "TEMPORAL_ADDRESS": ts.GetFrontendHostPort(),
+		"TEMPORAL_NAMESPACE": ts.GetDefaultNamespace(), "DATAFORGE_TASK_QUEUE": "cli-test",
+	}}
+}
+
+// cli runs the starter in-process and returns its exit code and output.
+func (b *testBundle) cli(args ...string) (int, string, string) {
+	var stdout, stderr bytes.Buffer
+	e := &env{getenv: func(k string) string { return b.vars[k] }, stdout: &stdout, stderr: &stderr,
+		isTerminal: func() bool { return false }}
+	code := run(b.ctx, args, e)
+	return code, stdout.String(), stderr.String()
+}
+
+func sample(name string) string { return filepath.Join(samples.Dir(), name) }
+
+func TestSubmitStatusResult(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	code, out, errOut := b.cli("submit", sample("invoice-classic.pdf"), sample("invoice-encrypted.pdf"), "--output", "json")
+	require.Equal(t, exitOK, code, errOut)
+	var reports []submit.Report
+	require.NoError(t, json.Unmarshal([]byte(out), &reports))
+	require.Len(t, reports, 2)
+	require.Equal(t, "completed", reports[0].Status)
+	require.Equal(t, "rules", reports[0].Tier)
+	require.NotEmpty(t, reports[0].Fields.InvoiceNumber)
+	require.Equal(t, "review", reports[1].Status)
+	require.Equal(t, "parse: encrypted", reports[1].Reason)
+
+	code, out, _ = b.cli("submit", sample("invoice-classic.pdf"))
+	require.Equal(t, exitOK, code)
+	require.Contains(t, out, "DOCUMENT")
+	require.Contains(t, out, "completed")
+
+	prefix := reports[0].DocumentID[:10]
+	code, out, _ = b.cli("status", prefix, "--output", "json")
+	require.Equal(t, exitOK, code)
+	require.Contains(t, out, `"status": "completed"`)
+
+	code, out, _ = b.cli("result", sample("invoice-classic.pdf"), "--output", "json")
+	require.Equal(t, exitOK, code)
+	var view struct {
+		Tier       string           `json:"tier"`
+		AttemptLog []*store.Attempt `json:"attempt_log"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &view))
+	require.Equal(t, "rules", view.Tier)
+	require.Len(t, view.AttemptLog, 1)
+
+	code, out, _ = b.cli("result", prefix)
+	require.Equal(t, exitOK, code)
+	require.Contains(t, out, "fields:")
+}
+
+func TestErrorsAndExitCodes(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	empty := filepath.Join(t.TempDir(), "empty.txt")
+	require.NoError(t, os.WriteFile(empty, nil, 0o644))
+
+	code, out, errOut := b.cli("submit", empty, sample("invoice-plain.txt"), "--output", "json")
+	require.Equal(t, exitFailure, code)
+	require.Contains(t, errOut, "empty.txt: empty file")
+	require.Contains(t, out, `"status": "completed"`, "the good file is still processed")
+
+	code, _, errOut = b.cli("submit", "--bogus")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errOut, "flag provided but not defined")
+	code, _, _ = b.cli("submit")
+	require.Equal(t, exitUsage, code)
+	code, _, errOut = b.cli("status", "zz")
+	require.Equal(t, exitFailure, code)
+	require.Contains(t, errOut, "not a document id")
+	code, _, errOut = b.cli("status", "--output", "yaml", "abcdef")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errOut, "--output must be text or json")
+	code, _, _ = b.cli("frobnicate")
+	require.Equal(t, exitUsage, code)
+
+	b.vars["DATABASE_URL"] = "postgres://postgres:hunter2@127.0.0.1:1/nope?sslmode=disable&connect_timeout=2"
+	code, _, errOut = b.cli("status", "abcdef")
+	require.Equal(t, exitFailure, code)
+	require.Contains(t, errOut, "unreachable")
+	require.NotContains(t, errOut, "hunter2", "secrets never reach the output")
+}
+
+func TestExtractLocally(t *testing.T) {
+	t.Parallel()
+	b := &testBundle{ctx: context.Background(), vars: map[string]string{}}
+	code, out, errOut := b.cli("extract", sample("invoice-table.pdf"), sample("invoice-corrupt.pdf"), "--output", "json")
+	require.Equal(t, exitFailure, code, "a file that cannot be parsed fails the command")
+	require.Contains(t, errOut, "invoice-corrupt.pdf")
+	var xs []extraction
+	require.NoError(t, json.Unmarshal([]byte(out), &xs))
+	require.Len(t, xs, 2)
+	require.Equal(t, "invoice", xs[0].DocType)
+	require.True(t, xs[0].Valid)
+	require.Equal(t, "corrupt", xs[1].ErrorCode)
+}
+
+func TestReviewQueueCommands(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	code, _, errOut := b.cli("submit", sample("invoice-messy.pdf"), sample("invoice-scanned.pdf"))
+	require.Equal(t, exitOK, code, errOut)
+
+	code, out, _ := b.cli("review", "list", "--output", "json")
+	require.Equal(t, exitOK, code)
+	var items []store.ReviewItem
+	require.NoError(t, json.Unmarshal([]byte(out), &items))
+	require.Len(t, items, 2)
+
+	code, _, errOut = b.cli("review", "next")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errOut, "--reviewer")
+
+	b.vars["DATAFORGE_REVIEWER"] = "ann"
+	code, out, _ = b.cli("review", "next", "--reason", "invalid_fields", "--output", "json")
+	require.Equal(t, exitOK, code)
+	var claimed itemView
+	require.NoError(t, json.Unmarshal([]byte(out), &claimed))
+	require.Equal(t, "ann", claimed.ClaimedBy)
+	require.FileExists(t, claimed.File)
+	require.NotEmpty(t, claimed.Text)
+	ref := claimed.DocumentID[:12]
+
+	code, _, errOut = b.cli("review", "submit", ref, "--reviewer", "bob", "--set", "total=1")
+	require.Equal(t, exitFailure, code)
+	require.Contains(t, errOut, "claim it first")
+
+	code, _, errOut = b.cli("review", "submit", ref, "--set", "currency=EURO", "--set", "issue_date=yesterday")
+	require.Equal(t, exitFailure, code)
+	require.Contains(t, errOut, "currency")
+	it, err := b.st.ReviewItemByDocument(b.ctx, claimed.DocumentID)
+	require.NoError(t, err)
+	require.Equal(t, store.ReviewClaimed, it.State, "an invalid submission changes nothing")
+
+	fields := filepath.Join(t.TempDir(), "fields.json")
+	require.NoError(t, os.WriteFile(fields, []byte(`{"invoice_number":"MX-1","issue_date":"2024-01-15","issuer":"Messy Ltd",
+		"currency":"GBP","total":250,"subtotal":null,"tax":null,"line_items":null}`), 0o644))
+	code, out, errOut = b.cli("review", "extend", ref, "--lease", "30m")
+	require.Equal(t, exitOK, code, errOut)
+	require.Contains(t, out, "held by ann")
+	code, out, errOut = b.cli("review", "submit", ref, "--fields", fields)
+	require.Equal(t, exitOK, code, errOut)
+	require.Contains(t, out, "is completed")
+
+	code, out, _ = b.cli("result", ref, "--output", "json")
+	require.Equal(t, exitOK, code)
+	require.Contains(t, out, `"tier": "manual"`)
+	require.Contains(t, out, `"reviewer": "ann"`)
+	require.Contains(t, out, "MX-1")
+
+	// The scanned invoice: claim, release, claim again, reject.
+	code, out, _ = b.cli("review", "next", "--output", "json")
+	require.Equal(t, exitOK, code)
+	require.NoError(t, json.Unmarshal([]byte(out), &claimed))
+	id := claimed.DocumentID[:12]
+	code, _, _ = b.cli("review", "release", id)
+	require.Equal(t, exitOK, code)
+	code, _, _ = b.cli("review", "next")
+	require.Equal(t, exitOK, code)
+	code, _, errOut = b.cli("review", "reject", id)
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errOut, "--reason")
+	code, out, errOut = b.cli("review", "reject", id, "--reason", "image only, ask for the original")
+	require.Equal(t, exitOK, code, errOut)
+	require.Contains(t, out, "is rejected")
+
+	code, out, _ = b.cli("review", "show", id)
+	require.Equal(t, exitOK, code)
+	for _, action := range []string{"enqueued", "claimed", "released", "rejected"} {
+		require.Contains(t, out, action)
+	}
+	code, _, errOut = b.cli("review", "next")
+	require.Equal(t, exitFailure, code)
+	require.Contains(t, errOut, "no review item is waiting")
+	require.Equal(t, 1, strings.Count(errOut, "\n"))
+}

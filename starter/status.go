@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/dataforge/dataforge/internal/store"
+	"github.com/dataforge/dataforge/internal/submit"
+)
+
+func cmdStatus(ctx context.Context, args []string, e *env) error {
+	fs, output := newFlags("status", e)
+	args, err := parse(fs, output, args)
+	if err != nil {
+		return err
+	}
+	if len(args) == 0 {
+		return usagef("name at least one document id or file")
+	}
+	sub, closeAll, err := connect(ctx, e, false)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	var reports []*submit.Report
+	for _, ref := range args {
+		id, err := resolve(ctx, sub.Store, ref)
+		if err != nil {
+			return err
+		}
+		r, err := sub.Report(ctx, id)
+		if err != nil {
+			return err
+		}
+		reports = append(reports, r)
+	}
+	if *output == "json" {
+		return writeJSON(e.stdout, reports)
+	}
+	return submit.WriteTable(e.stdout, reports)
+}
+
+// resultView is what `result` prints: the outcome and every attempt.
+type resultView struct {
+	*submit.Report
+	AttemptLog []*store.Attempt `json:"attempt_log"`
+}
+
+func cmdResult(ctx context.Context, args []string, e *env) error {
+	fs, output := newFlags("result", e)
+	args, err := parse(fs, output, args)
+	if err != nil {
+		return err
+	}
+	if len(args) != 1 {
+		return usagef("name one document id or file")
+	}
+	sub, closeAll, err := connect(ctx, e, false)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	id, err := resolve(ctx, sub.Store, args[0])
+	if err != nil {
+		return err
+	}
+	r, err := sub.Report(ctx, id)
+	if err != nil {
+		return err
+	}
+	attempts, err := sub.Store.Attempts(ctx, id)
+	if err != nil {
+		return err
+	}
+	if *output == "json" {
+		return writeJSON(e.stdout, resultView{Report: r, AttemptLog: attempts})
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "document\t%s (%s)\n", r.Name, r.DocumentID)
+	fmt.Fprintf(tw, "status\t%s\n", r.Status)
+	fmt.Fprintf(tw, "type\t%s\n", r.DocType)
+	if r.Reason != "" {
+		fmt.Fprintf(tw, "reason\t%s\n", r.Reason)
+	}
+	if r.Tier != "" {
+		fmt.Fprintf(tw, "tier\t%s\n", r.Tier)
+		fmt.Fprintf(tw, "model\t%s\n", r.Model)
+		fmt.Fprintf(tw, "attempts\t%d\n", r.Attempts)
+		fmt.Fprintf(tw, "cost\t$%.6f\n", r.CostUSD)
+		fmt.Fprintf(tw, "latency\t%d ms\n", r.LatencyMS)
+	}
+	if r.Reviewer != "" {
+		fmt.Fprintf(tw, "reviewer\t%s\n", r.Reviewer)
+	}
+	fmt.Fprintf(tw, "ui\t%s\n", r.URL)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(attempts) > 0 {
+		fmt.Fprintln(e.stdout, "\nattempts:")
+		tw = tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  TIER\tMODEL\tTRY\tOUTCOME\tERROR\tLATENCY\tTOKENS\tCOST")
+		for _, a := range attempts {
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\t%s\t%d ms\t%d/%d\t$%.6f\n", a.Tier, a.Model, a.Attempt, a.Outcome,
+				a.ErrorClass, a.LatencyMS, a.PromptTokens, a.CompletionTokens, a.CostUSD)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if r.Fields != nil {
+		b, err := json.MarshalIndent(r.Fields, "", "  ")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "\nfields:\n%s\n", b)
+	}
+	return nil
+}

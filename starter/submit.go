@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dataforge/dataforge/internal/submit"
+)
+
+func cmdSubmit(ctx context.Context, args []string, e *env) error {
+	fs, output := newFlags("submit", e)
+	noWait := fs.Bool("no-wait", false, "return once the workflows are started")
+	reprocess := fs.Bool("reprocess", false, "process documents again even if they already have a result")
+	timeout := fs.Duration("timeout", 30*time.Minute, "how long to wait for the documents")
+	reviewSLA := fs.Duration("review-sla", 0, "escalate review items older than this (default: the workflow's, 24h)")
+	args, err := parse(fs, output, args)
+	if err != nil {
+		return err
+	}
+	if len(args) == 0 {
+		return usagef("name at least one FILE, DIR or GLOB")
+	}
+	paths, err := submit.Expand(args)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if len(paths) == 0 {
+		return usagef("no .pdf or .txt documents in %s", strings.Join(args, " "))
+	}
+	sub, closeAll, err := connect(ctx, e, true)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+
+	items, err := sub.Submit(ctx, paths, submit.Options{Reprocess: *reprocess, ReviewSLA: *reviewSLA})
+	if err != nil {
+		return err
+	}
+	failed := 0
+	for _, it := range items {
+		if it.Err != nil {
+			failed++
+			fmt.Fprintf(e.stderr, "starter submit: %v\n", it.Err)
+		}
+	}
+	if !*noWait {
+		wctx, cancel := context.WithTimeout(ctx, *timeout)
+		defer cancel()
+		var progress func(done, total int)
+		if e.isTerminal() {
+			progress = progressBar(e)
+		}
+		if err := sub.Wait(wctx, items, progress); err != nil {
+			return err
+		}
+	}
+	reports, err := sub.Reports(ctx, items)
+	if err != nil {
+		return err
+	}
+	if *output == "json" {
+		err = writeJSON(e.stdout, reports)
+	} else {
+		err = submit.WriteTable(e.stdout, reports)
+	}
+	if err != nil {
+		return err
+	}
+	if failed > 0 {
+		fmt.Fprintf(e.stderr, "starter submit: %d of %d files were not accepted\n", failed, len(items))
+		return errReported
+	}
+	return nil
+}
+
+// progressBar draws progress on stderr, for terminals only.
+func progressBar(e *env) func(done, total int) {
+	last := -1
+	return func(done, total int) {
+		if done == last {
+			return
+		}
+		last = done
+		const width = 30
+		filled := width * done / max(total, 1)
+		fmt.Fprintf(e.stderr, "\r[%s%s] %d/%d documents settled", strings.Repeat("#", filled), strings.Repeat(" ", width-filled), done, total)
+		if done == total {
+			fmt.Fprintln(e.stderr)
+		}
+	}
+}
