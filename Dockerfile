@@ -1,0 +1,11 @@
+# The DataForge worker and starter, for docker-compose.yml.
+FROM golang:1.26 AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=0 go build -o /out/worker ./worker && CGO_ENABLED=0 go build -o /out/starter ./starter
+
+FROM debian:bookworm-slim
+COPY --from=build /out/worker /out/starter /usr/local/bin/
+ENTRYPOINT ["/usr/local/bin/worker"]
