@@ -26,12 +26,6 @@ type Extraction struct {
 	Overall float64
 }
 
-// required lists the fields each type must have, as schema.Check does.
-var required = map[schema.DocType][]string{
-	schema.Invoice: {"invoice_number", "issue_date", "issuer", "total", "currency"},
-	schema.Receipt: {"issue_date", "issuer", "total", "currency"},
-}
-
 // ExtractRules extracts fields from a document's text with labels, patterns
 // and layout heuristics, trusting t as the document's type. For type other
 // it only reads labelled values.
@@ -607,7 +601,7 @@ func near(a, b float64) bool { return math.Abs(a-b) <= schema.Tolerance }
 // finish drops unsure optional fields and computes Overall.
 func (x *extractor) finish() Extraction {
 	req := map[string]bool{}
-	for _, f := range required[x.typ] {
+	for _, f := range schema.Required(x.typ) {
 		req[f] = true
 	}
 	for field, c := range x.conf {

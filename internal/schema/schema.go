@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -186,6 +187,16 @@ func schemaProblems(err error) []string {
 	return out
 }
 
+// required lists, per type, the fields a result must have.
+var required = map[DocType][]string{
+	Invoice: {"invoice_number", "issue_date", "issuer", "total", "currency"},
+	Receipt: {"issue_date", "issuer", "total", "currency"},
+}
+
+// Required returns the JSON names of the fields a result of type t must
+// have (none for other).
+func Required(t DocType) []string { return slices.Clone(required[t]) }
+
 // Tolerance is how far sums may differ from the totals they should add up to.
 const Tolerance = 0.02
 
@@ -194,23 +205,17 @@ const Tolerance = 0.02
 // and line items and tax add up to the totals within Tolerance.
 func Check(t DocType, f *Fields) []string {
 	var p []string
-	require := func(name string, ok bool) {
-		if !ok {
+	present := map[string]bool{
+		"invoice_number": strings.TrimSpace(f.InvoiceNumber) != "",
+		"issue_date":     f.IssueDate != "",
+		"issuer":         strings.TrimSpace(f.Issuer) != "",
+		"total":          f.Total != nil,
+		"currency":       f.Currency != "",
+	}
+	for _, name := range Required(t) {
+		if !present[name] {
 			p = append(p, name+": required")
 		}
-	}
-	switch t {
-	case Invoice:
-		require("invoice_number", strings.TrimSpace(f.InvoiceNumber) != "")
-		require("issue_date", f.IssueDate != "")
-		require("issuer", strings.TrimSpace(f.Issuer) != "")
-		require("total", f.Total != nil)
-		require("currency", f.Currency != "")
-	case Receipt:
-		require("issue_date", f.IssueDate != "")
-		require("issuer", strings.TrimSpace(f.Issuer) != "")
-		require("total", f.Total != nil)
-		require("currency", f.Currency != "")
 	}
 	issue, okIssue := checkDate(&p, "issue_date", f.IssueDate)
 	due, okDue := checkDate(&p, "due_date", f.DueDate)
