@@ -1,0 +1,200 @@
+package activities_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/dataforge/dataforge/activities"
+	"github.com/dataforge/dataforge/internal/llm"
+	"github.com/dataforge/dataforge/internal/llmsim"
+	"github.com/dataforge/dataforge/internal/router"
+	"github.com/dataforge/dataforge/internal/store"
+	"github.com/dataforge/dataforge/internal/store/storetest"
+	"github.com/dataforge/dataforge/parsers"
+	"github.com/dataforge/dataforge/samples"
+)
+
+type testBundle struct {
+	ctx  context.Context
+	st   *store.Store
+	acts *activities.Activities
+	env  *testsuite.TestActivityEnvironment
+}
+
+func setup(t *testing.T) *testBundle {
+	t.Helper()
+	st, _ := storetest.New(t)
+	acts := &activities.Activities{Store: st, Limits: parsers.DefaultLimits(), ReviewSLA: time.Hour, CacheTTL: time.Hour}
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestActivityEnvironment()
+	env.RegisterActivity(acts)
+	return &testBundle{ctx: context.Background(), st: st, acts: acts, env: env}
+}
+
+// put stores a sample document and returns its id.
+func (b *testBundle) put(t *testing.T, name string) string {
+	t.Helper()
+	for _, e := range mustLoad(t) {
+		if e.File != name {
+			continue
+		}
+		content, err := e.Read()
+		require.NoError(t, err)
+		sum := sha256.Sum256(content)
+		id := hex.EncodeToString(sum[:])
+		_, err = b.st.PutDocument(b.ctx, &store.Document{ID: id, Name: name,
+			MediaType: parsers.DetectMediaType(name, content), Content: content})
+		require.NoError(t, err)
+		return id
+	}
+	t.Fatalf("no sample %s", name)
+	return ""
+}
+
+func mustLoad(t *testing.T) []samples.Expected {
+	list, err := samples.Load()
+	require.NoError(t, err)
+	return list
+}
+
+func (b *testBundle) parse(t *testing.T, id string) *activities.ParseOutput {
+	t.Helper()
+	v, err := b.env.ExecuteActivity(b.acts.Parse, activities.ParseInput{DocumentID: id})
+	require.NoError(t, err)
+	var out activities.ParseOutput
+	require.NoError(t, v.Get(&out))
+	return &out
+}
+
+func TestParseStoresTextAndClassification(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.put(t, "invoice-classic.pdf")
+	out := b.parse(t, id)
+	require.Equal(t, "invoice", out.DocType)
+	require.Equal(t, 1, out.Pages)
+	require.Equal(t, "invoice-classic.pdf", out.Name)
+	text, err := b.st.Text(b.ctx, id)
+	require.NoError(t, err)
+	require.Len(t, text, out.Chars)
+	doc, err := b.st.Document(b.ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, store.StatusProcessing, doc.Status)
+	require.Equal(t, "invoice", doc.DocType)
+}
+
+func TestParseFailuresAreTypedAndNotRetried(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for file, code := range map[string]string{
+		"invoice-encrypted.pdf": "encrypted", "invoice-corrupt.pdf": "corrupt", "invoice-scanned.pdf": "no_text_layer",
+	} {
+		_, err := b.env.ExecuteActivity(b.acts.Parse, activities.ParseInput{DocumentID: b.put(t, file)})
+		var appErr *temporal.ApplicationError
+		require.True(t, errors.As(err, &appErr), file)
+		require.Equal(t, activities.ErrTypeParse, appErr.Type())
+		require.True(t, appErr.NonRetryable())
+		var got string
+		require.NoError(t, appErr.Details(&got))
+		require.Equal(t, code, got, file)
+		require.Contains(t, appErr.Message(), file)
+	}
+	_, err := b.env.ExecuteActivity(b.acts.Parse, activities.ParseInput{DocumentID: "00000000000000000000000000000000000000000000000000000000000000aa"})
+	var appErr *temporal.ApplicationError
+	require.True(t, errors.As(err, &appErr))
+	require.Equal(t, activities.ErrTypeNotFound, appErr.Type())
+}
+
+func TestExtractRulesRecordsAndReuses(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.put(t, "receipt-grocery.pdf")
+	b.parse(t, id)
+	in := activities.ExtractInput{DocumentID: id, DocType: "receipt", Tier: router.Tier{Name: "rules", Kind: router.KindRules}}
+	run := func() *activities.ExtractOutput {
+		v, err := b.env.ExecuteActivity(b.acts.ExtractRules, in)
+		require.NoError(t, err)
+		var out activities.ExtractOutput
+		require.NoError(t, v.Get(&out))
+		return &out
+	}
+	first := run()
+	require.True(t, first.Valid)
+	require.Equal(t, "Corner Market", first.Issuer)
+	require.False(t, first.Reused)
+	second := run()
+	require.True(t, second.Reused, "a retried activity returns the stored result")
+	attempts, err := b.st.Attempts(b.ctx, id)
+	require.NoError(t, err)
+	require.Len(t, attempts, 1)
+	require.Equal(t, store.OutcomeSuccess, attempts[0].Outcome)
+
+	messy := b.put(t, "invoice-messy.pdf")
+	b.parse(t, messy)
+	v, err := b.env.ExecuteActivity(b.acts.ExtractRules, activities.ExtractInput{DocumentID: messy, DocType: "invoice",
+		Tier: router.Tier{Name: "rules", Kind: router.KindRules}})
+	require.NoError(t, err)
+	var out activities.ExtractOutput
+	require.NoError(t, v.Get(&out))
+	require.False(t, out.Valid)
+	require.NotEmpty(t, out.Code)
+	partial, err := b.st.BestExtraction(b.ctx, messy)
+	require.NoError(t, err)
+	require.False(t, partial.Valid, "the partial fields are kept for the reviewer")
+}
+
+func TestExtractLLMOverHTTP(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	models := llmsim.FastModels()
+	require.NoError(t, llmsim.ParseFaults("gpt-4o-mini=quota", models))
+	srv := httptest.NewServer(llmsim.New(llmsim.Options{Models: models, Answer: llmsim.RulesAnswer}))
+	t.Cleanup(srv.Close)
+	b.acts.LLM = llm.New(llm.Config{APIKey: "sk-activity-test-0000", BaseURL: srv.URL + "/v1"})
+
+	id := b.put(t, "invoice-table.pdf")
+	b.parse(t, id)
+	in := activities.ExtractInput{DocumentID: id, DocType: "invoice",
+		Tier: router.Tier{Name: "primary", Kind: router.KindLLM, Model: "gpt-4o"}}
+	v, err := b.env.ExecuteActivity(b.acts.ExtractLLM, in)
+	require.NoError(t, err)
+	var out activities.ExtractOutput
+	require.NoError(t, v.Get(&out))
+	require.True(t, out.Valid)
+	require.Equal(t, "Contoso Office Supplies Ltd", out.Issuer)
+
+	in.Tier = router.Tier{Name: "fallback", Kind: router.KindLLM, Model: "gpt-4o-mini"}
+	_, err = b.env.ExecuteActivity(b.acts.ExtractLLM, in)
+	require.Equal(t, llm.ErrTypeQuotaExceeded, llm.ErrorClass(err))
+	require.NotContains(t, err.Error(), "sk-activity-test-0000")
+
+	attempts, err := b.st.Attempts(b.ctx, id)
+	require.NoError(t, err)
+	require.Len(t, attempts, 2)
+	require.Equal(t, store.OutcomeSuccess, attempts[0].Outcome)
+	require.Positive(t, attempts[0].PromptTokens)
+	require.Positive(t, attempts[0].CostUSD)
+	require.Equal(t, store.OutcomeError, attempts[1].Outcome)
+	require.Equal(t, llm.ErrTypeQuotaExceeded, attempts[1].ErrorClass)
+	require.NotContains(t, attempts[1].ErrorMessage, "sk-activity-test-0000")
+
+	// Reprocessing drops the stored candidates; the cache still answers.
+	require.NoError(t, b.st.StartProcessing(b.ctx, id, true))
+	in.Tier = router.Tier{Name: "primary", Kind: router.KindLLM, Model: "gpt-4o"}
+	v, err = b.env.ExecuteActivity(b.acts.ExtractLLM, in)
+	require.NoError(t, err)
+	require.NoError(t, v.Get(&out))
+	require.True(t, out.Reused)
+	attempts, err = b.st.Attempts(b.ctx, id)
+	require.NoError(t, err)
+	require.Zero(t, attempts[2].CostUSD)
+}
