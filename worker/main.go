@@ -177,7 +177,7 @@ func setupLLM(ctx context.Context, dev bool, simFaults string, getenv func(strin
 		FallbackModel: model("DATAFORGE_FALLBACK_MODEL", "gpt-4o-mini"),
 		LLMRetry:      llm.RetryPolicy(),
 	}
-	cfg, err := llm.ConfigFromEnv()
+	cfg, err := llm.ConfigFromEnv(getenv)
 	if err != nil {
 		return nil, router.Config{}, err
 	}

@@ -12,7 +12,6 @@ import (
 	"maps"
 	"math"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -63,12 +62,9 @@ type Config struct {
 
 // ConfigFromEnv reads a Config from OPENAI_API_KEY, OPENAI_BASE_URL,
 // OPENAI_TIMEOUT (a duration such as "30s", or seconds) and DATAFORGE_PRICES
-// (see ParsePrices). Unset variables leave the defaults.
-func ConfigFromEnv() (Config, error) {
-	return configFromEnv(os.Getenv)
-}
-
-func configFromEnv(getenv func(string) string) (Config, error) {
+// (see ParsePrices), looked up with getenv (os.Getenv in mains). Unset
+// variables leave the defaults.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	cfg := Config{APIKey: getenv("OPENAI_API_KEY"), BaseURL: getenv("OPENAI_BASE_URL")}
 	if v := getenv("OPENAI_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)

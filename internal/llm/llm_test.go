@@ -528,7 +528,7 @@ func TestConfigFromEnv(t *testing.T) {
 	t.Parallel()
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
-	cfg, err := configFromEnv(env(map[string]string{
+	cfg, err := ConfigFromEnv(env(map[string]string{
 		"OPENAI_API_KEY": testKey, "OPENAI_BASE_URL": "http://localhost:11434/v1",
 		"OPENAI_TIMEOUT": "90s", "DATAFORGE_PRICES": "gpt-4o=0.005/0.02, llama3.1=0/0",
 	}))
@@ -538,11 +538,11 @@ func TestConfigFromEnv(t *testing.T) {
 		Prices: map[string]Price{"gpt-4o": {0.005, 0.02}, "llama3.1": {0, 0}},
 	}, cfg)
 
-	cfg, err = configFromEnv(env(map[string]string{"OPENAI_TIMEOUT": "2.5"}))
+	cfg, err = ConfigFromEnv(env(map[string]string{"OPENAI_TIMEOUT": "2.5"}))
 	require.NoError(t, err)
 	require.Equal(t, 2500*time.Millisecond, cfg.Timeout)
 
-	cfg, err = configFromEnv(env(nil))
+	cfg, err = ConfigFromEnv(env(nil))
 	require.NoError(t, err)
 	require.Equal(t, Config{}, cfg)
 	c := New(cfg)
@@ -552,11 +552,11 @@ func TestConfigFromEnv(t *testing.T) {
 	for k, v := range map[string]string{
 		"OPENAI_TIMEOUT": "soon", "DATAFORGE_PRICES": "gpt-4o=cheap",
 	} {
-		_, err := configFromEnv(env(map[string]string{k: v}))
+		_, err := ConfigFromEnv(env(map[string]string{k: v}))
 		require.ErrorContains(t, err, k)
 	}
 	for _, v := range []string{"0", "-5s"} {
-		_, err := configFromEnv(env(map[string]string{"OPENAI_TIMEOUT": v}))
+		_, err := ConfigFromEnv(env(map[string]string{"OPENAI_TIMEOUT": v}))
 		require.Error(t, err, v)
 	}
 }
