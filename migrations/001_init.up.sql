@@ -92,6 +92,7 @@ CREATE INDEX attempts_document_idx ON attempts (document_id, started_at);
 CREATE TABLE review_items (
     id               bigserial PRIMARY KEY,
     document_id      text NOT NULL UNIQUE REFERENCES documents (id) ON DELETE CASCADE,
+    document_name    text NOT NULL, -- copied, so that claims need no join
     workflow_id      text NOT NULL,
     doc_type         text NOT NULL,
     state            text NOT NULL DEFAULT 'pending'

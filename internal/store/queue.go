@@ -16,7 +16,7 @@ type ClaimFilter struct {
 	Reason  string // only items with a reason of this code
 }
 
-const reviewColumns = `r.id, r.document_id, d.name, r.workflow_id, r.doc_type, r.state, r.priority, r.reasons,
+const reviewColumns = `r.id, r.document_id, r.document_name, r.workflow_id, r.doc_type, r.state, r.priority, r.reasons,
 	r.partial_fields, coalesce(r.claimed_by, ''), r.lease_expires_at, r.due_at, r.escalated, r.created_at, r.updated_at`
 
 func scanReviewItem(row pgx.Row) (*ReviewItem, error) {
@@ -56,7 +56,7 @@ func (s *Store) Claim(ctx context.Context, reviewer string, lease time.Duration,
 				INSERT INTO review_events (review_item_id, action, actor, detail)
 				SELECT id, 'claimed', $1, jsonb_build_object('lease_seconds', $2::float8) FROM claimed
 			)
-			SELECT `+reviewColumns+` FROM claimed r JOIN documents d ON d.id = r.document_id`,
+			SELECT `+reviewColumns+` FROM claimed r`,
 			reviewer, lease.Seconds(), f.DocType, f.Reason))
 		if err == nil {
 			return it, nil
@@ -143,7 +143,7 @@ func (s *Store) whyNotHolder(ctx context.Context, tx pgx.Tx, id int64) error {
 // ReviewItem returns one item.
 func (s *Store) ReviewItem(ctx context.Context, id int64) (*ReviewItem, error) {
 	it, err := scanReviewItem(s.pool.QueryRow(ctx, `SELECT `+reviewColumns+`
-		FROM review_items r JOIN documents d ON d.id = r.document_id WHERE r.id = $1`, id))
+		FROM review_items r WHERE r.id = $1`, id))
 	if err != nil {
 		return nil, notFound(err, fmt.Sprintf("review item %d", id))
 	}
@@ -165,7 +165,7 @@ func (s *Store) ListReview(ctx context.Context, f ReviewFilter) ([]*ReviewItem, 
 		f.Limit = 100
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+reviewColumns+`
-		FROM review_items r JOIN documents d ON d.id = r.document_id
+		FROM review_items r
 		WHERE ($1 = '' OR r.state = $1) AND ($2 = '' OR r.doc_type = $2)
 		  AND ($3 = '' OR r.reasons @> jsonb_build_array(jsonb_build_object('code', $3::text)))
 		  AND r.created_at <= now() - make_interval(secs => $4)
@@ -201,7 +201,7 @@ func (s *Store) ReviewEvents(ctx context.Context, id int64) ([]*ReviewEvent, err
 // ReviewItemByDocument returns a document's review item.
 func (s *Store) ReviewItemByDocument(ctx context.Context, docID string) (*ReviewItem, error) {
 	it, err := scanReviewItem(s.pool.QueryRow(ctx, `SELECT `+reviewColumns+`
-		FROM review_items r JOIN documents d ON d.id = r.document_id WHERE r.document_id = $1`, docID))
+		FROM review_items r WHERE r.document_id = $1`, docID))
 	if err != nil {
 		return nil, notFound(err, "review item of "+docID)
 	}

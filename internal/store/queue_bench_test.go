@@ -31,8 +31,8 @@ func BenchmarkClaim(b *testing.B) {
 		exec(`INSERT INTO documents (id, name, media_type, size_bytes, content)
 			SELECT encode(sha256(i::text::bytea), 'hex'), 'doc-' || i, 'text/plain', 1, 'x'::bytea
 			FROM generate_series(1, $1) i`, items)
-		exec(`INSERT INTO review_items (document_id, workflow_id, doc_type, priority, reasons, due_at)
-			SELECT id, 'doc-' || id, 'invoice', 100, '[{"tier":"rules","code":"low_confidence"}]', now() + interval '1 hour'
+		exec(`INSERT INTO review_items (document_id, document_name, workflow_id, doc_type, priority, reasons, due_at)
+			SELECT id, name, 'doc-' || id, 'invoice', 100, '[{"tier":"rules","code":"low_confidence"}]', now() + interval '1 hour'
 			FROM documents`)
 		exec(`ANALYZE review_items`)
 	}

@@ -66,8 +66,8 @@ func (s *Store) EnqueueReview(ctx context.Context, it *ReviewItem) (int64, error
 	var id int64
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `
-			INSERT INTO review_items (document_id, workflow_id, doc_type, priority, reasons, partial_fields, due_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)
+			INSERT INTO review_items (document_id, document_name, workflow_id, doc_type, priority, reasons, partial_fields, due_at)
+			SELECT $1, d.name, $2, $3, $4, $5, $6, $7 FROM documents d WHERE d.id = $1
 			ON CONFLICT (document_id) DO UPDATE
 			SET workflow_id = excluded.workflow_id, doc_type = excluded.doc_type, priority = excluded.priority,
 			    reasons = excluded.reasons, partial_fields = excluded.partial_fields, due_at = excluded.due_at,
@@ -75,7 +75,7 @@ func (s *Store) EnqueueReview(ctx context.Context, it *ReviewItem) (int64, error
 			RETURNING id`,
 			it.DocumentID, it.WorkflowID, it.DocType, it.Priority, reasons, nullJSON(it.PartialFields), it.DueAt).Scan(&id)
 		if err != nil {
-			return err
+			return notFound(err, "document "+it.DocumentID)
 		}
 		if _, err := tx.Exec(ctx, `
 			UPDATE documents SET status = 'review', reason = $2, updated_at = now() WHERE id = $1`,
