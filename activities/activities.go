@@ -36,7 +36,7 @@ type Activities struct {
 	// ReviewSLA is how long a review item may wait before it is escalated.
 	ReviewSLA time.Duration
 	// LLM answers the llm tiers; nil when no model is configured.
-	LLM Extractor
+	LLM Model
 	// CacheTTL is how long a validated LLM answer is reused for the same
 	// content, type, model and prompt version.
 	CacheTTL time.Duration
@@ -88,9 +88,10 @@ func (a *Activities) Parse(ctx context.Context, in ParseInput) (*ParseOutput, er
 	}, nil
 }
 
-// Route returns the tier chain for a document. It runs as an activity so
-// that routing may read configuration and live load without breaking replay.
-func (a *Activities) Route(_ context.Context, in router.Input) ([]router.Tier, error) {
+// Route plans a document: whether to classify it with the LLM tiers, and
+// its tier chain. It runs as an activity so that routing may read
+// configuration and live load without breaking replay.
+func (a *Activities) Route(_ context.Context, in router.Input) (router.Plan, error) {
 	return router.Route(a.Router, in), nil
 }
 

@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -9,13 +10,14 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/dataforge/dataforge/internal/llm"
+	"github.com/dataforge/dataforge/internal/router"
 	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/internal/store"
 )
 
-// Extractor is what the LLM tiers need of a model client; *llm.Client is one.
-type Extractor interface {
-	Extract(ctx context.Context, req llm.Request) (*llm.Response, error)
+// Model is what the LLM tiers need of a model client; *llm.Client is one.
+type Model interface {
+	Do(ctx context.Context, req llm.Request) (*llm.Response, error)
 }
 
 // ExtractLLM asks the tier's model for the document's fields. A valid answer
@@ -26,9 +28,6 @@ type Extractor interface {
 // what is transient and the chain moves on from what is not. Every call is
 // recorded in the attempts log with its tokens, cost and latency.
 func (a *Activities) ExtractLLM(ctx context.Context, in ExtractInput) (*ExtractOutput, error) {
-	if a.LLM == nil {
-		return nil, temporal.NewNonRetryableApplicationError("no LLM is configured", "NotConfigured", nil)
-	}
 	if out, ok, err := a.reuse(ctx, in); ok || err != nil {
 		return out, err
 	}
@@ -36,47 +35,13 @@ func (a *Activities) ExtractLLM(ctx context.Context, in ExtractInput) (*ExtractO
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(err.Error(), "BadInput", err)
 	}
-	started := time.Now()
-	attempt := &store.Attempt{DocumentID: in.DocumentID, Tier: in.Tier.Name, Model: in.Tier.Model,
-		Attempt: int(activity.GetInfo(ctx).Attempt), StartedAt: started}
-	key := store.CacheKey{DocumentID: in.DocumentID, DocType: in.DocType, Model: in.Tier.Model, PromptVersion: llm.PromptVersion}
-
-	raw, answeredBy, err := a.Store.CachedAnswer(ctx, key, a.CacheTTL)
-	cached := err == nil
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	raw, answeredBy, cached, err := a.ask(ctx, schema.TaskExtract, docType, in.DocumentID, in.Tier)
+	if err != nil {
 		return nil, err
 	}
-	if !cached {
-		text, err := a.Store.Text(ctx, in.DocumentID)
-		if err != nil {
-			return nil, storeError(err)
-		}
-		resp, err := a.callModel(ctx, llm.Request{Model: in.Tier.Model, DocType: docType, Text: text, Seed: llmSeed})
-		attempt.Latency = time.Since(started)
-		attempt.PromptTokens, attempt.CompletionTokens = resp.Usage.PromptTokens, resp.Usage.CompletionTokens
-		attempt.CostUSD = resp.CostUSD
-		if err != nil {
-			attempt.Outcome, attempt.ErrorClass, attempt.ErrorMessage = store.OutcomeError, llm.ErrorClass(err), err.Error()
-			if attempt.ErrorClass == llm.ErrTypeInvalidOutput {
-				attempt.Outcome = store.OutcomeInvalid
-			}
-			if rerr := a.Store.RecordAttempt(context.WithoutCancel(ctx), attempt); rerr != nil {
-				activity.GetLogger(ctx).Error("attempt not recorded", "error", rerr)
-			}
-			return nil, err
-		}
-		raw, answeredBy = resp.Raw, resp.Model
-		if err := a.Store.CacheAnswer(ctx, key, raw, answeredBy); err != nil {
-			return nil, err
-		}
-	} else {
-		attempt.Latency = time.Since(started)
-		attempt.ErrorMessage = "answer reused from the cache (" + llm.PromptVersion + ")"
-	}
-	attempt.Outcome = store.OutcomeSuccess
 	fields, err := schema.Validate(docType, raw)
 	if err != nil {
-		return nil, err // a cached answer is validated when stored; this is a bug, not a tier failure
+		return nil, err // answers are validated before they are cached; this is a bug, not a tier failure
 	}
 	if _, err := a.Store.SaveExtraction(ctx, &store.Extraction{
 		DocumentID: in.DocumentID, Tier: in.Tier.Name, Model: answeredBy, DocType: in.DocType,
@@ -84,10 +49,107 @@ func (a *Activities) ExtractLLM(ctx context.Context, in ExtractInput) (*ExtractO
 	}); err != nil {
 		return nil, err
 	}
-	if err := a.Store.RecordAttempt(ctx, attempt); err != nil {
+	return &ExtractOutput{Valid: true, Overall: 1, Issuer: fields.Issuer, Model: answeredBy, Reused: cached}, nil
+}
+
+// TaskInput names a document, an optional task and the LLM tier to run it on.
+type TaskInput struct {
+	DocumentID string      `json:"document_id"`
+	DocType    string      `json:"doc_type"`
+	Task       schema.Task `json:"task"`
+	Tier       router.Tier `json:"tier"`
+}
+
+// TaskOutput is a task's validated output: a classification or a summary,
+// small enough for workflow history.
+type TaskOutput struct {
+	Output   json.RawMessage `json:"output"`
+	Model    string          `json:"model,omitempty"`
+	Fallback bool            `json:"fallback,omitempty"`
+}
+
+// RunTask runs an optional task (classify, summarize) on the tier's model and
+// stores its output; a classification also sets the document's type.
+// Caching, retries and the attempts log work as for ExtractLLM.
+func (a *Activities) RunTask(ctx context.Context, in TaskInput) (*TaskOutput, error) {
+	docType, err := schema.ParseDocType(in.DocType)
+	if err != nil {
+		docType = schema.Other
+	}
+	raw, answeredBy, _, err := a.ask(ctx, in.Task, docType, in.DocumentID, in.Tier)
+	if err != nil {
 		return nil, err
 	}
-	return &ExtractOutput{Valid: true, Overall: 1, Issuer: fields.Issuer, Model: answeredBy, Reused: cached}, nil
+	if err := a.Store.SaveTaskResult(ctx, &store.TaskResult{DocumentID: in.DocumentID, Task: string(in.Task),
+		Output: raw, Tier: in.Tier.Name, Model: answeredBy}); err != nil {
+		return nil, err
+	}
+	return &TaskOutput{Output: raw, Model: answeredBy}, nil
+}
+
+// SaveFallback stores the predefined fallback result of a task whose caller
+// opted in to one instead of review, marked as a fallback.
+func (a *Activities) SaveFallback(ctx context.Context, in TaskInput) (*TaskOutput, error) {
+	raw, err := schema.Fallback(in.Task)
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(err.Error(), "BadInput", err)
+	}
+	if err := a.Store.SaveTaskResult(ctx, &store.TaskResult{DocumentID: in.DocumentID, Task: string(in.Task),
+		Output: raw, Tier: "fallback", Fallback: true}); err != nil {
+		return nil, err
+	}
+	return &TaskOutput{Output: raw, Fallback: true}, nil
+}
+
+// ask runs a task on the tier's model — or takes a cached answer younger
+// than CacheTTL — and records the attempt. It returns the validated output,
+// the model name the API reported, and whether the answer came from the
+// cache.
+func (a *Activities) ask(ctx context.Context, task schema.Task, docType schema.DocType, docID string, tier router.Tier) (json.RawMessage, string, bool, error) {
+	if a.LLM == nil {
+		return nil, "", false, temporal.NewNonRetryableApplicationError("no LLM is configured", "NotConfigured", nil)
+	}
+	started := time.Now()
+	attempt := &store.Attempt{DocumentID: docID, Task: string(task), Tier: tier.Name, Model: tier.Model,
+		Attempt: int(activity.GetInfo(ctx).Attempt), StartedAt: started, Outcome: store.OutcomeSuccess}
+	key := store.CacheKey{DocumentID: docID, DocType: task.Name(docType), Model: tier.Model, PromptVersion: llm.PromptVersion}
+
+	raw, answeredBy, err := a.Store.CachedAnswer(ctx, key, a.CacheTTL)
+	cached := err == nil
+	switch {
+	case cached:
+		attempt.ErrorMessage = "answer reused from the cache (prompt " + llm.PromptVersion + ")"
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, "", false, err
+	default:
+		text, err := a.Store.Text(ctx, docID)
+		if err != nil {
+			return nil, "", false, storeError(err)
+		}
+		resp, err := a.callModel(ctx, llm.Request{Task: task, Model: tier.Model, DocType: docType, Text: text, Seed: llmSeed})
+		attempt.PromptTokens, attempt.CompletionTokens = resp.Usage.PromptTokens, resp.Usage.CompletionTokens
+		attempt.CostUSD = resp.CostUSD
+		if err != nil {
+			attempt.Latency = time.Since(started)
+			attempt.Outcome, attempt.ErrorClass, attempt.ErrorMessage = store.OutcomeError, llm.ErrorClass(err), err.Error()
+			if attempt.ErrorClass == llm.ErrTypeInvalidOutput {
+				attempt.Outcome = store.OutcomeInvalid
+			}
+			if rerr := a.Store.RecordAttempt(context.WithoutCancel(ctx), attempt); rerr != nil {
+				activity.GetLogger(ctx).Error("attempt not recorded", "error", rerr)
+			}
+			return nil, "", false, err
+		}
+		raw, answeredBy = resp.Raw, resp.Model
+		if err := a.Store.CacheAnswer(ctx, key, raw, answeredBy); err != nil {
+			return nil, "", false, err
+		}
+	}
+	attempt.Latency = time.Since(started)
+	if err := a.Store.RecordAttempt(ctx, attempt); err != nil {
+		return nil, "", false, err
+	}
+	return raw, answeredBy, cached, nil
 }
 
 // llmSeed makes sampling repeatable where the provider supports seeds.
@@ -110,5 +172,5 @@ func (a *Activities) callModel(ctx context.Context, req llm.Request) (*llm.Respo
 			}
 		}
 	}()
-	return a.LLM.Extract(ctx, req)
+	return a.LLM.Do(ctx, req)
 }

@@ -54,6 +54,19 @@ CREATE TABLE llm_cache (
     PRIMARY KEY (document_id, doc_type, model, prompt_version)
 );
 
+-- Outputs of the optional tasks (classify, summarize), one per document and
+-- task; fallback marks the predefined result a caller opted in to.
+CREATE TABLE task_results (
+    document_id text NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+    task        text NOT NULL CHECK (task IN ('classify', 'summarize')),
+    output      jsonb NOT NULL,
+    tier        text NOT NULL,
+    model       text NOT NULL DEFAULT '',
+    fallback    boolean NOT NULL DEFAULT false,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (document_id, task)
+);
+
 -- The final result, one row per document.
 CREATE TABLE results (
     document_id text PRIMARY KEY REFERENCES documents (id) ON DELETE CASCADE,
@@ -73,6 +86,7 @@ CREATE TABLE results (
 CREATE TABLE attempts (
     id                bigserial PRIMARY KEY,
     document_id       text NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+    task              text NOT NULL DEFAULT 'extract',
     tier              text NOT NULL,
     model             text NOT NULL DEFAULT '',
     attempt           int NOT NULL,

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/internal/submit"
 )
 
@@ -15,12 +16,25 @@ func cmdSubmit(ctx context.Context, args []string, e *env) error {
 	reprocess := fs.Bool("reprocess", false, "process documents again even if they already have a result")
 	timeout := fs.Duration("timeout", 30*time.Minute, "how long to wait for the documents")
 	reviewSLA := fs.Duration("review-sla", 0, "escalate review items older than this (default: the workflow's, 24h)")
+	summarize := fs.Bool("summarize", false, "also ask the LLM tiers for a short summary of each document")
+	fallbacks := fs.String("fallback", "", "tasks (classify, summarize) whose predefined fallback result is acceptable instead of review")
 	args, err := parse(fs, output, args)
 	if err != nil {
 		return err
 	}
 	if len(args) == 0 {
 		return usagef("name at least one FILE, DIR or GLOB")
+	}
+	opts := submit.Options{Reprocess: *reprocess, ReviewSLA: *reviewSLA, Summarize: *summarize}
+	for _, name := range strings.Split(*fallbacks, ",") {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		task, err := schema.ParseTask(name)
+		if err != nil || task == schema.TaskExtract {
+			return usagef("--fallback takes classify and summarize, not %q: extraction falls back to review", name)
+		}
+		opts.Fallbacks = append(opts.Fallbacks, task)
 	}
 	paths, err := submit.Expand(args)
 	if err != nil {
@@ -35,7 +49,7 @@ func cmdSubmit(ctx context.Context, args []string, e *env) error {
 	}
 	defer closeAll()
 
-	items, err := sub.Submit(ctx, paths, submit.Options{Reprocess: *reprocess, ReviewSLA: *reviewSLA})
+	items, err := sub.Submit(ctx, paths, opts)
 	if err != nil {
 		return err
 	}

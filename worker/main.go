@@ -161,7 +161,7 @@ func runDemo(ctx context.Context, sub *submit.Submitter, dir string, sla time.Du
 // OPENAI_BASE_URL; in dev mode without a key, the built-in simulator; else
 // none (the chain is then rules, then review). DATAFORGE_PRIMARY_MODEL and
 // DATAFORGE_FALLBACK_MODEL name the models ("none" leaves a tier out).
-func setupLLM(ctx context.Context, dev bool, simFaults string, getenv func(string) string, logger *slog.Logger) (activities.Extractor, router.Config, error) {
+func setupLLM(ctx context.Context, dev bool, simFaults string, getenv func(string) string, logger *slog.Logger) (activities.Model, router.Config, error) {
 	model := func(key, def string) string {
 		switch v := getenv(key); v {
 		case "":
@@ -176,6 +176,7 @@ func setupLLM(ctx context.Context, dev bool, simFaults string, getenv func(strin
 		PrimaryModel:  model("DATAFORGE_PRIMARY_MODEL", "gpt-4o"),
 		FallbackModel: model("DATAFORGE_FALLBACK_MODEL", "gpt-4o-mini"),
 		LLMRetry:      llm.RetryPolicy(),
+		ClassifyBelow: 0.5,
 	}
 	cfg, err := llm.ConfigFromEnv(getenv)
 	if err != nil {

@@ -18,7 +18,7 @@ import (
 
 func llmChain() []router.Tier {
 	return router.Route(router.Config{PrimaryModel: "gpt-4o", FallbackModel: "gpt-4o-mini", LLMRetry: llm.RetryPolicy()},
-		router.Input{DocType: "invoice"})
+		router.Input{DocType: "invoice"}).Tiers
 }
 
 func onTier(name string) any {
@@ -85,7 +85,7 @@ func TestRedriveAfterOutage(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	b.parses("invoice")
-	b.env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(llmChain(), nil).Twice()
+	b.env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(router.Plan{Tiers: llmChain()}, nil).Twice()
 	healthy := false
 	b.env.OnActivity(a.ExtractLLM, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.ExtractInput) (*activities.ExtractOutput, error) {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,6 +44,12 @@ type Input struct {
 	// ReviewSLA is how long review may wait before the item is escalated
 	// (repeatedly, each period). Default 24 h.
 	ReviewSLA time.Duration `json:"review_sla,omitempty"`
+	// Summarize asks the LLM tiers for a short summary of the document.
+	Summarize bool `json:"summarize,omitempty"`
+	// Fallbacks lists the optional tasks (classify, summarize) whose
+	// predefined fallback result the caller accepts when every tier fails,
+	// instead of sending the document to review.
+	Fallbacks []schema.Task `json:"fallbacks,omitempty"`
 }
 
 // Result is the document's terminal state; the fields are in Postgres.
@@ -54,6 +61,8 @@ type Result struct {
 	Model      string         `json:"model,omitempty"`
 	Reviewer   string         `json:"reviewer,omitempty"`
 	Reasons    []store.Reason `json:"reasons,omitempty"`
+	// Fallbacks lists the tasks whose result is the predefined fallback.
+	Fallbacks []string `json:"fallbacks,omitempty"`
 }
 
 // State is what the state query returns while the workflow runs.
@@ -80,7 +89,7 @@ var a *activities.Activities
 
 // ProcessDocument takes one stored document to exactly one terminal state.
 func ProcessDocument(ctx workflow.Context, in Input) (*Result, error) {
-	p := &process{in: in, state: State{Step: "parse"}}
+	p := &process{in: in, state: State{Step: "parse"}, done: map[schema.Task]bool{}}
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (State, error) { return p.state, nil }); err != nil {
 		return nil, err
 	}
@@ -112,6 +121,10 @@ type process struct {
 	// redrivable says the document in review may go through the tiers
 	// again; redrive is set when someone asked for it.
 	redrivable, redrive bool
+	// done marks the optional tasks that have a result.
+	done map[schema.Task]bool
+	// fallbacks lists the tasks that took their fallback result.
+	fallbacks []string
 }
 
 func short(ctx workflow.Context, summary string) workflow.Context {
@@ -155,17 +168,40 @@ func (p *process) run(ctx workflow.Context) (*Result, error) {
 	}
 }
 
-// walk routes the document and runs its tiers in order. It returns the
-// result of the first tier that succeeds, or the reasons every tier failed.
+// walk plans the document, runs the optional tasks it needs (classify when
+// the rules were unsure, summarize when asked) and then its tiers in order.
+// It returns the result of the first tier that succeeds, or the reasons
+// that send the document to review.
 func (p *process) walk(ctx workflow.Context, parsed activities.ParseOutput) (*Result, []store.Reason, error) {
 	p.state.Step = "route"
-	var chain []router.Tier
-	if err := workflow.ExecuteActivity(short(ctx, "route"), a.Route,
-		router.Input{DocType: parsed.DocType, Complexity: parsed.Complexity}).Get(ctx, &chain); err != nil {
+	var plan router.Plan
+	if err := workflow.ExecuteActivity(short(ctx, "route"), a.Route, router.Input{
+		DocType: parsed.DocType, TypeConfidence: parsed.Confidence, Complexity: parsed.Complexity,
+	}).Get(ctx, &plan); err != nil {
 		return nil, nil, err
 	}
+	for _, task := range []schema.Task{schema.TaskClassify, schema.TaskSummarize} {
+		wanted := (task == schema.TaskClassify && plan.Classify) || (task == schema.TaskSummarize && p.in.Summarize)
+		if !wanted || p.done[task] {
+			continue
+		}
+		out, reasons, err := p.runTask(ctx, task, plan.LLMTiers())
+		if err != nil || out == nil {
+			return nil, reasons, err
+		}
+		p.done[task] = true
+		if task == schema.TaskClassify {
+			var c schema.Classification
+			if err := json.Unmarshal(out.Output, &c); err != nil {
+				return nil, nil, err
+			}
+			p.docType, p.state.DocType = string(c.Category), string(c.Category)
+			p.upsert(ctx, AttrDocumentType.ValueSet(p.docType))
+		}
+	}
+
 	var reasons []store.Reason
-	for _, tier := range chain {
+	for _, tier := range plan.Tiers {
 		if tier.Kind == router.KindManual {
 			break
 		}
@@ -183,12 +219,65 @@ func (p *process) walk(ctx workflow.Context, parsed activities.ParseOutput) (*Re
 		} else {
 			r.Code, r.Detail = out.Code, out.Detail
 		}
+		p.fail(ctx, r)
 		reasons = append(reasons, r)
-		p.state.Reasons = reasons
-		p.state.LastFailure = r.Tier + ": " + r.Code
-		workflow.GetLogger(ctx).Info("tier failed, moving on", "tier", tier.Name, "code", r.Code)
 	}
 	return nil, reasons, nil
+}
+
+// fail notes a tier's failure in the live state and the log.
+func (p *process) fail(ctx workflow.Context, r store.Reason) {
+	p.state.Reasons = append(p.state.Reasons, r)
+	p.state.LastFailure = r.Tier + ": " + r.Code
+	workflow.GetLogger(ctx).Info("tier failed, moving on", "tier", r.Tier, "code", r.Code)
+}
+
+// runTask runs an optional task on the LLM tiers in order. When they all
+// fail it takes the task's fallback result if the caller opted in to it;
+// otherwise it returns no output and the reasons, which send the document to
+// review.
+func (p *process) runTask(ctx workflow.Context, task schema.Task, tiers []router.Tier) (*activities.TaskOutput, []store.Reason, error) {
+	var reasons []store.Reason
+	if len(tiers) == 0 {
+		reasons = append(reasons, store.Reason{Tier: string(task), Code: "no_llm", Detail: "no LLM tier is configured"})
+	}
+	for _, tier := range tiers {
+		p.state.Step, p.state.Tier = string(task), tier.Name
+		var out activities.TaskOutput
+		err := workflow.ExecuteActivity(tierContext(ctx, tier, string(task)+": "+tier.Model), a.RunTask,
+			activities.TaskInput{DocumentID: p.in.DocumentID, DocType: p.docType, Task: task, Tier: tier}).Get(ctx, &out)
+		if err == nil {
+			return &out, nil, nil
+		}
+		r := store.Reason{Tier: string(task) + "/" + tier.Name, Code: errorCode(err), Detail: failureDetail(err)}
+		p.fail(ctx, r)
+		reasons = append(reasons, r)
+	}
+	if !slices.Contains(p.in.Fallbacks, task) {
+		return nil, reasons, nil
+	}
+	var out activities.TaskOutput
+	if err := workflow.ExecuteActivity(short(ctx, string(task)+": fallback result"), a.SaveFallback,
+		activities.TaskInput{DocumentID: p.in.DocumentID, DocType: p.docType, Task: task}).Get(ctx, &out); err != nil {
+		return nil, nil, err
+	}
+	p.fallbacks = append(p.fallbacks, string(task))
+	workflow.GetLogger(ctx).Warn("task failed on every tier; using its fallback result", "task", task)
+	return &out, nil, nil
+}
+
+// tierContext carries a tier's timeouts and retry policy.
+func tierContext(ctx workflow.Context, tier router.Tier, summary string) workflow.Context {
+	retry := tier.Retry
+	if retry == nil {
+		retry = &temporal.RetryPolicy{MaximumAttempts: 1}
+	}
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: tier.StartToClose,
+		HeartbeatTimeout:    tier.Heartbeat,
+		RetryPolicy:         retry,
+		Summary:             summary,
+	})
 }
 
 func (p *process) extract(ctx workflow.Context, tier router.Tier) (*activities.ExtractOutput, error) {
@@ -196,15 +285,7 @@ func (p *process) extract(ctx workflow.Context, tier router.Tier) (*activities.E
 	if tier.Model != "" {
 		summary = "extract: " + tier.Model
 	}
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: tier.StartToClose,
-		HeartbeatTimeout:    tier.Heartbeat,
-		RetryPolicy:         tier.Retry,
-		Summary:             summary,
-	})
-	if tier.Retry == nil {
-		actx = workflow.WithRetryPolicy(actx, temporal.RetryPolicy{MaximumAttempts: 1})
-	}
+	actx := tierContext(ctx, tier, summary)
 	in := activities.ExtractInput{DocumentID: p.in.DocumentID, DocType: p.docType, Tier: tier}
 	var fn any
 	switch tier.Kind {
@@ -235,7 +316,7 @@ func (p *process) complete(ctx workflow.Context, tier router.Tier, out *activiti
 		model = tier.Model
 	}
 	return &Result{DocumentID: p.in.DocumentID, Status: store.StatusCompleted, DocType: p.docType,
-		Tier: tier.Name, Model: model, Reasons: p.state.Reasons}, nil
+		Tier: tier.Name, Model: model, Reasons: p.state.Reasons, Fallbacks: p.fallbacks}, nil
 }
 
 // toReview enqueues the document for a person and waits, durably, for the
@@ -338,7 +419,8 @@ func (p *process) review(ctx workflow.Context, d ReviewDecision) (*Result, error
 		activities.ResolveInput{DocumentID: p.in.DocumentID, Decision: dec}).Get(ctx, nil); err != nil {
 		return nil, err
 	}
-	res := &Result{DocumentID: p.in.DocumentID, DocType: p.docType, Reviewer: d.Reviewer, Reasons: p.state.Reasons}
+	res := &Result{DocumentID: p.in.DocumentID, DocType: p.docType, Reviewer: d.Reviewer, Reasons: p.state.Reasons,
+		Fallbacks: p.fallbacks}
 	if d.Reject {
 		res.Status = store.StatusRejected
 	} else {

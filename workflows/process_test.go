@@ -38,7 +38,7 @@ func (b *testBundle) parses(docType string) {
 }
 
 func (b *testBundle) routes(chain ...router.Tier) {
-	b.env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(chain, nil).Once()
+	b.env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(router.Plan{Tiers: chain}, nil).Once()
 }
 
 var (

@@ -19,7 +19,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 )
 
-// Error types of the Temporal application errors Extract returns. They are
+// Error types of the Temporal application errors Do returns. They are
 // stable: retry policies, routing and the attempts table refer to them.
 const (
 	// ErrTypeRateLimited is a 429 other than quota. Retryable, with

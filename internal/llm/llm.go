@@ -50,7 +50,7 @@ type Config struct {
 	// (https://RESOURCE.openai.azure.com/openai/v1), vLLM
 	// (http://HOST:8000/v1) or Ollama (http://HOST:11434/v1).
 	BaseURL string
-	// Timeout bounds each HTTP request; Extract makes up to two. Default
+	// Timeout bounds each HTTP request; Do makes up to two. Default
 	// DefaultTimeout.
 	Timeout time.Duration
 	// Prices by model name, added to DefaultPrices (and overriding them).
@@ -139,9 +139,12 @@ func New(cfg Config) *Client {
 	return c
 }
 
-// Request asks for the fields of one document.
+// Request asks a model to do a task on one document.
 type Request struct {
-	Model   string
+	// Task is what to do; default schema.TaskExtract.
+	Task  schema.Task
+	Model string
+	// DocType is the document's type, whose fields extraction asks for.
 	DocType schema.DocType
 	Text    string
 	Seed    int
@@ -152,9 +155,9 @@ type Usage struct {
 	PromptTokens, CompletionTokens int
 }
 
-// Response is the outcome of Extract. On success Fields and Raw hold the
-// validated result; on error they are nil and the rest accounts for the calls
-// made.
+// Response is the outcome of Do. On success Raw holds the validated output
+// of the task (and Fields, for extraction, its decoded form); on error they
+// are nil and the rest accounts for the calls made.
 type Response struct {
 	Fields *schema.Fields
 	Raw    json.RawMessage
@@ -170,25 +173,26 @@ type Response struct {
 	// Repaired reports that the first reply was invalid and a repair request
 	// was sent.
 	Repaired bool
-	// Latency is the wall time of Extract.
+	// Latency is the wall time of Do.
 	Latency time.Duration
 }
 
-// Extract asks req.Model for the fields of a document with structured outputs
-// (strict JSON schema from schema.JSON), temperature 0 and req.Seed. The
+// Do asks req.Model to do req.Task on a document — extract its fields,
+// classify it or summarize it — with structured outputs (the task's strict
+// JSON schema from schema.TaskJSON), temperature 0 and req.Seed. The
 // document text is sent as delimited data, which the system prompt says is
-// never instructions. The reply is checked with schema.Validate; an invalid
-// one gets exactly one repair request carrying the problems, and if that is
-// invalid too Extract fails with ErrTypeInvalidOutput.
+// never instructions. The reply is checked with schema.ValidateTask; an
+// invalid one gets exactly one repair request carrying the problems, and if
+// that is invalid too Do fails with ErrTypeInvalidOutput.
 //
-// Extract always returns a non-nil *Response, also alongside an error, with
+// Do always returns a non-nil *Response, also alongside an error, with
 // the usage, cost and latency of the calls made, so that failed attempts can
 // be recorded. Errors are Temporal application errors of the ErrType* types
 // (see Classify), except context.Canceled when ctx is cancelled.
-func (c *Client) Extract(ctx context.Context, req Request) (*Response, error) {
+func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	start := time.Now()
 	resp := &Response{Model: req.Model}
-	err := c.extract(ctx, req, resp)
+	err := c.do(ctx, req, resp)
 	price, ok := c.prices[req.Model]
 	resp.PriceUnknown = !ok
 	resp.CostUSD = (float64(resp.Usage.PromptTokens)*price.InputPer1K +
@@ -197,39 +201,50 @@ func (c *Client) Extract(ctx context.Context, req Request) (*Response, error) {
 	return resp, err
 }
 
-func (c *Client) extract(ctx context.Context, req Request, resp *Response) error {
+func (c *Client) do(ctx context.Context, req Request, resp *Response) error {
 	if req.Model == "" {
 		return newError(ErrTypeBadRequest, "no model given", 0)
 	}
-	js, err := schema.JSON(req.DocType)
+	if req.Task == "" {
+		req.Task = schema.TaskExtract
+	}
+	js, err := schema.TaskJSON(req.Task, req.DocType)
 	if err != nil {
 		return newError(ErrTypeBadRequest, err.Error(), 0)
 	}
-	msgs := messages(req.DocType, req.Text)
-	reply, err := c.complete(ctx, req, js, msgs, resp)
+	name := req.Task.Name(req.DocType)
+	validate := func(reply string) error { return schema.ValidateTask(req.Task, req.DocType, []byte(reply)) }
+	msgs := messages(req.Task, req.DocType, req.Text)
+	reply, err := c.complete(ctx, req, name, js, msgs, resp)
 	if err != nil {
 		return err
 	}
-	fields, err := schema.Validate(req.DocType, []byte(reply))
-	if err != nil {
+	if err := validate(reply); err != nil {
 		resp.Repaired = true
 		msgs = repairMessages(msgs, reply, problems(err))
-		if reply, err = c.complete(ctx, req, js, msgs, resp); err != nil {
+		if reply, err = c.complete(ctx, req, name, js, msgs, resp); err != nil {
 			return err
 		}
-		if fields, err = schema.Validate(req.DocType, []byte(reply)); err != nil {
+		if err := validate(reply); err != nil {
 			p := problems(err)
 			return newError(ErrTypeInvalidOutput,
 				fmt.Sprintf("%s: reply invalid after repair: %s", req.Model, strings.Join(p, "; ")), 0, p)
 		}
 	}
-	resp.Fields, resp.Raw = fields, json.RawMessage(reply)
+	resp.Raw = json.RawMessage(reply)
+	if req.Task == schema.TaskExtract {
+		var f schema.Fields
+		if err := json.Unmarshal(resp.Raw, &f); err != nil {
+			return newError(ErrTypeInvalidOutput, req.Model+": "+err.Error(), 0)
+		}
+		resp.Fields = &f
+	}
 	return nil
 }
 
 // complete makes one chat completion call, adds its usage to resp and
 // returns the reply's content.
-func (c *Client) complete(ctx context.Context, req Request, js json.RawMessage,
+func (c *Client) complete(ctx context.Context, req Request, name string, js json.RawMessage,
 	msgs []openai.ChatCompletionMessage, resp *Response) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
@@ -244,7 +259,7 @@ func (c *Client) complete(ctx context.Context, req Request, js json.RawMessage,
 		ResponseFormat: &openai.ChatCompletionResponseFormat{
 			Type: openai.ChatCompletionResponseFormatTypeJSONSchema,
 			JSONSchema: &openai.ChatCompletionResponseFormatJSONSchema{
-				Name:   string(req.DocType),
+				Name:   name,
 				Schema: js,
 				Strict: true,
 			},

@@ -151,7 +151,7 @@ func TestExtract(t *testing.T) {
 	t.Parallel()
 	b := setup(t, llmsim.Options{}, Config{})
 
-	resp, err := b.client.Extract(context.Background(), invoiceRequest())
+	resp, err := b.client.Do(context.Background(), invoiceRequest())
 	require.NoError(t, err)
 	require.Equal(t, "INV-1", resp.Fields.InvoiceNumber)
 	require.InDelta(t, 120, *resp.Fields.Total, 0)
@@ -232,7 +232,7 @@ func TestExtractErrorClasses(t *testing.T) {
 				tc.req(&req)
 			}
 
-			resp, err := b.client.Extract(context.Background(), req)
+			resp, err := b.client.Do(context.Background(), req)
 			require.Error(t, err)
 			require.Equal(t, tc.class, ErrorClass(err), err.Error())
 			require.Equal(t, tc.retryable, Retryable(err))
@@ -265,7 +265,7 @@ func TestRepair(t *testing.T) {
 			"gpt-4o": {Script: []llmsim.Fault{llmsim.FaultSchemaViolation}},
 		}}, Config{})
 
-		resp, err := b.client.Extract(context.Background(), invoiceRequest())
+		resp, err := b.client.Do(context.Background(), invoiceRequest())
 		require.NoError(t, err)
 		require.True(t, resp.Repaired)
 		require.Equal(t, "INV-1", resp.Fields.InvoiceNumber)
@@ -295,7 +295,7 @@ func TestRepair(t *testing.T) {
 			"gpt-4o": {Script: []llmsim.Fault{llmsim.FaultMalformedJSON, llmsim.FaultSchemaViolation}},
 		}}, Config{})
 
-		resp, err := b.client.Extract(context.Background(), invoiceRequest())
+		resp, err := b.client.Do(context.Background(), invoiceRequest())
 		require.Equal(t, ErrTypeInvalidOutput, ErrorClass(err))
 		require.False(t, Retryable(err))
 		var problems []string
@@ -312,7 +312,7 @@ func TestRepair(t *testing.T) {
 			"gpt-4o": {Script: []llmsim.Fault{llmsim.FaultSchemaViolation, llmsim.FaultUnavailable}},
 		}}, Config{})
 
-		resp, err := b.client.Extract(context.Background(), invoiceRequest())
+		resp, err := b.client.Do(context.Background(), invoiceRequest())
 		require.Equal(t, ErrTypeServer, ErrorClass(err))
 		require.True(t, Retryable(err))
 		require.Positive(t, resp.Usage.CompletionTokens, "the first call's usage is kept")
@@ -342,7 +342,7 @@ func TestPromptInjectionStaysData(t *testing.T) {
 		return json.RawMessage(forged), nil
 	}}, Config{})
 
-	_, err := b.client.Extract(context.Background(), Request{Model: "gpt-4o", DocType: schema.Invoice, Text: doc})
+	_, err := b.client.Do(context.Background(), Request{Model: "gpt-4o", DocType: schema.Invoice, Text: doc})
 	require.Equal(t, ErrTypeInvalidOutput, ErrorClass(err))
 	require.Contains(t, err.Error(), "total: subtotal 100.00 + tax 20.00 ≠ total 0.00")
 
@@ -403,21 +403,21 @@ func TestRateLimitWindowThroughClient(t *testing.T) {
 		clk := &clock{now: time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)}
 		b := setup(t, llmsim.Options{Now: clk.Now, Models: map[string]llmsim.ModelConfig{"gpt-4o": {RPM: 2, TPM: 1_000_000}}}, Config{})
 		ctx := context.Background()
-		_, err := b.client.Extract(ctx, invoiceRequest())
+		_, err := b.client.Do(ctx, invoiceRequest())
 		require.NoError(t, err)
 		clk.Advance(10 * time.Second)
-		_, err = b.client.Extract(ctx, invoiceRequest())
+		_, err = b.client.Do(ctx, invoiceRequest())
 		require.NoError(t, err)
 		clk.Advance(5 * time.Second)
 
-		resp, err := b.client.Extract(ctx, invoiceRequest())
+		resp, err := b.client.Do(ctx, invoiceRequest())
 		require.Equal(t, ErrTypeRateLimited, ErrorClass(err))
 		require.True(t, Retryable(err))
 		require.Equal(t, 45*time.Second, appError(t, err).NextRetryDelay(), "until the first request leaves the window")
 		require.Zero(t, resp.Usage)
 
 		clk.Advance(45 * time.Second)
-		_, err = b.client.Extract(ctx, invoiceRequest())
+		_, err = b.client.Do(ctx, invoiceRequest())
 		require.NoError(t, err)
 		require.Equal(t, 1, b.sim.Stats()["gpt-4o"].RateLimited)
 	})
@@ -429,18 +429,18 @@ func TestRateLimitWindowThroughClient(t *testing.T) {
 		req := invoiceRequest()
 		req.Text = strings.Repeat("x", 2000)
 		ctx := context.Background()
-		_, err := b.client.Extract(ctx, req)
+		_, err := b.client.Do(ctx, req)
 		require.NoError(t, err)
 		clk.Advance(30 * time.Second)
 
-		_, err = b.client.Extract(ctx, req)
+		_, err = b.client.Do(ctx, req)
 		require.Equal(t, ErrTypeRateLimited, ErrorClass(err))
 		require.Equal(t, 30*time.Second, appError(t, err).NextRetryDelay())
 		last := b.rec.exchanges()[1]
 		require.Equal(t, http.StatusTooManyRequests, last.status)
 
 		clk.Advance(30 * time.Second)
-		_, err = b.client.Extract(ctx, req)
+		_, err = b.client.Do(ctx, req)
 		require.NoError(t, err)
 	})
 }
@@ -450,7 +450,7 @@ func TestReasoningModelGetsNoTemperature(t *testing.T) {
 	b := setup(t, llmsim.Options{Models: map[string]llmsim.ModelConfig{"o3-mini": {}}}, Config{})
 	req := invoiceRequest()
 	req.Model = "o3-mini"
-	resp, err := b.client.Extract(context.Background(), req)
+	resp, err := b.client.Do(context.Background(), req)
 	require.NoError(t, err)
 	require.True(t, resp.PriceUnknown)
 	require.Zero(t, resp.CostUSD)
@@ -463,7 +463,7 @@ func TestPrices(t *testing.T) {
 		Config{Prices: map[string]Price{"llama3.1": {InputPer1K: 1, OutputPer1K: 2}}})
 	req := invoiceRequest()
 	req.Model = "llama3.1"
-	resp, err := b.client.Extract(context.Background(), req)
+	resp, err := b.client.Do(context.Background(), req)
 	require.NoError(t, err)
 	require.False(t, resp.PriceUnknown)
 	require.InDelta(t, float64(resp.Usage.PromptTokens)/1000+float64(resp.Usage.CompletionTokens)*2/1000, resp.CostUSD, 1e-12)
@@ -474,7 +474,7 @@ func TestCancelledContextIsNotClassified(t *testing.T) {
 	b := setup(t, llmsim.Options{Models: map[string]llmsim.ModelConfig{"gpt-4o": fault(llmsim.FaultHang, 0)}}, Config{})
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(50*time.Millisecond, cancel)
-	_, err := b.client.Extract(ctx, invoiceRequest())
+	_, err := b.client.Do(ctx, invoiceRequest())
 	require.ErrorIs(t, err, context.Canceled)
 	require.Empty(t, ErrorClass(err))
 	require.False(t, Retryable(err))
@@ -497,7 +497,7 @@ func TestTransportFailuresAreRetryable(t *testing.T) {
 
 	for _, url := range []string{gone.URL, eof.URL, proxy.URL} {
 		c := New(Config{APIKey: testKey, BaseURL: url + "/v1"})
-		resp, err := c.Extract(context.Background(), invoiceRequest())
+		resp, err := c.Do(context.Background(), invoiceRequest())
 		require.Equal(t, ErrTypeServer, ErrorClass(err), err.Error())
 		require.True(t, Retryable(err))
 		require.NotContains(t, err.Error(), testKey)

@@ -3,20 +3,52 @@ package llmsim
 import (
 	"encoding/json"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/parsers"
 )
 
-// RulesAnswer answers extraction requests with the rule-based extractor, so
-// the simulator replies with fields taken from the document it was sent.
-// Unknown schema names are answered as "other".
-func RulesAnswer(docType, text string) (json.RawMessage, error) {
-	t, err := schema.ParseDocType(strings.TrimSpace(docType))
+// RulesAnswer answers requests from the document they carry, with the
+// rule-based parsers: classification requests with the classifier, summary
+// requests with the document's first lines, extraction requests (schema name
+// = the document type; unknown names count as other) with the extractor.
+func RulesAnswer(name, text string) (json.RawMessage, error) {
+	switch name {
+	case schema.TaskClassify.Name(""):
+		c := parsers.Classify(text)
+		return json.Marshal(schema.Classification{Category: c.Type, Confidence: c.Confidence})
+	case schema.TaskSummarize.Name(""):
+		return json.Marshal(schema.Summary{Summary: firstLines(text, 3, 300), Language: "en"})
+	}
+	t, err := schema.ParseDocType(strings.TrimSpace(name))
 	if err != nil {
 		t = schema.Other
 	}
 	return json.Marshal(parsers.ExtractRules(text, t).Fields)
+}
+
+// firstLines joins the first n non-empty lines of text, cut to max bytes
+// at a rune boundary.
+func firstLines(text string, n, max int) string {
+	var lines []string
+	for _, l := range strings.Split(text, "\n") {
+		if l = strings.Join(strings.Fields(l), " "); l != "" {
+			lines = append(lines, l)
+			if len(lines) == n {
+				break
+			}
+		}
+	}
+	s := strings.Join(lines, ". ")
+	for len(s) > max {
+		_, size := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-size]
+	}
+	if s == "" {
+		s = "(empty document)"
+	}
+	return s
 }
 
 // FastModels are DefaultModels with latencies cut to tens of milliseconds,

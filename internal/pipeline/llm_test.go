@@ -17,6 +17,7 @@ import (
 	"github.com/dataforge/dataforge/internal/llm"
 	"github.com/dataforge/dataforge/internal/llmsim"
 	"github.com/dataforge/dataforge/internal/router"
+	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/internal/submit"
 	"github.com/dataforge/dataforge/samples"
@@ -202,4 +203,32 @@ func TestRedriveAfterOutage(t *testing.T) {
 	stored, err := b.st.Result(b.ctx, id)
 	require.NoError(t, err)
 	require.Contains(t, string(stored.Fields), "M-77")
+}
+
+func TestSummaryAndItsFallback(t *testing.T) {
+	t.Parallel()
+	healthy := setup(t, withSimulator(t, llmsim.FastModels()))
+	items := healthy.submitAndWait(t, []string{sample(t, "invoice-plain.txt")}, submit.Options{Summarize: true})
+	r, err := healthy.sub.Report(healthy.ctx, items[0].DocumentID)
+	require.NoError(t, err)
+	require.Equal(t, "completed", r.Status)
+	require.NotEmpty(t, r.Summary)
+	require.Empty(t, r.Fallbacks)
+	tasks := map[string]int{}
+	for _, a := range attemptsOf(t, healthy, items[0].DocumentID) {
+		tasks[a.Task]++
+	}
+	require.Equal(t, map[string]int{"summarize": 1, "extract": 1}, tasks)
+
+	models := llmsim.FastModels()
+	require.NoError(t, llmsim.ParseFaults("gpt-4o=content_filter,gpt-4o-mini=content_filter", models))
+	filtered := setup(t, withSimulator(t, models))
+	items = filtered.submitAndWait(t, []string{sample(t, "invoice-plain.txt")},
+		submit.Options{Summarize: true, Fallbacks: []schema.Task{schema.TaskSummarize}})
+	r, err = filtered.sub.Report(filtered.ctx, items[0].DocumentID)
+	require.NoError(t, err)
+	require.Equal(t, "completed", r.Status, "the opted-in fallback keeps the document out of review")
+	require.Equal(t, "rules", r.Tier)
+	require.Equal(t, []string{"summarize"}, r.Fallbacks)
+	require.Empty(t, r.Summary)
 }

@@ -50,18 +50,43 @@ type Config struct {
 	// documents whose complexity is below it, so simple documents cost
 	// nothing when the rules read them confidently. 0 turns it off.
 	RulesFirstBelow float64
+	// ClassifyBelow asks the LLM tiers for the document's type when the
+	// rule-based classifier's confidence is below it. 0 turns it off.
+	ClassifyBelow float64
 }
 
 // Input is what routing knows about one document.
 type Input struct {
-	DocType    string  `json:"doc_type"`
-	Complexity float64 `json:"complexity"`
+	DocType        string  `json:"doc_type"`
+	TypeConfidence float64 `json:"type_confidence"`
+	Complexity     float64 `json:"complexity"`
 }
 
-// Route returns the ordered chain for a document: the configured LLM tiers,
+// Plan is what the workflow does with a document.
+type Plan struct {
+	// Classify asks the LLM tiers for the document's type before
+	// extraction, because the rule-based classifier was unsure.
+	Classify bool `json:"classify,omitempty"`
+	// Tiers is the ordered chain of extraction tiers.
+	Tiers []Tier `json:"tiers"`
+}
+
+// LLMTiers returns the plan's LLM tiers, in order: the ones the optional
+// tasks (classify, summarize) use.
+func (p Plan) LLMTiers() []Tier {
+	var out []Tier
+	for _, t := range p.Tiers {
+		if t.Kind == KindLLM {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Route plans a document: its ordered chain is the configured LLM tiers,
 // then the rule-based parser (first, for simple documents when
-// RulesFirstBelow says so), then manual review, which always ends the chain.
-func Route(cfg Config, in Input) []Tier {
+// RulesFirstBelow says so), then manual review, which always ends it.
+func Route(cfg Config, in Input) Plan {
 	llmTimeout := cfg.LLMTimeout
 	if llmTimeout == 0 {
 		llmTimeout = 150 * time.Second
@@ -83,5 +108,7 @@ func Route(cfg Config, in Input) []Tier {
 	} else {
 		chain = append(chain, rules)
 	}
-	return append(chain, Tier{Name: "manual", Kind: KindManual, StartToClose: 30 * time.Second})
+	p := Plan{Tiers: append(chain, Tier{Name: "manual", Kind: KindManual, StartToClose: 30 * time.Second})}
+	p.Classify = in.TypeConfidence < cfg.ClassifyBelow && len(p.LLMTiers()) > 0
+	return p
 }

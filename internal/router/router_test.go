@@ -33,7 +33,7 @@ func TestRoute(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			chain := Route(tc.cfg, tc.in)
+			chain := Route(tc.cfg, tc.in).Tiers
 			require.Equal(t, tc.want, names(chain))
 			require.Equal(t, KindManual, chain[len(chain)-1].Kind)
 			for _, tier := range chain {
@@ -44,4 +44,13 @@ func TestRoute(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestClassifyWhenUnsure(t *testing.T) {
+	t.Parallel()
+	cfg := Config{PrimaryModel: "gpt-4o", ClassifyBelow: 0.5}
+	require.True(t, Route(cfg, Input{TypeConfidence: 0.3}).Classify)
+	require.False(t, Route(cfg, Input{TypeConfidence: 0.9}).Classify)
+	require.False(t, Route(Config{ClassifyBelow: 0.5}, Input{TypeConfidence: 0.3}).Classify, "no LLM tiers, nobody to ask")
+	require.Len(t, Route(cfg, Input{}).LLMTiers(), 1)
 }

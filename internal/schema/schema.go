@@ -73,7 +73,7 @@ var files embed.FS
 
 var (
 	compileOnce sync.Once
-	compiled    map[DocType]*jsonschema.Schema
+	compiled    map[string]*jsonschema.Schema
 	compileErr  error
 )
 
@@ -81,39 +81,62 @@ var (
 // form OpenAI structured outputs accept (every property required, absent
 // values null, no additional properties).
 func JSON(t DocType) (json.RawMessage, error) {
-	b, err := files.ReadFile(string(t) + ".schema.json")
-	if err != nil {
-		return nil, fmt.Errorf("no schema for document type %q", t)
+	if _, err := ParseDocType(string(t)); err != nil {
+		return nil, err
 	}
-	return b, nil
+	return files.ReadFile(string(t) + ".schema.json")
 }
+
+// schemaNames are the embedded schemas: one per document type, and the
+// outputs of the classify and summarize tasks.
+var schemaNames = []string{string(Invoice), string(Receipt), string(Other), "classification", "summary"}
 
 func compile() {
 	c := jsonschema.NewCompiler()
-	compiled = map[DocType]*jsonschema.Schema{}
-	for _, t := range Types {
-		raw, err := JSON(t)
+	compiled = map[string]*jsonschema.Schema{}
+	for _, name := range schemaNames {
+		raw, err := files.ReadFile(name + ".schema.json")
 		if err != nil {
 			compileErr = err
 			return
 		}
 		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 		if err != nil {
-			compileErr = fmt.Errorf("schema %s: %w", t, err)
+			compileErr = fmt.Errorf("schema %s: %w", name, err)
 			return
 		}
-		url := string(t) + ".schema.json"
+		url := name + ".schema.json"
 		if err := c.AddResource(url, doc); err != nil {
-			compileErr = fmt.Errorf("schema %s: %w", t, err)
+			compileErr = fmt.Errorf("schema %s: %w", name, err)
 			return
 		}
 		s, err := c.Compile(url)
 		if err != nil {
-			compileErr = fmt.Errorf("schema %s: %w", t, err)
+			compileErr = fmt.Errorf("schema %s: %w", name, err)
 			return
 		}
-		compiled[t] = s
+		compiled[name] = s
 	}
+}
+
+// validateAgainst checks raw JSON against the named embedded schema.
+func validateAgainst(name string, raw []byte) error {
+	compileOnce.Do(compile)
+	if compileErr != nil {
+		return compileErr
+	}
+	s, ok := compiled[name]
+	if !ok {
+		return fmt.Errorf("no schema %q", name)
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		return &ValidationError{Problems: []string{"not JSON: " + err.Error()}}
+	}
+	if err := s.Validate(inst); err != nil {
+		return &ValidationError{Problems: schemaProblems(err)}
+	}
+	return nil
 }
 
 // ValidationError lists every problem found in a candidate result.
@@ -129,20 +152,11 @@ func (e *ValidationError) Error() string {
 // returns the decoded fields. A failure is a *ValidationError, whose problems
 // are meant to be shown to a reviewer or sent back to a model for repair.
 func Validate(t DocType, raw []byte) (*Fields, error) {
-	compileOnce.Do(compile)
-	if compileErr != nil {
-		return nil, compileErr
+	if _, err := JSON(t); err != nil {
+		return nil, err
 	}
-	s, ok := compiled[t]
-	if !ok {
-		return nil, fmt.Errorf("no schema for document type %q", t)
-	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		return nil, &ValidationError{Problems: []string{"not JSON: " + err.Error()}}
-	}
-	if err := s.Validate(inst); err != nil {
-		return nil, &ValidationError{Problems: schemaProblems(err)}
+	if err := validateAgainst(string(t), raw); err != nil {
+		return nil, err
 	}
 	var f Fields
 	if err := json.Unmarshal(raw, &f); err != nil {

@@ -75,6 +75,7 @@ func (s *Store) BestExtraction(ctx context.Context, docID string) (*Extraction, 
 // Attempt is one try of one tier, successful or not.
 type Attempt struct {
 	DocumentID       string        `json:"document_id"`
+	Task             string        `json:"task"` // extract (the default), classify or summarize
 	Tier             string        `json:"tier"`
 	Model            string        `json:"model,omitempty"`
 	Attempt          int           `json:"attempt"`
@@ -100,10 +101,10 @@ const (
 // RecordAttempt appends to the attempts log.
 func (s *Store) RecordAttempt(ctx context.Context, a *Attempt) error {
 	_, err := s.pool.Exec(ctx, `
-		INSERT INTO attempts (document_id, tier, model, attempt, outcome, error_class, error_message,
+		INSERT INTO attempts (document_id, task, tier, model, attempt, outcome, error_class, error_message,
 			latency_ms, prompt_tokens, completion_tokens, cost_usd, started_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		a.DocumentID, a.Tier, a.Model, a.Attempt, a.Outcome, a.ErrorClass, a.ErrorMessage,
+		VALUES ($1, coalesce(nullif($2, ''), 'extract'), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		a.DocumentID, a.Task, a.Tier, a.Model, a.Attempt, a.Outcome, a.ErrorClass, a.ErrorMessage,
 		a.Latency.Milliseconds(), a.PromptTokens, a.CompletionTokens, a.CostUSD, a.StartedAt)
 	if err != nil {
 		return fmt.Errorf("record attempt: %w", err)
@@ -114,7 +115,7 @@ func (s *Store) RecordAttempt(ctx context.Context, a *Attempt) error {
 // Attempts returns a document's attempts, oldest first.
 func (s *Store) Attempts(ctx context.Context, docID string) ([]*Attempt, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT document_id, tier, model, attempt, outcome, error_class, error_message, latency_ms,
+		SELECT document_id, task, tier, model, attempt, outcome, error_class, error_message, latency_ms,
 			prompt_tokens, completion_tokens, cost_usd::float8, started_at
 		FROM attempts WHERE document_id = $1 ORDER BY started_at, id`, docID)
 	if err != nil {
@@ -122,7 +123,7 @@ func (s *Store) Attempts(ctx context.Context, docID string) ([]*Attempt, error) 
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*Attempt, error) {
 		var a Attempt
-		err := row.Scan(&a.DocumentID, &a.Tier, &a.Model, &a.Attempt, &a.Outcome, &a.ErrorClass, &a.ErrorMessage,
+		err := row.Scan(&a.DocumentID, &a.Task, &a.Tier, &a.Model, &a.Attempt, &a.Outcome, &a.ErrorClass, &a.ErrorMessage,
 			&a.LatencyMS, &a.PromptTokens, &a.CompletionTokens, &a.CostUSD, &a.StartedAt)
 		a.Latency = time.Duration(a.LatencyMS) * time.Millisecond
 		return &a, err
@@ -236,4 +237,57 @@ func (s *Store) CacheAnswer(ctx context.Context, key CacheKey, fields json.RawMe
 		SET fields = excluded.fields, answered_by = excluded.answered_by, created_at = now()`,
 		key.DocumentID, key.DocType, key.Model, key.PromptVersion, fields, answeredBy)
 	return err
+}
+
+// TaskResult is the output of an optional task on a document.
+type TaskResult struct {
+	DocumentID string          `json:"document_id"`
+	Task       string          `json:"task"`
+	Output     json.RawMessage `json:"output"`
+	Tier       string          `json:"tier"`
+	Model      string          `json:"model,omitempty"`
+	Fallback   bool            `json:"fallback"`
+}
+
+// SaveTaskResult stores (or replaces) a task's output. A classification
+// also sets the document's type.
+func (s *Store) SaveTaskResult(ctx context.Context, r *TaskResult) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO task_results (document_id, task, output, tier, model, fallback) VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (document_id, task) DO UPDATE
+			SET output = excluded.output, tier = excluded.tier, model = excluded.model,
+			    fallback = excluded.fallback, created_at = now()`,
+			r.DocumentID, r.Task, r.Output, r.Tier, r.Model, r.Fallback); err != nil {
+			return fmt.Errorf("save %s result: %w", r.Task, err)
+		}
+		if r.Task != "classify" {
+			return nil
+		}
+		_, err := tx.Exec(ctx, `UPDATE documents SET doc_type = $2::jsonb ->> 'category', updated_at = now() WHERE id = $1`,
+			r.DocumentID, r.Output)
+		return err
+	})
+}
+
+// TaskResults returns a document's task outputs by task.
+func (s *Store) TaskResults(ctx context.Context, docID string) (map[string]*TaskResult, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT document_id, task, output, tier, model, fallback FROM task_results WHERE document_id = $1`, docID)
+	if err != nil {
+		return nil, err
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*TaskResult, error) {
+		var r TaskResult
+		err := row.Scan(&r.DocumentID, &r.Task, &r.Output, &r.Tier, &r.Model, &r.Fallback)
+		return &r, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*TaskResult, len(list))
+	for _, r := range list {
+		out[r.Task] = r
+	}
+	return out, nil
 }

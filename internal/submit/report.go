@@ -28,9 +28,13 @@ type Report struct {
 	Reviewer   string         `json:"reviewer,omitempty"`
 	Reason     string         `json:"reason,omitempty"`
 	Fields     *schema.Fields `json:"fields,omitempty"`
-	Existing   bool           `json:"existing,omitempty"`
-	URL        string         `json:"url,omitempty"`
-	Error      string         `json:"error,omitempty"`
+	// Summary is the document's summary, when one was asked for.
+	Summary string `json:"summary,omitempty"`
+	// Fallbacks lists the tasks whose result is the predefined fallback.
+	Fallbacks []string `json:"fallbacks,omitempty"`
+	Existing  bool     `json:"existing,omitempty"`
+	URL       string   `json:"url,omitempty"`
+	Error     string   `json:"error,omitempty"`
 }
 
 // Reports gathers the current outcome of each item from Postgres.
@@ -60,6 +64,26 @@ func (s *Submitter) Report(ctx context.Context, documentID string) (*Report, err
 	r := &Report{
 		Name: doc.Name, DocumentID: doc.ID, Status: string(doc.Status), DocType: doc.DocType,
 		Reason: doc.Reason, URL: s.Config.WorkflowURL("doc-" + doc.ID),
+	}
+	tasks, err := s.Store.TaskResults(ctx, documentID)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range []schema.Task{schema.TaskClassify, schema.TaskSummarize} {
+		t, ok := tasks[string(name)]
+		if !ok {
+			continue
+		}
+		if t.Fallback {
+			r.Fallbacks = append(r.Fallbacks, t.Task)
+		}
+		if name == schema.TaskSummarize {
+			var sum schema.Summary
+			if err := json.Unmarshal(t.Output, &sum); err != nil {
+				return nil, fmt.Errorf("stored summary of %s: %w", doc.Name, err)
+			}
+			r.Summary = sum.Summary
+		}
 	}
 	res, err := s.Store.Result(ctx, documentID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -93,8 +117,12 @@ func keyFields(r *Report) string {
 	if r.Error != "" {
 		return r.Error
 	}
+	note := ""
+	if len(r.Fallbacks) > 0 {
+		note = " [fallback: " + strings.Join(r.Fallbacks, ", ") + "]"
+	}
 	if r.Fields == nil {
-		return dash(r.Reason)
+		return dash(r.Reason) + note
 	}
 	var parts []string
 	f := r.Fields
@@ -110,7 +138,7 @@ func keyFields(r *Report) string {
 	if f.Total != nil {
 		parts = append(parts, fmt.Sprintf("%.2f %s", *f.Total, f.Currency))
 	}
-	return strings.Join(parts, ", ")
+	return strings.Join(parts, ", ") + note
 }
 
 func dash(s string) string {

@@ -20,6 +20,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/dataforge/dataforge/internal/config"
+	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/parsers"
 	"github.com/dataforge/dataforge/workflows"
@@ -40,6 +41,11 @@ type Options struct {
 	Reprocess bool
 	// ReviewSLA is passed to the workflow; 0 keeps its default.
 	ReviewSLA time.Duration
+	// Summarize asks for a summary of each document.
+	Summarize bool
+	// Fallbacks lists the optional tasks whose predefined fallback result
+	// is accepted instead of review.
+	Fallbacks []schema.Task
 }
 
 // Item is one submitted file.
@@ -163,6 +169,7 @@ func (s *Submitter) Submit(ctx context.Context, paths []string, opts Options) ([
 			StaticDetails:            fmt.Sprintf("%s, %d bytes, sha256 %s", mediaType, len(content), it.DocumentID),
 		}, workflows.ProcessDocument, workflows.Input{
 			DocumentID: it.DocumentID, Name: it.Name, Reprocess: opts.Reprocess, ReviewSLA: opts.ReviewSLA,
+			Summarize: opts.Summarize, Fallbacks: opts.Fallbacks,
 		})
 		if err != nil {
 			return items, fmt.Errorf("start workflow for %s: %w", it.Name, err)

@@ -1,0 +1,84 @@
+package workflows
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/dataforge/dataforge/activities"
+	"github.com/dataforge/dataforge/internal/llm"
+	"github.com/dataforge/dataforge/internal/router"
+	"github.com/dataforge/dataforge/internal/schema"
+	"github.com/dataforge/dataforge/internal/store"
+)
+
+func onTask(task schema.Task, tier string) any {
+	return mock.MatchedBy(func(in activities.TaskInput) bool { return in.Task == task && in.Tier.Name == tier })
+}
+
+func TestUnsureClassificationAsksTheModel(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.parses("invoice")
+	b.env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(router.Plan{Classify: true, Tiers: llmChain()}, nil).Once()
+	b.env.OnActivity(a.RunTask, mock.Anything, onTask(schema.TaskClassify, "primary")).
+		Return(&activities.TaskOutput{Output: json.RawMessage(`{"category":"receipt","confidence":0.9}`), Model: "gpt-4o"}, nil).Once()
+	b.env.OnActivity(a.ExtractLLM, mock.Anything, mock.MatchedBy(func(in activities.ExtractInput) bool {
+		return in.Tier.Name == "primary" && in.DocType == "receipt"
+	})).Return(&activities.ExtractOutput{Valid: true, Overall: 1}, nil).Once()
+	b.env.OnActivity(a.Complete, mock.Anything, activities.CompleteInput{DocumentID: docID, DocType: "receipt", Tier: "primary"}).
+		Return(nil).Once()
+
+	b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "a.pdf"})
+
+	res := b.result(t)
+	require.Equal(t, "receipt", res.DocType, "the model's classification replaces the unsure one")
+	require.Empty(t, res.Fallbacks)
+}
+
+func TestSummaryFallsBackWhenOptedIn(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.parses("invoice")
+	b.routes(llmChain()...)
+	filtered := temporal.NewNonRetryableApplicationError("filtered", llm.ErrTypeContentFilter, nil)
+	b.env.OnActivity(a.RunTask, mock.Anything, mock.Anything).Return(nil, filtered).Twice()
+	b.env.OnActivity(a.SaveFallback, mock.Anything, onTask(schema.TaskSummarize, "")).
+		Return(&activities.TaskOutput{Output: json.RawMessage(`{"summary":"","language":""}`), Fallback: true}, nil).Once()
+	b.env.OnActivity(a.ExtractLLM, mock.Anything, onTier("primary")).Return(&activities.ExtractOutput{Valid: true, Overall: 1}, nil).Once()
+	b.env.OnActivity(a.Complete, mock.Anything, mock.Anything).Return(nil).Once()
+
+	b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "a.pdf", Summarize: true,
+		Fallbacks: []schema.Task{schema.TaskSummarize}})
+
+	res := b.result(t)
+	require.Equal(t, store.StatusCompleted, res.Status)
+	require.Equal(t, []string{"summarize"}, res.Fallbacks, "the result says it holds a fallback")
+	require.Equal(t, []string{"summarize/primary:ContentFiltered", "summarize/fallback:ContentFiltered"}, store.ReasonCodes(res.Reasons))
+}
+
+func TestSummaryWithoutFallbackGoesToReview(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.parses("invoice")
+	b.routes(rulesTier, manualTier)
+	var reasons []store.Reason
+	b.env.OnActivity(a.EnqueueReview, mock.Anything, mock.Anything).
+		Run(func(args mock.Arguments) { reasons = args.Get(1).(activities.ReviewInput).Reasons }).Return(int64(4), nil).Once()
+	b.env.OnActivity(a.ResolveReview, mock.Anything, mock.Anything).Return(nil).Once()
+	b.env.RegisterDelayedCallback(func() {
+		b.env.UpdateWorkflow(UpdateReview, "", &testsuite.TestUpdateCallback{
+			OnAccept: func() {}, OnReject: func(err error) { t.Error(err) }, OnComplete: func(any, error) {},
+		}, ReviewDecision{Reviewer: "ann", Fields: validFields()})
+	}, time.Minute)
+
+	b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "a.pdf", Summarize: true})
+
+	require.Equal(t, []store.Reason{{Tier: "summarize", Code: "no_llm", Detail: "no LLM tier is configured"}}, reasons)
+	require.Equal(t, store.StatusCompleted, b.result(t).Status)
+}
