@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/testsuite"
 
 	"github.com/dataforge/dataforge/activities"
 	"github.com/dataforge/dataforge/internal/llm"
@@ -59,8 +58,7 @@ func TestErrorClassesThroughTheChain(t *testing.T) {
 				Run(func(mock.Arguments) { starts = append(starts, b.env.Now()) }).Return(nil, err).Times(tc.attempts)
 			b.env.OnActivity(a.ExtractLLM, mock.Anything, onTier("fallback")).
 				Return(&activities.ExtractOutput{Valid: true, Overall: 1, Model: "gpt-4o-mini-2024-07-18"}, nil).Once()
-			b.env.OnActivity(a.Complete, mock.Anything, activities.CompleteInput{DocumentID: docID, DocType: "invoice", Tier: "fallback"}).
-				Return(nil).Once()
+			b.completes("invoice", "fallback")
 
 			b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "a.pdf"})
 
@@ -100,18 +98,12 @@ func TestRedriveAfterOutage(t *testing.T) {
 	b.env.OnActivity(a.EnqueueReview, mock.Anything, mock.Anything).
 		Run(func(args mock.Arguments) { reasons = args.Get(1).(activities.ReviewInput).Reasons }).Return(int64(5), nil).Once()
 	b.env.OnActivity(a.Redrive, mock.Anything, activities.RedriveInput{DocumentID: docID, Actor: "ops"}).Return(nil).Once()
-	b.env.OnActivity(a.Complete, mock.Anything, activities.CompleteInput{DocumentID: docID, DocType: "invoice", Tier: "primary"}).
-		Return(nil).Once()
+	b.completes("invoice", "primary")
 	var rejected []error
-	update := func(args ...any) {
-		b.env.UpdateWorkflow(UpdateRedrive, "", &testsuite.TestUpdateCallback{
-			OnAccept: func() {}, OnReject: func(err error) { rejected = append(rejected, err) }, OnComplete: func(any, error) {},
-		}, args...)
-	}
 	b.env.RegisterDelayedCallback(func() {
 		healthy = true
-		update("")
-		update("ops")
+		b.update(t, UpdateRedrive, "", func(err error) { rejected = append(rejected, err) })
+		b.update(t, UpdateRedrive, "ops", nil)
 	}, time.Hour)
 
 	b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "a.pdf"})
@@ -134,12 +126,8 @@ func TestUnreadableDocumentCannotBeRedriven(t *testing.T) {
 	b.env.OnActivity(a.ResolveReview, mock.Anything, mock.Anything).Return(nil).Once()
 	var rejected error
 	b.env.RegisterDelayedCallback(func() {
-		b.env.UpdateWorkflow(UpdateRedrive, "", &testsuite.TestUpdateCallback{
-			OnAccept: func() {}, OnReject: func(err error) { rejected = err }, OnComplete: func(any, error) {},
-		}, "ops")
-		b.env.UpdateWorkflow(UpdateReview, "", &testsuite.TestUpdateCallback{
-			OnAccept: func() {}, OnReject: func(err error) { t.Error(err) }, OnComplete: func(any, error) {},
-		}, ReviewDecision{Reviewer: "ann", Reject: true, Reason: "unreadable"})
+		b.update(t, UpdateRedrive, "ops", func(err error) { rejected = err })
+		b.update(t, UpdateReview, ReviewDecision{Reviewer: "ann", Reject: true, Reason: "unreadable"}, nil)
 	}, time.Minute)
 
 	b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "a.pdf"})

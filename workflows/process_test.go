@@ -46,6 +46,23 @@ var (
 	manualTier = router.Tier{Name: "manual", Kind: router.KindManual, StartToClose: time.Minute}
 )
 
+// completes expects the workflow to persist the result of tier.
+func (b *testBundle) completes(docType, tier string) {
+	b.env.OnActivity(a.Complete, mock.Anything, activities.CompleteInput{DocumentID: docID, DocType: docType, Tier: tier}).
+		Return(nil).Once()
+}
+
+// update sends an update; a rejection is passed to onReject, which defaults
+// to failing the test.
+func (b *testBundle) update(t *testing.T, name string, arg any, onReject func(error)) {
+	if onReject == nil {
+		onReject = func(err error) { t.Errorf("%s rejected: %v", name, err) }
+	}
+	b.env.UpdateWorkflow(name, "", &testsuite.TestUpdateCallback{
+		OnAccept: func() {}, OnReject: onReject, OnComplete: func(any, error) {},
+	}, arg)
+}
+
 func (b *testBundle) result(t *testing.T) *Result {
 	t.Helper()
 	require.True(t, b.env.IsWorkflowCompleted())
@@ -68,8 +85,7 @@ func TestRulesTierCompletes(t *testing.T) {
 	b.routes(rulesTier, manualTier)
 	b.env.OnActivity(a.ExtractRules, mock.Anything, activities.ExtractInput{DocumentID: docID, DocType: "invoice", Tier: rulesTier}).
 		Return(&activities.ExtractOutput{Valid: true, Overall: 0.95, Issuer: "Acme BV"}, nil).Once()
-	b.env.OnActivity(a.Complete, mock.Anything, activities.CompleteInput{DocumentID: docID, DocType: "invoice", Tier: "rules"}).
-		Return(nil).Once()
+	b.completes("invoice", "rules")
 
 	b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "a.pdf"})
 
@@ -138,9 +154,7 @@ func TestUnreadableDocumentGoesToReviewAndIsRejected(t *testing.T) {
 		return in.Decision.Fields == nil && in.Decision.Reason == "password protected"
 	})).Return(nil).Once()
 	b.env.RegisterDelayedCallback(func() {
-		b.env.UpdateWorkflow(UpdateReview, "", &testsuite.TestUpdateCallback{
-			OnAccept: func() {}, OnReject: func(err error) { t.Errorf("rejected: %v", err) }, OnComplete: func(any, error) {},
-		}, ReviewDecision{Reviewer: "bob", Reject: true, Reason: "password protected"})
+		b.update(t, UpdateReview, ReviewDecision{Reviewer: "bob", Reject: true, Reason: "password protected"}, nil)
 	}, time.Minute)
 
 	b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "a.pdf"})
@@ -162,9 +176,7 @@ func TestOverdueReviewIsEscalated(t *testing.T) {
 	b.env.OnActivity(a.Escalate, mock.Anything, docID).Return(true, nil).Twice()
 	b.env.OnActivity(a.ResolveReview, mock.Anything, mock.Anything).Return(nil).Once()
 	b.env.RegisterDelayedCallback(func() {
-		b.env.UpdateWorkflow(UpdateReview, "", &testsuite.TestUpdateCallback{
-			OnAccept: func() {}, OnReject: func(err error) { t.Errorf("rejected: %v", err) }, OnComplete: func(any, error) {},
-		}, ReviewDecision{Reviewer: "cy", Reject: true, Reason: "duplicate"})
+		b.update(t, UpdateReview, ReviewDecision{Reviewer: "cy", Reject: true, Reason: "duplicate"}, nil)
 	}, 150*time.Minute)
 
 	b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "r.pdf", ReviewSLA: time.Hour})
@@ -188,9 +200,7 @@ func TestStateQueryDuringReview(t *testing.T) {
 		v, err := b.env.QueryWorkflow(QueryState)
 		require.NoError(t, err)
 		require.NoError(t, v.Get(&state))
-		b.env.UpdateWorkflow(UpdateReview, "", &testsuite.TestUpdateCallback{
-			OnAccept: func() {}, OnReject: func(err error) { t.Errorf("rejected: %v", err) }, OnComplete: func(any, error) {},
-		}, ReviewDecision{Reviewer: "dee", Fields: validFields()})
+		b.update(t, UpdateReview, ReviewDecision{Reviewer: "dee", Fields: validFields()}, nil)
 	}, time.Minute)
 
 	b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "a.pdf"})

@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/testsuite"
 
 	"github.com/dataforge/dataforge/activities"
 	"github.com/dataforge/dataforge/internal/llm"
@@ -31,8 +30,7 @@ func TestUnsureClassificationAsksTheModel(t *testing.T) {
 	b.env.OnActivity(a.ExtractLLM, mock.Anything, mock.MatchedBy(func(in activities.ExtractInput) bool {
 		return in.Tier.Name == "primary" && in.DocType == "receipt"
 	})).Return(&activities.ExtractOutput{Valid: true, Overall: 1}, nil).Once()
-	b.env.OnActivity(a.Complete, mock.Anything, activities.CompleteInput{DocumentID: docID, DocType: "receipt", Tier: "primary"}).
-		Return(nil).Once()
+	b.completes("receipt", "primary")
 
 	b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "a.pdf"})
 
@@ -72,9 +70,7 @@ func TestSummaryWithoutFallbackGoesToReview(t *testing.T) {
 		Run(func(args mock.Arguments) { reasons = args.Get(1).(activities.ReviewInput).Reasons }).Return(int64(4), nil).Once()
 	b.env.OnActivity(a.ResolveReview, mock.Anything, mock.Anything).Return(nil).Once()
 	b.env.RegisterDelayedCallback(func() {
-		b.env.UpdateWorkflow(UpdateReview, "", &testsuite.TestUpdateCallback{
-			OnAccept: func() {}, OnReject: func(err error) { t.Error(err) }, OnComplete: func(any, error) {},
-		}, ReviewDecision{Reviewer: "ann", Fields: validFields()})
+		b.update(t, UpdateReview, ReviewDecision{Reviewer: "ann", Fields: validFields()}, nil)
 	}, time.Minute)
 
 	b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "a.pdf", Summarize: true})
