@@ -11,14 +11,10 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/server/temporaltest"
 
-	"github.com/dataforge/dataforge/activities"
-	"github.com/dataforge/dataforge/internal/pipeline"
+	"github.com/dataforge/dataforge/internal/pipeline/pipelinetest"
 	"github.com/dataforge/dataforge/internal/store"
-	"github.com/dataforge/dataforge/internal/store/storetest"
 	"github.com/dataforge/dataforge/internal/submit"
-	"github.com/dataforge/dataforge/parsers"
 	"github.com/dataforge/dataforge/samples"
 )
 
@@ -28,22 +24,16 @@ type testBundle struct {
 	st   *store.Store
 }
 
-// setup runs a real Temporal server, a worker and a fresh database, and
-// returns the environment the CLI reads.
+// setup runs the pipeline on a real Temporal server and a fresh database,
+// and returns the environment the CLI reads.
 func setup(t *testing.T) *testBundle {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	t.Cleanup(cancel)
-	st, dbURL := storetest.New(t)
-	ts := temporaltest.NewServer(temporaltest.WithT(t))
-	c := ts.GetDefaultClient()
-	require.NoError(t, pipeline.EnsureSearchAttributes(ctx, c, ts.GetDefaultNamespace()))
-	w := pipeline.NewWorker(c, "cli-test", &activities.Activities{Store: st, Limits: parsers.DefaultLimits(), ReviewSLA: time.Hour})
-	require.NoError(t, w.Start())
-	t.Cleanup(w.Stop)
-	return &testBundle{ctx: ctx, st: st, vars: map[string]string{
-		"DATABASE_URL": dbURL, "TEMPORAL_ADDRESS": ts.GetFrontendHostPort(),
-		"TEMPORAL_NAMESPACE": ts.GetDefaultNamespace(), "DATAFORGE_TASK_QUEUE": "cli-test",
+	env := pipelinetest.Start(t)
+	return &testBundle{ctx: ctx, st: env.Store, vars: map[string]string{
+		"DATABASE_URL": env.DatabaseURL, "TEMPORAL_ADDRESS": env.Config.TemporalAddress,
+		"TEMPORAL_NAMESPACE": env.Config.Namespace, "DATAFORGE_TASK_QUEUE": env.Config.TaskQueue,
 	}}
 }
 

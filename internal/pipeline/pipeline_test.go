@@ -10,14 +10,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/server/temporaltest"
 
 	"github.com/dataforge/dataforge/activities"
-	"github.com/dataforge/dataforge/internal/config"
 	"github.com/dataforge/dataforge/internal/pipeline"
+	"github.com/dataforge/dataforge/internal/pipeline/pipelinetest"
 	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/internal/store"
-	"github.com/dataforge/dataforge/internal/store/storetest"
 	"github.com/dataforge/dataforge/internal/submit"
 	"github.com/dataforge/dataforge/parsers"
 	"github.com/dataforge/dataforge/samples"
@@ -31,29 +29,16 @@ type testBundle struct {
 	sub    *submit.Submitter
 }
 
-// setup starts a real Temporal server in-process, a worker on it, and a
-// fresh Postgres database. Options adjust the activities (LLM tiers).
+// setup starts the pipeline on a real Temporal server and a fresh Postgres
+// database. Options adjust the activities (LLM tiers).
 func setup(t *testing.T, opts ...func(*activities.Activities)) *testBundle {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	t.Cleanup(cancel)
-	st, _ := storetest.New(t)
-	ts := temporaltest.NewServer(temporaltest.WithT(t))
-	c := ts.GetDefaultClient()
-	require.NoError(t, pipeline.EnsureSearchAttributes(ctx, c, ts.GetDefaultNamespace()))
-	require.NoError(t, pipeline.EnsureSearchAttributes(ctx, c, ts.GetDefaultNamespace()), "registering twice is fine")
-
-	const queue = "dataforge-test"
-	acts := &activities.Activities{Store: st, Limits: parsers.DefaultLimits(), ReviewSLA: time.Hour, CacheTTL: time.Hour}
-	for _, o := range opts {
-		o(acts)
-	}
-	w := pipeline.NewWorker(c, queue, acts)
-	require.NoError(t, w.Start())
-	t.Cleanup(w.Stop)
-	cfg := config.Config{TaskQueue: queue, Namespace: ts.GetDefaultNamespace(), UIURL: "http://ui.test"}
-	return &testBundle{ctx: ctx, st: st, client: c,
-		sub: &submit.Submitter{Store: st, Temporal: c, Config: cfg, MaxBytes: parsers.DefaultLimits().MaxBytes}}
+	env := pipelinetest.Start(t, opts...)
+	require.NoError(t, pipeline.EnsureSearchAttributes(ctx, env.Client, env.Config.Namespace), "registering twice is fine")
+	return &testBundle{ctx: ctx, st: env.Store, client: env.Client,
+		sub: &submit.Submitter{Store: env.Store, Temporal: env.Client, Config: env.Config, MaxBytes: parsers.DefaultLimits().MaxBytes}}
 }
 
 func (b *testBundle) submitAndWait(t *testing.T, paths []string, opts submit.Options) []*submit.Item {
