@@ -31,7 +31,8 @@ const usage = `usage: starter <command> [flags] [args]
 
 commands:
   submit FILE|DIR|GLOB...   store documents and process them (waits; --no-wait, --reprocess)
-  status ID|FILE...         where documents are (ID: sha256, a unique prefix, or doc-<sha256>)
+  status ID|FILE...         where documents are (ID: sha256, a unique prefix, or doc-<sha256>;
+                            --live asks running workflows for their current step)
   result ID|FILE            a document's extracted fields and provenance
   extract FILE...           parse, classify and run the rules locally, without Temporal
   migrate [up|down]         apply (or roll back one step of) the database migrations

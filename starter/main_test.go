@@ -139,7 +139,14 @@ func TestReviewQueueCommands(t *testing.T) {
 	code, _, errOut := b.cli("submit", sample("invoice-messy.pdf"), sample("invoice-scanned.pdf"))
 	require.Equal(t, exitOK, code, errOut)
 
-	code, out, _ := b.cli("review", "list", "--output", "json")
+	code, out, errOut := b.cli("status", "--live", sample("invoice-messy.pdf"), "--output", "json")
+	require.Equal(t, exitOK, code, errOut)
+	var views []statusView
+	require.NoError(t, json.Unmarshal([]byte(out), &views))
+	require.Equal(t, "review", views[0].Live.Step, "the workflow answers the state query")
+	require.NotEmpty(t, views[0].Live.LastFailure)
+
+	code, out, _ = b.cli("review", "list", "--output", "json")
 	require.Equal(t, exitOK, code)
 	var items []store.ReviewItem
 	require.NoError(t, json.Unmarshal([]byte(out), &items))

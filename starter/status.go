@@ -8,10 +8,18 @@ import (
 
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/internal/submit"
+	"github.com/dataforge/dataforge/workflows"
 )
+
+// statusView is a report with the live state of a running workflow.
+type statusView struct {
+	*submit.Report
+	Live *workflows.State `json:"live,omitempty"`
+}
 
 func cmdStatus(ctx context.Context, args []string, e *env) error {
 	fs, output := newFlags("status", e)
+	live := fs.Bool("live", false, "ask running workflows for their current step and last failure (needs Temporal)")
 	args, err := parse(fs, output, args)
 	if err != nil {
 		return err
@@ -19,12 +27,12 @@ func cmdStatus(ctx context.Context, args []string, e *env) error {
 	if len(args) == 0 {
 		return usagef("name at least one document id or file")
 	}
-	sub, closeAll, err := connect(ctx, e, false)
+	sub, closeAll, err := connect(ctx, e, *live)
 	if err != nil {
 		return err
 	}
 	defer closeAll()
-	var reports []*submit.Report
+	var views []statusView
 	for _, ref := range args {
 		id, err := resolve(ctx, sub.Store, ref)
 		if err != nil {
@@ -34,12 +42,41 @@ func cmdStatus(ctx context.Context, args []string, e *env) error {
 		if err != nil {
 			return err
 		}
-		reports = append(reports, r)
+		v := statusView{Report: r}
+		if *live && !store.Status(r.Status).Terminal() {
+			if v.Live, err = liveState(ctx, sub, id); err != nil {
+				return err
+			}
+		}
+		views = append(views, v)
 	}
 	if *output == "json" {
-		return writeJSON(e.stdout, reports)
+		return writeJSON(e.stdout, views)
 	}
-	return submit.WriteTable(e.stdout, reports)
+	reports := make([]*submit.Report, len(views))
+	for i, v := range views {
+		reports[i] = v.Report
+	}
+	if err := submit.WriteTable(e.stdout, reports); err != nil {
+		return err
+	}
+	for _, v := range views {
+		if v.Live != nil {
+			fmt.Fprintf(e.stdout, "%s: step %s, tier %s, %d tiers tried, last failure %q\n",
+				v.Name, v.Live.Step, v.Live.Tier, v.Live.TiersTried, v.Live.LastFailure)
+		}
+	}
+	return nil
+}
+
+// liveState queries a document's workflow for its state.
+func liveState(ctx context.Context, sub *submit.Submitter, id string) (*workflows.State, error) {
+	v, err := sub.Temporal.QueryWorkflow(ctx, workflows.WorkflowID(id), "", workflows.QueryState)
+	if err != nil {
+		return nil, fmt.Errorf("live state of %s: %w", id, err)
+	}
+	var st workflows.State
+	return &st, v.Get(&st)
 }
 
 // resultView is what `result` prints: the outcome and every attempt.
