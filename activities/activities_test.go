@@ -157,7 +157,8 @@ func TestExtractLLMOverHTTP(t *testing.T) {
 	b := setup(t)
 	models := llmsim.FastModels()
 	require.NoError(t, llmsim.ParseFaults("gpt-4o-mini=quota", models))
-	srv := httptest.NewServer(llmsim.New(llmsim.Options{Models: models, Answer: llmsim.RulesAnswer}))
+	sim := llmsim.New(llmsim.Options{Models: models, Answer: llmsim.RulesAnswer})
+	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	b.acts.LLM = llm.New(llm.Config{APIKey: "sk-activity-test-0000", BaseURL: srv.URL + "/v1"})
 
@@ -171,6 +172,11 @@ func TestExtractLLMOverHTTP(t *testing.T) {
 	require.NoError(t, v.Get(&out))
 	require.True(t, out.Valid)
 	require.Equal(t, "Contoso Office Supplies Ltd", out.Issuer)
+	v, err = b.env.ExecuteActivity(b.acts.ExtractLLM, in)
+	require.NoError(t, err)
+	require.NoError(t, v.Get(&out))
+	require.True(t, out.Reused, "a retried activity after a recorded success")
+	require.Equal(t, 1, sim.Stats()["gpt-4o"].Requests, "does not call the model again")
 
 	in.Tier = router.Tier{Name: "fallback", Kind: router.KindLLM, Model: "gpt-4o-mini"}
 	_, err = b.env.ExecuteActivity(b.acts.ExtractLLM, in)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -25,7 +26,8 @@ type Model interface {
 // retried activity after a stored success, or a cached answer younger than
 // CacheTTL, is returned without calling the model. Failures come back as
 // the llm package's classified errors, so the tier's retry policy retries
-// what is transient and the chain moves on from what is not. Every call is
+// what is transient (after a jittered delay, see llm.Jitter) and the chain
+// moves on from what is not. Every call is
 // recorded in the attempts log with its tokens, cost and latency.
 func (a *Activities) ExtractLLM(ctx context.Context, in ExtractInput) (*ExtractOutput, error) {
 	if out, ok, err := a.reuse(ctx, in); ok || err != nil {
@@ -138,7 +140,7 @@ func (a *Activities) ask(ctx context.Context, task schema.Task, docType schema.D
 			if rerr := a.Store.RecordAttempt(context.WithoutCancel(ctx), attempt); rerr != nil {
 				activity.GetLogger(ctx).Error("attempt not recorded", "error", rerr)
 			}
-			return nil, "", false, err
+			return nil, "", false, llm.Jitter(err, attempt.Attempt, tier.Retry, rand.Float64())
 		}
 		raw, answeredBy = resp.Raw, resp.Model
 		if err := a.Store.CacheAnswer(ctx, key, raw, answeredBy); err != nil {

@@ -254,3 +254,26 @@ func redact(msg, apiKey string) string {
 	}
 	return msg
 }
+
+// Jitter spreads retries out, so that many documents hitting the same
+// outage do not retry in lockstep. For a retryable error of this package it
+// returns the same error with NextRetryDelay set: the provider's requested
+// delay plus up to 20 % (never earlier than asked), or else policy's
+// backoff for this attempt (1-based) scaled by 0.5 to 1.5 and capped at its
+// maximum interval. u is a uniform random number in [0, 1). Other errors,
+// and all errors when policy is nil, are returned unchanged.
+func Jitter(err error, attempt int, policy *temporal.RetryPolicy, u float64) error {
+	var appErr *temporal.ApplicationError
+	if policy == nil || !errors.As(err, &appErr) || !Retryable(err) || appErr.HasDetails() {
+		return err
+	}
+	delay := appErr.NextRetryDelay()
+	if delay > 0 {
+		delay += time.Duration(float64(delay) * 0.2 * u)
+	} else {
+		p := policy
+		backoff := float64(p.InitialInterval) * math.Pow(p.BackoffCoefficient, float64(max(attempt, 1)-1))
+		delay = min(time.Duration(backoff*(0.5+u)), p.MaximumInterval)
+	}
+	return newError(appErr.Type(), appErr.Message(), min(delay, MaxRetryDelay))
+}

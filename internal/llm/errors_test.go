@@ -3,6 +3,7 @@ package llm
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -15,6 +16,7 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
 )
 
 func TestClassify(t *testing.T) {
@@ -139,4 +141,31 @@ func TestRetryDelay(t *testing.T) {
 		}
 		require.Equal(t, tc.want, retryDelay(h, now), tc.name)
 	}
+}
+
+func TestJitter(t *testing.T) {
+	t.Parallel()
+	down := newError(ErrTypeServer, "503", 0)
+	for attempt, want := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 3: 4 * time.Second, 9: 256 * time.Second} {
+		lo := Jitter(down, attempt, RetryPolicy(), 0)
+		hi := Jitter(down, attempt, RetryPolicy(), 0.999)
+		var a, b *temporal.ApplicationError
+		require.ErrorAs(t, lo, &a)
+		require.ErrorAs(t, hi, &b)
+		require.Equal(t, ErrTypeServer, a.Type())
+		require.False(t, a.NonRetryable())
+		require.Equal(t, min(want/2, time.Minute), a.NextRetryDelay(), "attempt %d", attempt)
+		require.Equal(t, min(time.Duration(float64(want)*1.499), time.Minute), b.NextRetryDelay(), "attempt %d", attempt)
+	}
+
+	limited := newError(ErrTypeRateLimited, "429", 10*time.Second)
+	var a *temporal.ApplicationError
+	require.ErrorAs(t, Jitter(limited, 1, RetryPolicy(), 0.5), &a)
+	require.Equal(t, 11*time.Second, a.NextRetryDelay(), "never earlier than the provider asked")
+
+	quota := newError(ErrTypeQuotaExceeded, "quota", 0)
+	require.Same(t, quota, Jitter(quota, 1, RetryPolicy(), 0.5), "non-retryable errors are left alone")
+	plain := errors.New("boom")
+	require.Same(t, plain, Jitter(plain, 1, RetryPolicy(), 0.5))
+	require.Same(t, down, Jitter(down, 1, nil, 0.5), "no policy, no retries to spread")
 }
