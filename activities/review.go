@@ -8,6 +8,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/internal/store"
 )
 
@@ -33,11 +34,39 @@ func (a *Activities) EnqueueReview(ctx context.Context, in ReviewInput) (int64, 
 	case !errors.Is(err, store.ErrNotFound):
 		return 0, err
 	}
+	now := time.Now()
 	return a.Store.EnqueueReview(ctx, &store.ReviewItem{
 		DocumentID: in.DocumentID, WorkflowID: in.WorkflowID, DocType: in.DocType,
-		Priority: 100, Reasons: in.Reasons, PartialFields: partial,
-		DueAt: time.Now().Add(a.ReviewSLA),
+		Priority: reviewPriority(partial, now), Reasons: in.Reasons, PartialFields: partial,
+		DueAt: now.Add(a.ReviewSLA),
 	})
+}
+
+// reviewPriority ranks a review item from the partial fields: lower is more
+// urgent. Large amounts and payments due soon come first; among equals the
+// queue takes the oldest, and overdue items are escalated.
+func reviewPriority(partial json.RawMessage, now time.Time) int {
+	priority := 100
+	var f schema.Fields
+	if len(partial) == 0 || json.Unmarshal(partial, &f) != nil {
+		return priority
+	}
+	switch {
+	case f.Total == nil:
+	case *f.Total >= 10_000:
+		priority -= 30
+	case *f.Total >= 1_000:
+		priority -= 15
+	}
+	if due, err := time.Parse(time.DateOnly, f.DueDate); err == nil {
+		switch days := due.Sub(now).Hours() / 24; {
+		case days < 3:
+			priority -= 30
+		case days < 14:
+			priority -= 10
+		}
+	}
+	return priority
 }
 
 // Escalate raises the priority of a review item that outlived its SLA.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/internal/store"
@@ -104,11 +105,15 @@ func (s *Submitter) Report(ctx context.Context, documentID string) (*Report, err
 // WriteTable prints reports as an aligned table.
 func WriteTable(w io.Writer, reports []*Report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "DOCUMENT\tTYPE\tSTATUS\tTIER\tMODEL\tATTEMPTS\tCOST\tKEY FIELDS\tUI")
+	fmt.Fprintln(tw, "DOCUMENT\tTYPE\tSTATUS\tTIER\tMODEL\tATTEMPTS\tCOST\tLATENCY\tKEY FIELDS\tUI")
 	for _, r := range reports {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+		latency := "-"
+		if r.Tier != "" {
+			latency = (time.Duration(r.LatencyMS) * time.Millisecond).String()
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			r.Name, dash(r.DocType), r.Status, dash(r.Tier), dash(r.Model), count(r.Attempts),
-			fmt.Sprintf("$%.4f", r.CostUSD), keyFields(r), dash(r.URL))
+			fmt.Sprintf("$%.4f", r.CostUSD), latency, keyFields(r), dash(r.URL))
 	}
 	return tw.Flush()
 }
