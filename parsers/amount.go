@@ -16,6 +16,9 @@ type amount struct {
 	percent   bool   // "21%"
 	currency  string // ISO code of an attached or adjacent symbol or code
 	dollar    bool   // the currency is a bare "$", which may not be USD
+	// start and end are the byte offsets of the number in the string it
+	// was found in, with its currency.
+	start, end int
 }
 
 // money reports whether a looks like a sum of money rather than a count or
@@ -33,8 +36,9 @@ var currencySymbols = []struct{ sym, code string }{
 	{"₽", "RUB"}, {"₺", "TRY"}, {"₪", "ILS"}, {"zł", "PLN"}, {"Kč", "CZK"}, {"Fr.", "CHF"},
 }
 
-// currencyOf returns the ISO code that s is a symbol or code for.
-func currencyOf(s string) (string, bool) {
+// CurrencyCode returns the ISO 4217 code that s is, or that the symbol s
+// stands for: "€" is EUR, "$" USD, "£" GBP, "CHF" CHF.
+func CurrencyCode(s string) (string, bool) {
 	for _, c := range currencySymbols {
 		if s == c.sym {
 			return c.code, true
@@ -58,10 +62,10 @@ func splitCurrency(t string) (rest, sym string) {
 		}
 	}
 	if len(t) > 3 {
-		if _, ok := currencyOf(t[:3]); ok && !isLetter(t[3]) {
+		if _, ok := CurrencyCode(t[:3]); ok && !isLetter(t[3]) {
 			return t[3:], t[:3]
 		}
-		if _, ok := currencyOf(t[len(t)-3:]); ok && !isLetter(t[len(t)-4]) {
+		if _, ok := CurrencyCode(t[len(t)-3:]); ok && !isLetter(t[len(t)-4]) {
 			return t[:len(t)-3], t[len(t)-3:]
 		}
 	}
@@ -74,20 +78,23 @@ func isLetter(b byte) bool { return b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z'
 // (€ 12,00; 12.00 EUR) is attached to it.
 func amounts(s string) []amount {
 	var out []amount
-	pending := ""       // a currency token just before
-	prevNumber := false // the previous token was a number
+	pending, pendingAt := "", 0 // a currency token just before, and its offset
+	prevNumber := false         // the previous token was a number
 	for _, tok := range tokens(s) {
-		t := strings.TrimRight(strings.TrimLeft(tok.text, "(*"), ")*,;:")
+		t := strings.TrimLeft(tok.text, "(*")
+		start := tok.start + len(tok.text) - len(t)
+		t = strings.TrimRight(t, ")*,;:")
 		if t == "%" && prevNumber { // "20 %"
 			out[len(out)-1].percent = true
 			prevNumber = false
 			continue
 		}
-		if code, ok := currencyOf(t); ok {
+		if code, ok := CurrencyCode(t); ok {
 			if prev := len(out) - 1; prevNumber && out[prev].currency == "" {
 				out[prev].currency, out[prev].dollar = code, t == "$"
+				out[prev].end = start + len(t)
 			} else {
-				pending = t
+				pending, pendingAt = t, start
 			}
 			prevNumber = false
 			continue
@@ -98,14 +105,52 @@ func amounts(s string) []amount {
 			pending = ""
 			continue
 		}
+		a.start, a.end = start, start+len(t)
 		if a.currency == "" && pending != "" {
-			a.currency, _ = currencyOf(pending)
+			a.currency, _ = CurrencyCode(pending)
 			a.dollar = pending == "$"
+			a.start = pendingAt
 		}
 		pending = ""
 		out = append(out, a)
 	}
 	return out
+}
+
+// ParseAmount reads the first amount in s, such as 1,234.56, 1.234,56,
+// € 717,97, $1,234.56 or 12.00 EUR, and returns its value and the ISO code
+// of a currency written with it, if any. decimalMark ('.' or ',') is the
+// document's decimal separator, which settles amounts like 1.250; 0 leaves
+// it to the amount itself.
+func ParseAmount(s string, decimalMark rune) (value float64, currency string, ok bool) {
+	s, _ = plainSpaces(s)
+	for _, a := range amounts(s) {
+		if a.percent {
+			continue
+		}
+		if decimalMark != '.' && decimalMark != ',' {
+			return a.value, a.currency, true
+		}
+		// Read the digits again, with only decimalMark as a decimal mark.
+		var b strings.Builder
+		for _, r := range s[a.start:a.end] {
+			switch {
+			case r >= '0' && r <= '9':
+				b.WriteRune(r)
+			case r == decimalMark:
+				b.WriteByte('.')
+			}
+		}
+		v, err := strconv.ParseFloat(b.String(), 64)
+		if err != nil {
+			return 0, "", false
+		}
+		if a.value < 0 {
+			v = -v
+		}
+		return v, a.currency, true
+	}
+	return 0, "", false
 }
 
 // parseAmount reads one token such as 1,234.56, 1.234,56, €12,00, -$5.00,
@@ -123,7 +168,7 @@ func parseAmount(t string) (amount, bool) {
 	}
 	t, sym := splitCurrency(t)
 	if sym != "" {
-		a.currency, _ = currencyOf(sym)
+		a.currency, _ = CurrencyCode(sym)
 		a.dollar = sym == "$"
 	}
 	if r, ok := strings.CutPrefix(t, "-"); ok {

@@ -2,7 +2,14 @@ package parsers
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"os/exec"
 	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dataforge/dataforge/samples"
 )
 
 func BenchmarkParsePDF(b *testing.B) {
@@ -41,4 +48,101 @@ func BenchmarkExtractRules(b *testing.B) {
 			}
 		})
 	}
+}
+
+// benchDoc is a document of the samples or the labelled set that parses.
+type benchDoc struct {
+	path  string
+	media string
+	data  []byte
+	doc   *Document
+}
+
+func benchDocs(b *testing.B) []benchDoc {
+	var out []benchDoc
+	for _, dir := range []string{samples.Dir(), samples.LabelledDir()} {
+		list, err := samples.LoadDir(dir)
+		require.NoError(b, err)
+		for _, e := range list {
+			if e.ParseError != "" {
+				continue
+			}
+			data, err := e.Read()
+			require.NoError(b, err)
+			media := DetectMediaType(e.File, data)
+			doc, err := Parse(context.Background(), data, media, Limits{})
+			require.NoError(b, err)
+			out = append(out, benchDoc{e.Path(), media, data, doc})
+		}
+	}
+	return out
+}
+
+// BenchmarkRulesTier measures, on the samples and the labelled set, the
+// rules tier's throughput (classify and extract, in documents and MB of
+// text per second) and PDF text extraction per page next to poppler's
+// pdftotext -layout on the same files; x-dataforge-time is pdftotext's time
+// per page over ours. Without pdftotext (Debian package poppler-utils) that
+// comparison is skipped, and says so.
+//
+//	go test ./parsers -run '^$' -bench BenchmarkRulesTier -benchtime 3s
+func BenchmarkRulesTier(b *testing.B) {
+	docs := benchDocs(b)
+	b.Run("extract", func(b *testing.B) {
+		var size int64
+		for _, d := range docs {
+			size += int64(len(d.doc.Text))
+		}
+		b.SetBytes(size)
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, d := range docs {
+				ExtractRules(d.doc.Text, Classify(d.doc.Text).Type)
+			}
+		}
+		b.ReportMetric(float64(len(docs)*b.N)/b.Elapsed().Seconds(), "docs/s")
+	})
+
+	var pdfs []benchDoc
+	pages := 0
+	for _, d := range docs {
+		if d.media == MediaPDF {
+			pdfs, pages = append(pdfs, d), pages+d.doc.Pages
+		}
+	}
+	perPage := func(b *testing.B) float64 {
+		ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N*pages)
+		b.ReportMetric(ns, "ns/page")
+		return ns
+	}
+	var ours float64
+	b.Run("pdf-text/dataforge", func(b *testing.B) {
+		for b.Loop() {
+			for _, d := range pdfs {
+				if _, err := Parse(context.Background(), d.data, MediaPDF, Limits{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		ours = perPage(b)
+	})
+	b.Run("pdf-text/pdftotext-layout", func(b *testing.B) {
+		bin, err := exec.LookPath("pdftotext")
+		if err != nil {
+			const msg = "pdftotext not found (apt-get install poppler-utils): no comparison with pdftotext -layout"
+			fmt.Fprintln(os.Stderr, b.Name()+": "+msg) // shown without -v too
+			b.Skip(msg)
+		}
+		for b.Loop() {
+			for _, d := range pdfs {
+				if out, err := exec.Command(bin, "-layout", "-enc", "UTF-8", d.path, "-").Output(); err != nil || len(out) == 0 {
+					b.Fatalf("pdftotext %s: %v", d.path, err)
+				}
+			}
+		}
+		// pdftotext runs as a process per file, as a pipeline calling it would.
+		if theirs := perPage(b); ours > 0 {
+			b.ReportMetric(theirs/ours, "x-dataforge-time")
+		}
+	})
 }

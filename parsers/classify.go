@@ -62,7 +62,7 @@ func (k keywords) score(text string) float64 {
 
 var (
 	invoiceWords = newKeywords(map[string]float64{
-		"invoice": 3, "factuur": 3, "rechnung": 3, "facture": 3, "fattura": 3, "factura": 3,
+		"invoice": 3, "factuur": 3, "rechnung": 3, "facture": 3, "fattura": 3, "factura": 3, "faktura": 3,
 		"bill to": 2, "billed to": 2, "invoice to": 2, "due date": 2, "amount due": 2,
 		"balance due": 2, "total due": 1, "payment terms": 1, "net 30": 1, "please pay": 1,
 		"remit": 1, "iban": 1, "vervaldatum": 2, "factuurnummer": 2, "rechnungsnummer": 2,
@@ -106,7 +106,7 @@ func Classify(text string) Classification {
 		}
 	}
 	feat.Lines, feat.Amounts = len(lines), money
-	rows, header := itemRows(lines)
+	rows, header, _ := itemRows(lines)
 	feat.HasLineItems = header && len(rows) > 0 || len(rows) >= 2
 
 	inv := invoiceWords.score(text)

@@ -165,6 +165,19 @@ func (dr dateReader) find(s string) []date {
 	return out
 }
 
+// ParseDate reads the first date in s, in any form the rules know
+// (2023-03-20, 20.03.2023, 03/20/2023, 19 april 2014, March 20, 2023, in
+// English, Dutch, German or French), and returns it as YYYY-MM-DD.
+// monthFirst settles numeric dates that do not settle it themselves
+// (03/04/2023).
+func ParseDate(s string, monthFirst bool) (string, bool) {
+	ds := dateReader{monthFirst: monthFirst, orderConf: 1}.find(s)
+	if len(ds) == 0 {
+		return "", false
+	}
+	return ds[0].iso, true
+}
+
 // hasMonth reports whether s has a month name, a cheap test before the
 // regular expressions that read dates with month names.
 func hasMonth(s string) bool {

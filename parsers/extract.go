@@ -3,6 +3,7 @@ package parsers
 import (
 	"math"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/dataforge/dataforge/internal/schema"
@@ -19,23 +20,48 @@ type Extraction struct {
 	// that was found. Optional fields found with less than
 	// ConfidenceThreshold are left out rather than guessed.
 	Confidence map[string]float64
+	// Spans has, per JSON field name in Confidence, where in the text the
+	// value was read. For line_items it covers the rows of the table.
+	Spans map[string]Span
 	// Overall is the confidence of the whole result: the minimum over the
 	// fields the type requires (0 when one is missing) and the fields found,
 	// lowered when cross-checks fail (subtotal + tax ≠ total, line items not
 	// adding up) and at most 0.4 when schema.Check finds problems.
 	Overall float64
+	// Template names the issuer template whose values were used, if any.
+	Template string
 }
+
+// Known are values an issuer template read from a document. They win over
+// what the rules find; the rules fill in the fields they leave out, and the
+// cross-checks apply to the whole.
+type Known struct {
+	Template string        // the template's name, reported in Extraction.Template
+	Fields   schema.Fields // the values read; empty strings and nil are not known
+	Spans    map[string]Span
+}
+
+// knownConfidence is the confidence of a value a template read.
+const knownConfidence = 0.97
 
 // ExtractRules extracts fields from a document's text with labels, patterns
 // and layout heuristics, trusting t as the document's type. For type other
 // it only reads labelled values.
-func ExtractRules(text string, t schema.DocType) Extraction {
+func ExtractRules(text string, t schema.DocType) Extraction { return ExtractRulesWith(text, t, nil) }
+
+// ExtractRulesWith is ExtractRules with values an issuer template read,
+// which win over the generic heuristics. A nil known is no template.
+func ExtractRulesWith(text string, t schema.DocType, known *Known) Extraction {
 	x := &extractor{
+		text:  text,
 		lines: splitLines(text),
 		typ:   t,
 		cands: map[string][]candidate{},
+		conf:  map[string]float64{},
+		spans: map[string][2]int{},
 		cap:   1,
 	}
+	x.seed(known)
 	x.findCurrency()
 	x.dates = newDateReader(x.lines, x.cands["currency"][0].text)
 	x.findLabelled()
@@ -45,7 +71,11 @@ func ExtractRules(text string, t schema.DocType) Extraction {
 	x.choose()
 	x.crossCheck()
 	x.findItems()
-	return x.finish()
+	ex := x.finish()
+	if known != nil {
+		ex.Template = known.Template
+	}
+	return ex
 }
 
 // candidate is one reading of a field.
@@ -54,6 +84,9 @@ type candidate struct {
 	num  *float64 // amount fields
 	conf float64
 	rank int // label rank; higher wins
+	// start and end are the byte offsets of the value in the document;
+	// start < 0 when it has no place.
+	start, end int
 }
 
 func (c candidate) same(o candidate) bool {
@@ -63,14 +96,57 @@ func (c candidate) same(o candidate) bool {
 	return c.text == o.text
 }
 
+// rankKnown is the rank of a value a template read: above every label.
+const rankKnown = 10
+
 type extractor struct {
+	text  string
 	lines []line
 	typ   schema.DocType
 	dates dateReader
 	cands map[string][]candidate
 	f     schema.Fields
 	conf  map[string]float64
-	cap   float64 // upper bound on Overall from failed cross-checks
+	spans map[string][2]int // byte offsets of each chosen value
+	cap   float64           // upper bound on Overall from failed cross-checks
+}
+
+// at returns a candidate for the text of l from byte i to byte j.
+func at(l line, i, j int) candidate { return candidate{start: l.offset(i), end: l.offset(j)} }
+
+// seed adds the values a template read as candidates no label outranks.
+func (x *extractor) seed(k *Known) {
+	if k == nil {
+		return
+	}
+	f := k.Fields
+	for field, v := range map[string]string{
+		"invoice_number": f.InvoiceNumber, "issue_date": f.IssueDate, "due_date": f.DueDate,
+		"issuer": f.Issuer, "issuer_tax_id": f.IssuerTaxID, "iban": f.IBAN, "currency": f.Currency,
+	} {
+		if v != "" {
+			x.add(field, x.knownCandidate(k, field, candidate{text: v}))
+		}
+	}
+	for field, v := range map[string]*float64{"subtotal": f.Subtotal, "tax": f.Tax, "total": f.Total} {
+		if v != nil {
+			x.add(field, x.knownCandidate(k, field, candidate{num: v}))
+		}
+	}
+	if len(f.LineItems) > 0 {
+		c := x.knownCandidate(k, "line_items", candidate{})
+		x.f.LineItems = f.LineItems
+		x.conf["line_items"] = c.conf
+		x.spans["line_items"] = [2]int{c.start, c.end}
+	}
+}
+
+func (x *extractor) knownCandidate(k *Known, field string, c candidate) candidate {
+	c.conf, c.rank, c.start = knownConfidence, rankKnown, -1
+	if sp, ok := k.Spans[field]; ok && sp.Start >= 0 && sp.End <= len(x.text) && sp.Start <= sp.End {
+		c.start, c.end = sp.Start, sp.End
+	}
+	return c
 }
 
 func (x *extractor) add(field string, c candidate) { x.cands[field] = append(x.cands[field], c) }
@@ -80,23 +156,31 @@ func (x *extractor) add(field string, c candidate) { x.cands[field] = append(x.c
 // confidence. It always leaves one candidate, possibly empty.
 func (x *extractor) findCurrency() {
 	votes := map[string]int{}
-	dollars := 0
+	first := map[string]candidate{} // where each currency ("$" for a lone dollar) is first seen
+	vote := func(code string, c candidate) {
+		votes[code]++
+		if _, seen := first[code]; !seen {
+			first[code] = c
+		}
+	}
 	for _, l := range x.lines {
 		for _, a := range amounts(l.text) {
 			switch {
 			case a.dollar:
-				dollars++
+				vote("$", at(l, a.start, a.end))
 			case a.currency != "":
-				votes[a.currency]++
+				vote(a.currency, at(l, a.start, a.end))
 			}
 		}
 		for _, tok := range tokens(l.text) {
 			t := strings.Trim(tok.text, ".,:;()")
 			if commonCurrencies[t] {
-				votes[t]++
+				i := tok.start + strings.Index(tok.text, t)
+				vote(t, at(l, i, i+len(t)))
 			}
 		}
 	}
+	dollars := votes["$"]
 	if dollars > 0 {
 		// A "$" next to a code of the dollar family is that dollar.
 		code := "USD"
@@ -105,7 +189,11 @@ func (x *extractor) findCurrency() {
 				code = c
 			}
 		}
+		if _, seen := first[code]; !seen {
+			first[code] = first["$"]
+		}
 		votes[code] += dollars
+		delete(votes, "$")
 	}
 	best, total := "", 0
 	for c, n := range votes {
@@ -114,7 +202,11 @@ func (x *extractor) findCurrency() {
 			best = c
 		}
 	}
-	c := candidate{text: best, rank: 1}
+	c := candidate{start: -1}
+	if best != "" {
+		c = first[best]
+	}
+	c.text, c.rank = best, 1
 	switch {
 	case best == "":
 	case votes[best] < total:
@@ -124,7 +216,7 @@ func (x *extractor) findCurrency() {
 	default:
 		c.conf = 0.95
 	}
-	x.cands["currency"] = []candidate{c}
+	x.add("currency", c)
 }
 
 // commonCurrencies are codes counted wherever they appear as a word.
@@ -163,41 +255,12 @@ func isTableHeader(l line) bool {
 	return true
 }
 
-// isLabelRow reports whether every cell of l is just a label, as in a boxed
-// header whose values are on the next line.
-func isLabelRow(l line) bool {
-	if len(l.cells) < 2 || len(l.labels) != len(l.cells) {
-		return false
-	}
-	for _, m := range l.labels {
-		c := l.cells[m.cell]
-		if !m.cellStart || m.end > c[1] || strings.Trim(l.text[m.end:c[1]], " :.#") != "" {
-			return false
-		}
-	}
-	return true
-}
-
-// findLabelled reads the values that follow labels.
+// findLabelled reads the values of labels: to the right of the label, up to
+// the next label, or, when no value is there and nothing follows the label
+// in its cell, in the cell below it.
 func (x *extractor) findLabelled() {
-	for i := 0; i < len(x.lines); i++ {
-		l := x.lines[i]
+	for i, l := range x.lines {
 		if isTableHeader(l) {
-			continue
-		}
-		if isLabelRow(l) && i+1 < len(x.lines) && len(x.lines[i+1].cells) == len(l.cells) && len(x.lines[i+1].labels) == 0 {
-			next := x.lines[i+1]
-			for _, m := range l.labels {
-				x.readValue(m, next.cell(m.cell), "", 0.95)
-			}
-			i++
-			continue
-		}
-		if len(l.labels) == 1 && len(l.cells) == 1 && strings.Trim(l.text[l.labels[0].end:], " :#.") == "" &&
-			i+1 < len(x.lines) && len(x.lines[i+1].labels) == 0 {
-			// A label alone on its line, its value on the next.
-			next := x.lines[i+1].cell(0)
-			x.readValue(l.labels[0], next, next, 0.95)
 			continue
 		}
 		for j, m := range l.labels {
@@ -205,11 +268,53 @@ func (x *extractor) findLabelled() {
 			if j+1 < len(l.labels) {
 				end = l.labels[j+1].start
 			}
-			region := l.text[m.end:end]
-			restOfCell := l.text[m.end:max(m.end, min(end, l.cells[m.cell][1]))]
-			x.readValue(m, region, restOfCell, 1)
+			cellEnd := l.cells[m.cell][1]
+			if strings.Trim(l.text[m.end:end], valueTrim) != "" && x.readValue(m, l, m.end, end, cellEnd, 1) {
+				continue
+			}
+			if strings.Trim(l.text[m.end:max(m.end, min(end, cellEnd))], valueTrim) != "" {
+				continue // the label's own cell has something else after it
+			}
+			if k, c, ok := x.below(i, m); ok {
+				n := x.lines[k]
+				x.readValue(m, n, n.cells[c][0], n.cells[c][1], n.cells[c][1], 0.95)
+			}
 		}
 	}
+}
+
+// valueTrim is what may stand between a label and its value.
+const valueTrim = " :#.-–=*|"
+
+// below finds the value of label m of line i, which has nothing to its
+// right, under it: in the next two lines of the page, the cell whose
+// columns overlap most with those of the label's cell. A cell that starts
+// with a label is another label, not a value.
+func (x *extractor) below(i int, m labelMatch) (lineIndex, cell int, ok bool) {
+	l := x.lines[i]
+	if !m.cellStart {
+		return 0, 0, false
+	}
+	c0, c1 := l.column(l.cells[m.cell][0]), l.column(l.cells[m.cell][1])
+	for k := i + 1; k < len(x.lines) && k <= i+2 && x.lines[k].page == l.page; k++ {
+		n := x.lines[k]
+		best, overlap := -1, 0
+		for c, cell := range n.cells {
+			if o := min(c1, n.column(cell[1])) - max(c0, n.column(cell[0])); o > overlap {
+				best, overlap = c, o
+			}
+		}
+		if best < 0 {
+			continue
+		}
+		for _, lm := range n.labels {
+			if lm.cell == best && lm.cellStart {
+				return 0, 0, false
+			}
+		}
+		return k, best, true
+	}
+	return 0, 0, false
 }
 
 var (
@@ -218,23 +323,33 @@ var (
 	vatIDRE   = regexp.MustCompile(`^[A-Z]{2,3}[0-9A-Z.\-]{5,15}$`)
 )
 
-// readValue reads the value of the label m from region, the text after it
-// up to the next label; restOfCell is the part of region in the label's own
-// cell. weight scales the confidence.
-func (x *extractor) readValue(m labelMatch, region, restOfCell string, weight float64) {
+// readValue reads the value of the label m from l.text[from:to], the text
+// after it up to the next label or the cell under it; cellEnd is where the
+// label's own cell ends. weight scales the confidence. It reports whether
+// it found a value.
+func (x *extractor) readValue(m labelMatch, l line, from, to, cellEnd int, weight float64) bool {
 	e := m.entry
-	value := strings.TrimLeft(region, " :#.-–=*|")
+	region := l.text[from:to]
+	vs := from + len(region) - len(strings.TrimLeft(region, valueTrim)) // where the value starts
+	value := l.text[vs:to]
+	found := false
+	add := func(field string, c candidate, i, j int, conf float64, rank int) {
+		c.start, c.end = l.offset(vs+i), l.offset(vs+j)
+		c.conf, c.rank = conf*weight, rank
+		x.add(field, c)
+		found = true
+	}
 	switch e.kind {
 	case "invoice_number":
 		if e.rank == 1 && !m.cellStart {
-			return
+			return false
 		}
-		if v := idValue(value); v != "" {
+		if v, i, j := idValue(value); v != "" {
 			conf := 0.95
 			if e.rank == 1 {
 				conf = 0.85
 			}
-			x.add(e.kind, candidate{text: v, conf: conf * weight, rank: e.rank})
+			add(e.kind, candidate{text: v}, i, j, conf, e.rank)
 		}
 	case "issue_date", "due_date":
 		if ds := x.dates.find(value); len(ds) > 0 {
@@ -242,64 +357,70 @@ func (x *extractor) readValue(m labelMatch, region, restOfCell string, weight fl
 			if e.rank < 3 {
 				conf *= 0.97
 			}
-			x.add(e.kind, candidate{text: ds[0].iso, conf: conf * weight, rank: e.rank})
+			add(e.kind, candidate{text: ds[0].iso}, ds[0].start, ds[0].end, conf, e.rank)
 		}
 	case "total", "subtotal", "tax":
-		x.readAmount(e.kind, e.rank, m, value, restOfCell, weight)
+		found = x.readAmount(e.kind, e.rank, m, l, vs, to, max(from, min(to, cellEnd)), weight)
 	case kindVAT:
-		if id := taxID(value); vatIDRE.MatchString(id) {
-			x.add("issuer_tax_id", candidate{text: id, conf: 0.9 * weight, rank: 2})
-			return
+		if id, i, j := taxID(value); vatIDRE.MatchString(id) {
+			add("issuer_tax_id", candidate{text: id}, i, j, 0.9, 2)
+			return true
 		}
-		x.readAmount("tax", e.rank, m, value, restOfCell, weight)
+		found = x.readAmount("tax", e.rank, m, l, vs, to, max(from, min(to, cellEnd)), weight)
 	case "issuer_tax_id":
-		if id := taxID(value); id != "" {
+		if id, i, j := taxID(value); id != "" {
 			conf := 0.8 + 0.05*float64(e.rank) // VAT number 0.95, tax number 0.9, registration 0.85
-			x.add(e.kind, candidate{text: id, conf: conf * weight, rank: e.rank})
+			add(e.kind, candidate{text: id}, i, j, conf, e.rank)
 		}
 	case "currency":
 		for _, tok := range tokens(value) {
-			if code, ok := currencyOf(strings.Trim(tok.text, ".,:;()")); ok {
-				x.add(e.kind, candidate{text: code, conf: 0.95 * weight, rank: 3})
-				return
+			t := strings.Trim(tok.text, ".,:;()")
+			if code, ok := CurrencyCode(t); ok {
+				i := tok.start + strings.Index(tok.text, t)
+				add(e.kind, candidate{text: code}, i, i+len(t), 0.95, 3)
+				return true
 			}
 		}
 	case kindIssuer:
 		if !m.cellStart {
-			return
+			return false
 		}
-		if v := strings.TrimSpace(strings.Split(value, columnGap)[0]); nameLike(v) {
-			x.add("issuer", candidate{text: v, conf: 0.9 * weight, rank: 3})
+		v, _, _ := strings.Cut(value, columnGap)
+		if v = strings.TrimSpace(v); nameLike(v) {
+			add("issuer", candidate{text: v}, 0, len(v), 0.9, 3)
 		}
 	}
+	return found
 }
 
-// readAmount reads the last amount in region as the value of an amount
-// label. The label must start its cell, and the rest of that cell may hold
-// a few words ("Sales tax (8%)", "Total EUR") but not a phrase ("Tax
-// advisory services"), which makes it a description rather than a label.
-func (x *extractor) readAmount(field string, rank int, m labelMatch, value, restOfCell string, weight float64) {
+// readAmount reads the last amount in l.text[from:to] as the value of an
+// amount label; the label's cell ends at cellEnd. The label must start its
+// cell, and the rest of that cell may hold a few words ("Sales tax (8%)",
+// "Total EUR") but not a phrase ("Tax advisory services"), which makes it a
+// description rather than a label.
+func (x *extractor) readAmount(field string, rank int, m labelMatch, l line, from, to, cellEnd int, weight float64) bool {
 	if !m.cellStart {
-		return
+		return false
 	}
 	words := 0
-	for _, tok := range tokens(restOfCell) {
-		if _, ok := currencyOf(strings.Trim(tok.text, "().:")); !ok {
+	for _, tok := range tokens(l.text[min(m.end, from):max(cellEnd, from)]) {
+		if _, ok := CurrencyCode(strings.Trim(tok.text, "().:")); !ok {
 			words += letters(tok.text)
 		}
 	}
 	if words > 12 {
-		return
+		return false
 	}
 	var last amount
 	found := false
-	for _, a := range amounts(value) {
-		if !a.percent {
+	dates := x.dates.find(l.text[from:to])
+	for _, a := range amounts(l.text[from:to]) {
+		if !a.percent && !within(a.start, dates) {
 			last, found = a, true
 		}
 	}
 	if !found {
-		return
+		return false
 	}
 	conf := 0.9
 	switch {
@@ -312,43 +433,89 @@ func (x *extractor) readAmount(field string, rank int, m labelMatch, value, rest
 		conf -= 0.02
 	}
 	v := last.value
-	x.add(field, candidate{num: &v, conf: conf * weight, rank: rank})
+	if th, ok := thousandsBefore(l.text[from:to], last); ok {
+		// "1 234,50 €": a space as thousands separator
+		v, last.start = th*1000+v, last.start-len(strconv.Itoa(int(th)))-1
+	}
+	c := at(l, from+last.start, from+last.end)
+	c.num, c.conf, c.rank = &v, conf*weight, rank
+	x.add(field, c)
+	return true
+}
+
+// thousandsBefore reads the thousands of a, written in s with a space as
+// the thousands separator ("1 234,50"): a number of one to three digits
+// right before a, which has three digits before its decimal mark.
+func thousandsBefore(s string, a amount) (float64, bool) {
+	num := s[a.start:a.end]
+	if a.currency != "" && !isDigit(num[0]) || a.decimals != 2 || a.value < 100 || a.value >= 1000 || a.start < 2 || s[a.start-1] != ' ' {
+		return 0, false
+	}
+	i := a.start - 1
+	for i > 0 && isDigit(s[i-1]) {
+		i--
+	}
+	n := a.start - 1 - i
+	if n < 1 || n > 3 || i > 0 && s[i-1] != ' ' {
+		return 0, false
+	}
+	th, err := strconv.Atoi(s[i : a.start-1])
+	return float64(th), err == nil && th > 0
+}
+
+// within reports whether byte offset i is inside one of the dates.
+func within(i int, dates []date) bool {
+	for _, d := range dates {
+		if i >= d.start && i < d.end {
+			return true
+		}
+	}
+	return false
 }
 
 // idValue reads an invoice number: the first token of s after words such
-// as "No." or "#", if it has a digit and is not a date or an amount.
-func idValue(s string) string {
+// as "No." or "#", if it has a digit and is not a date or an amount. It
+// returns the number and its byte offsets in s.
+func idValue(s string) (string, int, int) {
 	for _, tok := range tokens(s) {
-		t := strings.TrimRight(strings.TrimLeft(tok.text, "#:"), ".,;:)")
+		t := strings.TrimLeft(tok.text, "#:")
+		start := tok.start + len(tok.text) - len(t)
+		t = strings.TrimRight(t, ".,;:)")
 		switch strings.ToLower(t) {
 		case "", "no", "nr", "number", "num", "n°", "nummer", "numéro", "#", "-":
 			continue
 		}
 		if len(t) < 2 || len(t) > 40 || !idRE.MatchString(t) || !strings.ContainsAny(t, "0123456789") {
-			return ""
+			return "", 0, 0
 		}
 		if len(dateReader{}.find(t)) > 0 {
-			return ""
+			return "", 0, 0
 		}
 		if a, ok := parseAmount(t); ok && a.decimals == 2 {
-			return ""
+			return "", 0, 0
 		}
-		return t
+		return t, start, start + len(t)
 	}
-	return ""
+	return "", 0, 0
 }
 
 // taxID reads a tax or registration number from the start of s: tokens of
 // capitals, digits and . / - joined without spaces, as in "GB 123 4567 89".
-func taxID(s string) string {
+// It returns the number and its byte offsets in s.
+func taxID(s string) (string, int, int) {
 	s, _, _ = strings.Cut(s, columnGap)
 	var b strings.Builder
-	for _, tok := range tokens(s) {
+	start, end := 0, 0
+	for i, tok := range tokens(s) {
 		t := strings.TrimRight(tok.text, ".,;")
 		if !taxIDPart.MatchString(t) {
 			break
 		}
+		if i == 0 {
+			start = tok.start
+		}
 		b.WriteString(t)
+		end = tok.start + len(t)
 	}
 	id := b.String()
 	digits := 0
@@ -358,9 +525,9 @@ func taxID(s string) string {
 		}
 	}
 	if digits < 5 || len(id) > 24 {
-		return ""
+		return "", 0, 0
 	}
-	return id
+	return id, start, end
 }
 
 var (
@@ -431,7 +598,9 @@ func (x *extractor) findIssuer() {
 		case i == 0:
 			conf = 0.9
 		}
-		x.add("issuer", candidate{text: name, conf: conf, rank: 1})
+		c := at(l, l.cells[0][0], l.cells[0][1])
+		c.text, c.conf, c.rank = name, conf, 1
+		x.add("issuer", c)
 		return
 	}
 }
@@ -442,7 +611,7 @@ func (x *extractor) findIssueDate() {
 	if len(x.cands["issue_date"]) > 0 || x.typ == schema.Other {
 		return
 	}
-	var found []date
+	var found []candidate
 	seen := map[string]bool{}
 	for _, c := range x.cands["due_date"] {
 		seen[c.text] = true
@@ -451,18 +620,19 @@ func (x *extractor) findIssueDate() {
 		for _, d := range x.dates.find(l.text) {
 			if !seen[d.iso] {
 				seen[d.iso] = true
-				found = append(found, d)
+				c := at(l, d.start, d.end)
+				c.text, c.conf = d.iso, 0.8*d.conf
+				found = append(found, c)
 			}
 		}
 	}
-	switch len(found) {
-	case 0:
+	if len(found) == 0 {
 		return
-	case 1:
-		x.add("issue_date", candidate{text: found[0].iso, conf: 0.8 * found[0].conf, rank: 0})
-	default:
-		x.add("issue_date", candidate{text: found[0].iso, conf: 0.5, rank: 0})
 	}
+	if len(found) > 1 {
+		found[0].conf = 0.5
+	}
+	x.add("issue_date", found[0])
 }
 
 var ibanRE = regexp.MustCompile(`\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b`)
@@ -478,13 +648,21 @@ var ibanLengths = map[string]int{
 // findIBAN finds IBANs with a valid length and checksum.
 func (x *extractor) findIBAN() {
 	for _, l := range x.lines {
-		for _, m := range ibanRE.FindAllString(l.text, -1) {
-			s := strings.ReplaceAll(m, " ", "")
+		for _, m := range ibanRE.FindAllStringIndex(l.text, -1) {
+			s := strings.ReplaceAll(l.text[m[0]:m[1]], " ", "")
 			n := ibanLengths[s[:2]]
 			if n == 0 || len(s) < n || !ibanValid(s[:n]) {
 				continue
 			}
-			x.add("iban", candidate{text: s[:n], conf: 0.95, rank: 1})
+			end := m[0]
+			for k := 0; k < n; end++ {
+				if l.text[end] != ' ' {
+					k++
+				}
+			}
+			c := at(l, m[0], end)
+			c.text, c.conf, c.rank = s[:n], 0.95, 1
+			x.add("iban", c)
 		}
 	}
 }
@@ -509,12 +687,11 @@ func ibanValid(s string) bool {
 // Disagreeing candidates of that rank lower the confidence, and so do any
 // labelled amounts that disagree ("Total 1.560,50" and "Total due 1,650.50").
 func (x *extractor) choose() {
-	x.conf = map[string]float64{}
 	for field, cs := range x.cands {
 		var best []candidate
 		for _, c := range cs {
-			if c.text == "" && c.num == nil {
-				continue
+			if c.text == "" && c.num == nil || field == "total" && isZero(c) && nonZero(cs) {
+				continue // "Balance due 0.00" after a payment is not the total
 			}
 			switch {
 			case len(best) == 0 || c.rank > best[0].rank:
@@ -534,9 +711,9 @@ func (x *extractor) choose() {
 				agree = false
 			}
 		}
-		if pick.num != nil {
+		if pick.num != nil && pick.rank < rankKnown {
 			for _, c := range cs {
-				agree = agree && c.same(pick)
+				agree = agree && (c.same(pick) || field == "total" && isZero(c))
 			}
 		}
 		if !agree {
@@ -546,8 +723,21 @@ func (x *extractor) choose() {
 	}
 }
 
+func isZero(c candidate) bool { return c.num != nil && *c.num == 0 }
+
+// nonZero reports whether an amount in cs is not zero.
+func nonZero(cs []candidate) bool {
+	for _, c := range cs {
+		if c.num != nil && *c.num != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func (x *extractor) set(field string, c candidate) {
 	x.conf[field] = clamp01(c.conf)
+	x.spans[field] = [2]int{c.start, c.end}
 	switch field {
 	case "invoice_number":
 		x.f.InvoiceNumber = c.text
@@ -584,7 +774,8 @@ func (x *extractor) crossCheck() {
 	if !near(want, *f.Total) {
 		for _, c := range x.cands["total"] {
 			if c.num != nil && near(*c.num, want) {
-				x.set("total", candidate{num: c.num, conf: 0.85})
+				c.conf = 0.85
+				x.set("total", c)
 				return
 			}
 		}
@@ -610,6 +801,12 @@ func (x *extractor) finish() Extraction {
 			delete(x.conf, field)
 		}
 	}
+	spans := map[string]Span{}
+	for field := range x.conf {
+		if sp := x.spans[field]; sp[0] >= 0 && sp[0] < sp[1] {
+			spans[field] = SpanOf(x.text, sp[0], sp[1])
+		}
+	}
 	overall := x.cap
 	for field := range req {
 		overall = min(overall, x.conf[field])
@@ -620,5 +817,5 @@ func (x *extractor) finish() Extraction {
 	if len(schema.Check(x.typ, &x.f)) > 0 {
 		overall = min(overall, 0.4)
 	}
-	return Extraction{Fields: x.f, Confidence: x.conf, Overall: clamp01(overall)}
+	return Extraction{Fields: x.f, Confidence: x.conf, Spans: spans, Overall: clamp01(overall)}
 }

@@ -1,6 +1,7 @@
 package parsers
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -123,7 +124,6 @@ func TestIBAN(t *testing.T) {
 
 func TestExtractRulesLanguages(t *testing.T) {
 	t.Parallel()
-	ptr := func(v float64) *float64 { return &v }
 	for _, tc := range []struct {
 		name string
 		text string
@@ -226,3 +226,144 @@ func TestExtractRulesOther(t *testing.T) {
 	require.Empty(t, x.Confidence)
 	require.Equal(t, 1.0, x.Overall)
 }
+
+func TestExtractRulesSpans(t *testing.T) {
+	t.Parallel()
+	text := "Muster GmbH\nRECHNUNG\n\fRechnungsnummer:   RE-17\nDatum:   5.\u00a0März 2024\nSumme netto   1\u00a0000,00 €\nMwSt. 19 %   190,00 €\nGesamtbetrag   1\u00a0190,00 €\n"
+	x := ExtractRules(text, schema.Invoice)
+	require.InDelta(t, 1190, *x.Fields.Total, 1e-9)
+	for field, want := range map[string]Span{
+		"invoice_number": {Page: 2, Line: 1, Text: "RE-17"},
+		"issue_date":     {Page: 2, Line: 2, Text: "5.\u00a0März 2024"},
+		"total":          {Page: 2, Line: 5, Text: "1\u00a0190,00 €"},
+		"issuer":         {Page: 1, Line: 1, Text: "Muster GmbH"},
+	} {
+		sp := x.Spans[field]
+		require.Equal(t, want.Text, text[sp.Start:sp.End], field)
+		want.Start, want.End = sp.Start, sp.End
+		require.Equal(t, want, sp, field)
+	}
+	for field := range x.Confidence {
+		require.Contains(t, x.Spans, field)
+	}
+}
+
+func TestExtractRulesLayouts(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, text string
+		want       schema.Fields
+	}{
+		{
+			"values under labels, other cells between",
+			"Atelier Moreau SARL\nFACTURE\n Facture n°    Date de facture   Date d'échéance   N° de commande\n" +
+				" F24/915       26/10/2024        25/11/2024        PO-7300\nTotal TTC   1 234,50 €\n",
+			schema.Fields{InvoiceNumber: "F24/915", IssueDate: "2024-10-26", DueDate: "2024-11-25", Issuer: "Atelier Moreau SARL", Currency: "EUR", Total: ptr(1234.50)},
+		},
+		{
+			"a name that starts with a label word",
+			"Van Dijk Installatietechniek B.V.\nFactuurnummer: 2024-1\nFactuurdatum: 01-02-2024\nTe betalen   € 10,00\n",
+			schema.Fields{InvoiceNumber: "2024-1", IssueDate: "2024-02-01", Issuer: "Van Dijk Installatietechniek B.V.", Currency: "EUR", Total: ptr(10)},
+		},
+		{
+			"total paid, balance zero",
+			"Acme Inc.\nInvoice number: 77\nDate: 2024-01-02\nTotal   $50.00\nAmount paid   $50.00\nBalance due   $0.00\n",
+			schema.Fields{InvoiceNumber: "77", IssueDate: "2024-01-02", Issuer: "Acme Inc.", Currency: "USD", Total: ptr(50)},
+		},
+		{
+			"a date in a tax label's line",
+			"Redbrick Ltd\nInvoice No: 99\nTax point:   4 January 2023\nNet total   £10.00\nVAT 20%   £2.00\nTotal   £12.00\n",
+			schema.Fields{InvoiceNumber: "99", IssueDate: "2023-01-04", Issuer: "Redbrick Ltd", Currency: "GBP", Subtotal: ptr(10), Tax: ptr(2), Total: ptr(12)},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			x := ExtractRules(tc.text, schema.Invoice)
+			require.Equal(t, tc.want, x.Fields, "%v", x.Confidence)
+			require.GreaterOrEqual(t, x.Overall, ConfidenceThreshold, "%v", x.Confidence)
+		})
+	}
+}
+
+func TestExtractRulesWith(t *testing.T) {
+	t.Parallel()
+	text := "Acme Cloud\nDocumentkenmerk   AC123\nTotaal   € 12,10\n"
+	k := &Known{Template: "acme", Fields: schema.Fields{InvoiceNumber: "AC123", IssueDate: "2024-01-02", Total: ptr(12.1)},
+		Spans: map[string]Span{"invoice_number": SpanOf(text, 29, 34), "total": {Start: -1, End: 99}}}
+	x := ExtractRulesWith(text, schema.Invoice, k)
+	require.Equal(t, "acme", x.Template)
+	require.Equal(t, "AC123", x.Fields.InvoiceNumber)
+	require.Equal(t, "EUR", x.Fields.Currency, "filled in by the rules")
+	require.Equal(t, "Acme Cloud", x.Fields.Issuer)
+	require.Equal(t, knownConfidence, x.Confidence["invoice_number"])
+	require.Equal(t, "AC123", x.Spans["invoice_number"].Text)
+	require.NotContains(t, x.Spans, "total", "a span outside the text is dropped")
+	require.NotContains(t, x.Spans, "issue_date", "a static value has no span")
+
+	// A template's total that does not add up is doubted.
+	k.Fields.Subtotal, k.Fields.Tax = ptr(10), ptr(1)
+	require.Less(t, ExtractRulesWith(text, schema.Invoice, k).Overall, ConfidenceThreshold)
+}
+
+// TestExtractRulesBadInput checks that text that is not a readable invoice
+// yields low confidence, never a panic or a confident guess.
+func TestExtractRulesBadInput(t *testing.T) {
+	t.Parallel()
+	garbled := strings.Repeat("\u00bf\u00c3\u00a9\u00e2\u20ac\u2122 \ufffd\ufffd #$%& 0x1F ", 40)
+	for name, text := range map[string]string{
+		"empty":            "",
+		"whitespace":       " \n\f\n\t",
+		"garbled":          garbled,
+		"digits only":      "12 34 56\n78.90 12,34\n",
+		"mixed languages":  "Rechnung\nInvoice number: 17\nFactuurdatum: 01-02-2024\nDate: 03/04/2024\nTotal TTC   12,00 €\nGesamtbetrag   13.00 USD\n",
+		"labels no values": "Invoice number:\nDate:\nTotal:\n",
+		"control bytes":    "Invoice\x00 number: 1\x01\nTotal \x7f 5.00",
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			for _, typ := range schema.Types[:2] {
+				x := ExtractRules(text, typ)
+				require.Less(t, x.Overall, ConfidenceThreshold, "%+v %v", x.Fields, x.Confidence)
+			}
+		})
+	}
+}
+
+func TestParseAmountAndDate(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in       string
+		mark     rune
+		want     float64
+		currency string
+	}{
+		{"€ 717,97", 0, 717.97, "EUR"},
+		{"$1,234.56", 0, 1234.56, "USD"},
+		{"1.234,56 EUR", 0, 1234.56, "EUR"},
+		{"1\u00a0234,56 €", 0, 1234.56, "EUR"},
+		{"CHF 1'234.50", 0, 1234.5, "CHF"},
+		{"1.250", 0, 1250, ""},
+		{"1.250", '.', 1.25, ""},
+		{"1,250", ',', 1.25, ""},
+		{"Total: -12,5", ',', -12.5, ""},
+	} {
+		v, cur, ok := ParseAmount(tc.in, tc.mark)
+		require.True(t, ok, tc.in)
+		require.InDelta(t, tc.want, v, 1e-9, tc.in)
+		require.Equal(t, tc.currency, cur, tc.in)
+	}
+	_, _, ok := ParseAmount("20%", 0)
+	require.False(t, ok)
+	for in, want := range map[string]string{
+		"19 april 2014": "2014-04-19", "2023-03-20": "2023-03-20", "03/20/2023": "2023-03-20",
+		"20.03.2023": "2023-03-20", "March 20, 2023": "2023-03-20", "20 mars 2023": "2023-03-20",
+	} {
+		got, ok := ParseDate(in, false)
+		require.True(t, ok, in)
+		require.Equal(t, want, got, in)
+	}
+	got, _ := ParseDate("03/04/2023", true)
+	require.Equal(t, "2023-03-04", got)
+}
+
+func ptr(v float64) *float64 { return &v }

@@ -3,6 +3,7 @@ package parsers
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -94,6 +95,11 @@ func FuzzExtractRules(f *testing.F) {
 				t.Fatalf("confidence %s = %v", name, c)
 			}
 		}
+		for name, sp := range x.Spans {
+			if _, ok := x.Confidence[name]; !ok || sp != SpanOf(text, sp.Start, sp.End) || sp.Text == "" {
+				t.Fatalf("span %s = %+v", name, sp)
+			}
+		}
 		if x.Overall >= ConfidenceThreshold {
 			if p := schema.Check(dt, &x.Fields); len(p) > 0 {
 				t.Fatalf("confident (%.2f) but invalid: %v", x.Overall, p)
@@ -121,6 +127,31 @@ func FuzzClassify(f *testing.F) {
 			t.Fatalf("confidence %v, complexity %v", c.Confidence, c.Complexity)
 		case ft.Chars < 0 || ft.Lines < 0 || ft.Words < 0 || ft.Amounts < 0 || ft.Dates < 0:
 			t.Fatalf("features %+v", ft)
+		}
+	})
+}
+
+func FuzzParseAmountAndDate(f *testing.F) {
+	for _, s := range []string{"€ 717,97", "$1,234.56", "1.234,56 EUR", "1\u00a0234,56 €", "CHF 1'234.50", "-12", "19 april 2014", "03/20/2023", "20.03.2023", "2023-03-20", "5. März 2024"} {
+		f.Add(s, uint8(0))
+		f.Add(s, uint8(','))
+	}
+	f.Fuzz(func(t *testing.T, s string, mark uint8) {
+		if v, cur, ok := ParseAmount(s, rune(mark)); ok {
+			if math.IsNaN(v) || math.IsInf(v, 0) || cur != "" && !schema.IsCurrency(cur) {
+				t.Fatalf("ParseAmount(%q) = %v %q", s, v, cur)
+			}
+		}
+		for _, monthFirst := range []bool{false, true} {
+			if d, ok := ParseDate(s, monthFirst); ok {
+				if _, err := time.Parse(time.DateOnly, d); err != nil {
+					t.Fatalf("ParseDate(%q) = %q", s, d)
+				}
+			}
+		}
+		sp := SpanOf(s, len(s)/3, len(s)/2)
+		if sp.Text != s[len(s)/3:len(s)/2] || sp.Page < 1 || sp.Line < 1 {
+			t.Fatalf("SpanOf: %+v", sp)
 		}
 	})
 }

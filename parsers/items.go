@@ -17,7 +17,8 @@ var unitWords = map[string]bool{
 // itemRows finds the rows of the item table: after its header row (repeated
 // headers on later pages are skipped) or, without a header, among lines that
 // do not start with a label; up to the first subtotal, total or tax line.
-func itemRows(lines []line) (rows []schema.LineItem, header bool) {
+// It also returns the byte offsets in the document of the rows read.
+func itemRows(lines []line) (rows []schema.LineItem, header bool, span [2]int) {
 	start := 0
 	for i, l := range lines {
 		if isTableHeader(l) {
@@ -33,10 +34,14 @@ func itemRows(lines []line) (rows []schema.LineItem, header bool) {
 			continue
 		}
 		if it, ok := parseItemRow(l); ok {
+			if len(rows) == 0 {
+				span[0] = l.offset(0)
+			}
+			span[1] = l.offset(len(l.text))
 			rows = append(rows, it)
 		}
 	}
-	return rows, header
+	return rows, header, span
 }
 
 func startsWithAmountLabel(l line) bool {
@@ -66,7 +71,7 @@ func parseItemRow(l line) (schema.LineItem, bool) {
 	var nums []num // the numbers at the end of the row, last first
 	for i := len(toks) - 1; i >= 0; i-- {
 		t := strings.Trim(toks[i].text, "()*,;:")
-		if _, ok := currencyOf(t); ok || unitWords[strings.ToLower(t)] {
+		if _, ok := CurrencyCode(t); ok || unitWords[strings.ToLower(t)] {
 			continue
 		}
 		a, ok := parseAmount(t)
@@ -107,7 +112,7 @@ func parseItemRow(l line) (schema.LineItem, bool) {
 	}
 	desc := byCell[best]
 	for len(desc) > 0 {
-		if _, ok := currencyOf(desc[len(desc)-1]); !ok {
+		if _, ok := CurrencyCode(desc[len(desc)-1]); !ok {
 			break
 		}
 		desc = desc[:len(desc)-1]
@@ -123,7 +128,10 @@ func parseItemRow(l line) (schema.LineItem, bool) {
 // one, the total), which then gains confidence. A table that does not add up
 // is left out and caps Overall: something on the document was misread.
 func (x *extractor) findItems() {
-	rows, header := itemRows(x.lines)
+	if x.f.LineItems != nil {
+		return // a template read them
+	}
+	rows, header, span := itemRows(x.lines)
 	if len(rows) == 0 {
 		return
 	}
@@ -144,5 +152,6 @@ func (x *extractor) findItems() {
 	}
 	x.f.LineItems = rows
 	x.conf["line_items"] = 0.95
+	x.spans["line_items"] = span
 	x.conf[target] = max(x.conf[target], 0.97)
 }

@@ -32,12 +32,14 @@ var lexicon = []labelEntry{
 		"receipt #", "bon nr", "bonnummer", "beleg nr", "belegnummer", "factuurnummer", "factuur nr",
 		"rechnungsnummer", "rechnung nr", "rechnungs nr", "re nr", "numéro de facture",
 		"n° de facture", "facture n°", "facture no", "document no", "document number",
+		"ticket n°", "ticket no", "ticket nr", "trans #", "transaction no", "transaction #",
+		"transaction number", "beleg", "kassenbon nr",
 	}},
 	{"invoice_number", 1, []string{"invoice", "tax invoice", "receipt", "factuur", "rechnung", "facture"}},
 	{"issue_date", 3, []string{
 		"invoice date", "date of issue", "issue date", "issued on", "issued", "invoice dated",
 		"receipt date", "factuurdatum", "rechnungsdatum", "ausstellungsdatum", "date de facture",
-		"date facture", "date d'émission",
+		"date facture", "date d'émission", "tax point", "date of supply",
 	}},
 	{"issue_date", 2, []string{"date", "datum", "dated"}},
 	{"due_date", 3, []string{
@@ -102,6 +104,8 @@ var lexicon = []labelEntry{
 		"tendered", "amount paid", "paid", "bar", "rückgeld", "gegeben", "wisselgeld", "contant",
 		"pin", "espèces", "rendu", "total items", "total qty", "total quantity", "items",
 		"discount", "korting", "rabatt", "remise", "terms", "payment terms",
+		"n° de commande", "numéro de commande", "référence client", "référence", "bestelnummer",
+		"auftragsnummer", "lieferschein", "leveringsdatum", "afleverdatum",
 	}},
 }
 
@@ -198,6 +202,12 @@ func findLabels(s string, cells [][2]int) []labelMatch {
 			continue
 		}
 		start, end := words[i].start, words[i+n-1].end
+		if (e.kind == kindIssuer || e.kind == kindCustomer && key == "to") &&
+			!strings.HasPrefix(strings.TrimLeft(s[end:], " "), ":") {
+			// "Van Dijk B.V." and "To be paid" are not labels; "Van:" is.
+			i++
+			continue
+		}
 		lm := labelMatch{entry: e, start: start, end: end}
 		for c, cell := range cells {
 			if start < cell[1] {

@@ -55,8 +55,11 @@ func (l Limits) withDefaults() Limits {
 // Document is the text of a parsed document.
 type Document struct {
 	MediaType string // MediaPDF or MediaText
-	// Text of a PDF has one line per visual line, cells of a line that are
-	// far apart separated by three spaces, and a form feed after each page.
+	// Text of a PDF is laid out like pdftotext -layout output: one line per
+	// visual line, each word that follows a wide gap at the character
+	// column of its position on the page (so columns line up and stay at
+	// least two spaces apart), a blank line for a wide vertical gap, and a
+	// form feed after each page.
 	// Text of a text file is as written, with line endings normalised to \n.
 	Text  string
 	Pages int

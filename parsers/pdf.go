@@ -1,11 +1,12 @@
 package parsers
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"math"
-	"sort"
 	"strings"
 	"unicode"
 
@@ -112,11 +113,10 @@ func readPDF(ctx context.Context, data []byte, lim Limits) (doc *Document, err e
 	w := &walker{ctx: ctx, budget: lim.MaxBytes}
 	var b strings.Builder
 	for _, p := range pages {
-		var spans []span
-		w.walk(p.v.Key("Contents"), p.res, identity, &spans, 0)
-		for _, line := range layoutLines(spans) {
-			b.WriteString(line)
-			b.WriteByte('\n')
+		var words []word
+		w.walk(p.v.Key("Contents"), p.res, identity, &words, 0)
+		if !layoutPage(&b, words, lim.MaxBytes) {
+			return nil, newError(CodeTooLarge, "more than %d bytes of laid-out text", lim.MaxBytes)
 		}
 		b.WriteByte('\f')
 	}
@@ -202,8 +202,8 @@ func matrixOf(v pdf.Value) (matrix, bool) {
 	return m, true
 }
 
-// span is a piece of text drawn in one operation, in page coordinates.
-type span struct {
+// word is a run of characters drawn without a space, in page coordinates.
+type word struct {
 	x, y, end float64 // start and end of the baseline
 	size      float64 // font size in page units
 	estimated bool    // the width is a guess (the font has no widths)
@@ -237,7 +237,7 @@ type walker struct {
 
 const maxFormDepth = 8
 
-func (w *walker) walk(content, res pdf.Value, ctm matrix, out *[]span, depth int) {
+func (w *walker) walk(content, res pdf.Value, ctm matrix, out *[]word, depth int) {
 	if content.Kind() != pdf.Stream && content.Kind() != pdf.Array {
 		return
 	}
@@ -255,6 +255,10 @@ func (w *walker) walk(content, res pdf.Value, ctm matrix, out *[]span, depth int
 		}
 		fonts[name] = fi
 		return fi
+	}
+	if hexUnterminated(content) {
+		w.garbled++
+		return
 	}
 	g := gstate{ctm: ctm, th: 1}
 	var saved []gstate
@@ -335,6 +339,61 @@ func (w *walker) walk(content, res pdf.Value, ctm matrix, out *[]span, depth int
 	})
 }
 
+// hexUnterminated reports whether a content stream (or array of them) has a
+// hex string, "<" but not "<<", that no ">" ends. The pdf library's lexer
+// loops on one forever, past any deadline, so such a stream is not read.
+func hexUnterminated(content pdf.Value) bool {
+	var rd io.Reader
+	if content.Kind() == pdf.Array {
+		readers := make([]io.Reader, 0, content.Len())
+		for i := 0; i < content.Len(); i++ {
+			readers = append(readers, content.Index(i).Reader())
+		}
+		rd = io.MultiReader(readers...)
+	} else {
+		rd = content.Reader()
+	}
+	r := bufio.NewReader(rd)
+	next := func() (byte, bool) {
+		c, err := r.ReadByte()
+		return c, err == nil
+	}
+	for {
+		c, ok := next()
+		if !ok {
+			return false
+		}
+		switch c {
+		case '%': // a comment, to the end of the line
+			for ok && c != '\r' && c != '\n' {
+				c, ok = next()
+			}
+		case '(': // a literal string, with nested parentheses and escapes
+			for depth := 1; ok && depth > 0; {
+				c, ok = next()
+				switch c {
+				case '\\':
+					_, ok = next()
+				case '(':
+					depth++
+				case ')':
+					depth--
+				}
+			}
+		case '<':
+			if c, ok = next(); c == '<' {
+				continue
+			}
+			for ok && c != '>' {
+				c, ok = next()
+			}
+			if !ok {
+				return true
+			}
+		}
+	}
+}
+
 // tick is called once per operator: it stops the walk when the context is
 // done.
 func (w *walker) tick() {
@@ -347,41 +406,69 @@ func (w *walker) tick() {
 }
 
 // show draws a string (Tj) or an array of strings and kerning adjustments
-// (TJ) as one span, and advances the text matrix past it.
-func (w *walker) show(g *gstate, tm *matrix, v pdf.Value, out *[]span) {
+// (TJ), appends its words with their positions, and advances the text
+// matrix past it.
+func (w *walker) show(g *gstate, tm *matrix, v pdf.Value, out *[]word) {
 	if g.font == nil {
 		return // no Tf: invalid, nothing sensible to decode
 	}
-	start := matrix{g.size * g.th, 0, 0, g.size, 0, g.trise}.mul(*tm).mul(g.ctm)
-	var text strings.Builder
+	scale := matrix{g.size * g.th, 0, 0, g.size, 0, g.trise}
+	at := func() matrix { return scale.mul(*tm).mul(g.ctm) }
+	m := at()
+	size, y := math.Hypot(m[2], m[3]), m[5]
+	pos := func() float64 { return at()[4] }
+	var cur strings.Builder
+	var start float64
 	estimated := false
-	advance := func(tx float64) { *tm = translate(tx, 0).mul(*tm) }
+	flush := func() {
+		s := w.clean(cur.String())
+		cur.Reset()
+		if strings.TrimSpace(s) == "" {
+			estimated = false
+			return
+		}
+		w.budget -= int64(len(s))
+		if w.budget < 0 {
+			panic(errTextLimit)
+		}
+		*out = append(*out, word{x: start, y: y, end: pos(), size: size, estimated: estimated, text: s})
+		estimated = false
+	}
+	// glyph writes the text of one character code and advances past it;
+	// a space ends the current word.
+	glyph := func(s string, em float64, guessed, space bool) {
+		if space || s == " " {
+			flush()
+		} else {
+			if cur.Len() == 0 {
+				start = pos()
+			}
+			cur.WriteString(s)
+			estimated = estimated || guessed
+		}
+		tx := em*g.size + g.tc
+		if space {
+			tx += g.tw
+		}
+		*tm = translate(tx*g.th, 0).mul(*tm)
+	}
 	showString := func(raw string) {
-		s := g.font.enc.Decode(raw)
-		text.WriteString(s)
 		if g.font.composite || len(g.font.widths) == 0 {
-			estimated = true
-			for _, r := range s {
+			for _, r := range g.font.enc.Decode(raw) {
 				em := 0.5
 				if r == ' ' {
 					em = 0.25
 				}
-				advance((em*g.size + g.tc) * g.th)
+				glyph(string(r), em, true, false)
 			}
 			return
 		}
 		for i := 0; i < len(raw); i++ {
-			em := 0.5
+			em, guessed := 0.5, true
 			if j := int(raw[i]) - g.font.first; j >= 0 && j < len(g.font.widths) && g.font.widths[j] > 0 {
-				em = g.font.widths[j] / 1000
-			} else {
-				estimated = true
+				em, guessed = g.font.widths[j]/1000, false
 			}
-			tx := em*g.size + g.tc
-			if raw[i] == ' ' {
-				tx += g.tw
-			}
-			advance(tx * g.th)
+			glyph(g.font.enc.Decode(raw[i:i+1]), em, guessed, raw[i] == ' ')
 		}
 	}
 	switch v.Kind() {
@@ -394,31 +481,15 @@ func (w *walker) show(g *gstate, tm *matrix, v pdf.Value, out *[]span) {
 				showString(el.RawString())
 				continue
 			}
-			// A move of a fifth of an em or more to the right is a word space.
+			// A move of a fifth of an em or more to the right ends a word.
 			adj := el.Float64()
-			if adj <= -200 && text.Len() > 0 && !strings.HasSuffix(text.String(), " ") {
-				text.WriteByte(' ')
+			if adj <= -200 {
+				flush()
 			}
-			advance(-adj / 1000 * g.size * g.th)
+			*tm = translate(-adj/1000*g.size*g.th, 0).mul(*tm)
 		}
-	default:
-		return
 	}
-	s := w.clean(text.String())
-	if strings.TrimSpace(s) == "" {
-		return
-	}
-	w.budget -= int64(len(s))
-	if w.budget < 0 {
-		panic(errTextLimit)
-	}
-	end := matrix{g.size * g.th, 0, 0, g.size, 0, g.trise}.mul(*tm).mul(g.ctm)
-	*out = append(*out, span{
-		x: start[4], y: start[5], end: end[4],
-		size:      math.Hypot(start[2], start[3]),
-		estimated: estimated,
-		text:      s,
-	})
+	flush()
 }
 
 // clean drops control characters and counts readable and garbled ones, from
@@ -426,7 +497,7 @@ func (w *walker) show(g *gstate, tm *matrix, v pdf.Value, out *[]span) {
 func (w *walker) clean(s string) string {
 	return strings.Map(func(r rune) rune {
 		switch {
-		case r == '\t' || r == '\u00a0':
+		case r == '\t':
 			return ' '
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			w.readable++
@@ -436,52 +507,4 @@ func (w *walker) clean(s string) string {
 		}
 		return r
 	}, s)
-}
-
-// columnGap separates cells of a line that are far apart, so that a label
-// and its value stay on one line yet remain distinguishable.
-const columnGap = "   "
-
-// layoutLines groups spans into lines by baseline, top to bottom, and joins
-// each line's spans left to right: no space where they touch, one space for a
-// word gap, columnGap for a wider one.
-func layoutLines(spans []span) []string {
-	sort.SliceStable(spans, func(i, j int) bool { return spans[i].y > spans[j].y })
-	var lines [][]span
-	for _, s := range spans {
-		if n := len(lines); n > 0 {
-			first := lines[n-1][0]
-			tol := max(0.4*min(first.size, s.size), 1)
-			if math.Abs(first.y-s.y) <= tol {
-				lines[n-1] = append(lines[n-1], s)
-				continue
-			}
-		}
-		lines = append(lines, []span{s})
-	}
-	out := make([]string, 0, len(lines))
-	for _, line := range lines {
-		sort.SliceStable(line, func(i, j int) bool { return line[i].x < line[j].x })
-		var b strings.Builder
-		end := math.Inf(-1)
-		for i, s := range line {
-			if i > 0 {
-				b.WriteString(separator(s.x-end, max(s.size, 1), s.estimated || line[i-1].estimated))
-			}
-			b.WriteString(s.text)
-			end = max(end, s.end)
-		}
-		out = append(out, strings.TrimSpace(b.String()))
-	}
-	return out
-}
-
-func separator(gap, em float64, estimated bool) string {
-	switch {
-	case gap < 0.15*em && !estimated:
-		return ""
-	case gap < 1.2*em:
-		return " "
-	}
-	return columnGap
 }
