@@ -36,6 +36,8 @@ type Expected struct {
 	// Fields are the true fields of the document, or nil when there is no
 	// reliable ground truth.
 	Fields *schema.Fields `json:"fields,omitempty"`
+
+	dir string // where File is; the samples directory when empty
 }
 
 // ExpectedFile is the name of the file that lists the samples.
@@ -49,20 +51,38 @@ func Dir() string {
 	return filepath.Dir(file)
 }
 
+// LabelledDir returns the directory of the labelled set, documents made to
+// measure the rules tier's accuracy (written by go run ./samples/labelled/gen).
+func LabelledDir() string { return filepath.Join(Dir(), "labelled") }
+
 // Load reads the list of samples.
-func Load() ([]Expected, error) {
-	b, err := os.ReadFile(filepath.Join(Dir(), ExpectedFile))
+func Load() ([]Expected, error) { return LoadDir(Dir()) }
+
+// LoadDir reads the list of documents in dir's expected.json, such as the
+// samples or the labelled set.
+func LoadDir(dir string) ([]Expected, error) {
+	path := filepath.Join(dir, ExpectedFile)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
 	var list []Expected
 	if err := json.Unmarshal(b, &list); err != nil {
-		return nil, fmt.Errorf("%s: %w", ExpectedFile, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	for i := range list {
+		list[i].dir = dir
 	}
 	return list, nil
 }
 
-// Read returns the bytes of the sample document.
-func (e Expected) Read() ([]byte, error) {
-	return os.ReadFile(filepath.Join(Dir(), e.File))
+// Path returns the path of the document.
+func (e Expected) Path() string {
+	if e.dir == "" {
+		return filepath.Join(Dir(), e.File)
+	}
+	return filepath.Join(e.dir, e.File)
 }
+
+// Read returns the bytes of the document.
+func (e Expected) Read() ([]byte, error) { return os.ReadFile(e.Path()) }

@@ -8,27 +8,34 @@ import (
 
 	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/parsers"
+	"github.com/dataforge/dataforge/parsers/templates"
 )
 
 // extraction is what `extract` reports per file.
 type extraction struct {
-	File           string             `json:"file"`
-	MediaType      string             `json:"media_type,omitempty"`
-	Pages          int                `json:"pages,omitempty"`
-	DocType        string             `json:"doc_type,omitempty"`
-	TypeConfidence float64            `json:"type_confidence,omitempty"`
-	Complexity     float64            `json:"complexity,omitempty"`
-	Fields         *schema.Fields     `json:"fields,omitempty"`
-	Confidence     map[string]float64 `json:"confidence,omitempty"`
-	Overall        float64            `json:"overall"`
-	Valid          bool               `json:"valid"`
-	Problems       []string           `json:"problems,omitempty"`
-	Error          string             `json:"error,omitempty"`
-	ErrorCode      string             `json:"error_code,omitempty"`
+	File           string  `json:"file"`
+	MediaType      string  `json:"media_type,omitempty"`
+	Pages          int     `json:"pages,omitempty"`
+	DocType        string  `json:"doc_type,omitempty"`
+	TypeConfidence float64 `json:"type_confidence,omitempty"`
+	Complexity     float64 `json:"complexity,omitempty"`
+	// Template names the issuer template that matched; TemplateProblems
+	// lists its fields it could not read (the rules looked for them).
+	Template         string                  `json:"template,omitempty"`
+	TemplateProblems []string                `json:"template_problems,omitempty"`
+	Fields           *schema.Fields          `json:"fields,omitempty"`
+	Confidence       map[string]float64      `json:"confidence,omitempty"`
+	Spans            map[string]parsers.Span `json:"spans,omitempty"`
+	Overall          float64                 `json:"overall"`
+	Valid            bool                    `json:"valid"`
+	Problems         []string                `json:"problems,omitempty"`
+	Error            string                  `json:"error,omitempty"`
+	ErrorCode        string                  `json:"error_code,omitempty"`
 }
 
 func cmdExtract(ctx context.Context, args []string, e *env) error {
 	fs, output := newFlags("extract", e)
+	dir := fs.String("templates", e.getenv("DATAFORGE_TEMPLATES"), "directory of issuer templates (default $DATAFORGE_TEMPLATES)")
 	args, err := parse(fs, output, args)
 	if err != nil {
 		return err
@@ -36,10 +43,16 @@ func cmdExtract(ctx context.Context, args []string, e *env) error {
 	if len(args) == 0 {
 		return usagef("name at least one file")
 	}
+	var set *templates.Set
+	if *dir != "" {
+		if set, err = templates.LoadDir(*dir); err != nil {
+			return fmt.Errorf("templates: %w (starter templates check %s)", err, *dir)
+		}
+	}
 	var out []*extraction
 	failed := 0
 	for _, path := range args {
-		x := extractFile(ctx, path)
+		x := extractFile(ctx, path, set)
 		if x.Error != "" {
 			failed++
 			fmt.Fprintf(e.stderr, "starter extract: %s: %s\n", path, x.Error)
@@ -50,18 +63,21 @@ func cmdExtract(ctx context.Context, args []string, e *env) error {
 		err = writeJSON(e.stdout, out)
 	} else {
 		tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "FILE\tTYPE\tCONFIDENCE\tVALID\tINVOICE\tISSUER\tDATE\tTOTAL\tPROBLEMS")
+		fmt.Fprintln(tw, "FILE\tTYPE\tCONFIDENCE\tVALID\tTEMPLATE\tINVOICE\tISSUER\tDATE\tTOTAL\tPROBLEMS")
 		for _, x := range out {
 			if x.Error != "" {
-				fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\t-\t%s\n", x.File, x.Error)
+				fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\t-\t-\t%s\n", x.File, x.Error)
 				continue
 			}
-			total := "-"
+			total, tpl := "-", "-"
 			if x.Fields.Total != nil {
 				total = fmt.Sprintf("%.2f %s", *x.Fields.Total, x.Fields.Currency)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%.2f\t%t\t%s\t%s\t%s\t%s\t%d\n", x.File, x.DocType, x.Overall, x.Valid,
-				x.Fields.InvoiceNumber, x.Fields.Issuer, x.Fields.IssueDate, total, len(x.Problems))
+			if x.Template != "" {
+				tpl = x.Template
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%.2f\t%t\t%s\t%s\t%s\t%s\t%s\t%d\n", x.File, x.DocType, x.Overall, x.Valid,
+				tpl, x.Fields.InvoiceNumber, x.Fields.Issuer, x.Fields.IssueDate, total, len(x.Problems))
 		}
 		err = tw.Flush()
 	}
@@ -74,7 +90,9 @@ func cmdExtract(ctx context.Context, args []string, e *env) error {
 	return nil
 }
 
-func extractFile(ctx context.Context, path string) *extraction {
+// extractFile parses, classifies and extracts one file, with the templates
+// of set (which may be nil).
+func extractFile(ctx context.Context, path string, set *templates.Set) *extraction {
 	x := &extraction{File: path}
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -90,10 +108,14 @@ func extractFile(ctx context.Context, path string) *extraction {
 		}
 		return x
 	}
-	cls := parsers.Classify(doc.Text)
-	ex := parsers.ExtractRules(doc.Text, cls.Type)
+	cls := set.Classify(doc.Text)
+	var known *parsers.Known
+	if t := set.Match(doc.Text); t != nil {
+		known, x.TemplateProblems = t.Read(doc.Text)
+	}
+	ex := parsers.ExtractRulesWith(doc.Text, cls.Type, known)
 	x.Pages, x.DocType, x.TypeConfidence, x.Complexity = doc.Pages, string(cls.Type), cls.Confidence, cls.Complexity
-	x.Fields, x.Confidence, x.Overall = &ex.Fields, ex.Confidence, ex.Overall
+	x.Template, x.Fields, x.Confidence, x.Spans, x.Overall = ex.Template, &ex.Fields, ex.Confidence, ex.Spans, ex.Overall
 	if err := schema.ValidateFields(cls.Type, &ex.Fields); err != nil {
 		if ve, ok := err.(*schema.ValidationError); ok {
 			x.Problems = ve.Problems

@@ -35,6 +35,10 @@ commands:
                             --live asks running workflows for their current step)
   result ID|FILE            a document's extracted fields and provenance
   extract FILE...           parse, classify and run the rules locally, without Temporal
+                            (--templates DIR: issuer templates, default $DATAFORGE_TEMPLATES)
+  templates check [PATH...] validate issuer template files (default $DATAFORGE_TEMPLATES)
+  accuracy [DIR...]         per-field accuracy of the rules tier on labelled documents
+                            (default samples/labelled; --templates DIR, -v)
   migrate [up|down]         apply (or roll back one step of) the database migrations
   review <command>          the manual review queue: list, next, show, submit, reject,
                             release, extend, retry (starter review for details)
@@ -68,12 +72,14 @@ func run(ctx context.Context, args []string, e *env) int {
 		return exitOK
 	}
 	commands := map[string]func(context.Context, []string, *env) error{
-		"submit":  cmdSubmit,
-		"status":  cmdStatus,
-		"result":  cmdResult,
-		"extract": cmdExtract,
-		"migrate": cmdMigrate,
-		"review":  cmdReview,
+		"submit":    cmdSubmit,
+		"status":    cmdStatus,
+		"result":    cmdResult,
+		"extract":   cmdExtract,
+		"templates": cmdTemplates,
+		"accuracy":  cmdAccuracy,
+		"migrate":   cmdMigrate,
+		"review":    cmdReview,
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {

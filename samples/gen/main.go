@@ -1,5 +1,7 @@
 // Command gen writes the sample documents and expected.json into the samples
-// directory. Its output is deterministic: the same bytes on every run.
+// directory, and the labelled set (documents varied in layout, language and
+// formats, to measure accuracy) into its labelled directory. Its output is
+// deterministic: the same bytes on every run.
 //
 //	go run ./samples/gen
 package main
@@ -37,6 +39,14 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Printf("wrote %d samples and %s to %s\n", n, samples.ExpectedFile, *dir)
+	labelled := filepath.Join(*dir, "labelled")
+	if err := os.MkdirAll(labelled, 0o755); err != nil {
+		log.Fatal(err)
+	}
+	if n, err = generateLabelled(labelled); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("wrote %d labelled documents and %s to %s\n", n, samples.ExpectedFile, labelled)
 }
 
 // generate writes every sample and expected.json into dir and returns the
@@ -114,24 +124,24 @@ func round2(v float64) float64 { return math.Round(v*100) / 100 }
 func ptr(v float64) *float64 { return &v }
 
 // money formats v with two decimals, the given thousands separator and
-// decimal mark: money(1234.5, ',', '.') is "1,234.50".
-func money(v float64, thousands, decimal byte) string {
+// decimal mark: money(1234.5, ",", ".") is "1,234.50".
+func money(v float64, thousands, decimal string) string {
 	s := fmt.Sprintf("%.2f", v)
 	whole, frac, _ := strings.Cut(s, ".")
 	var b strings.Builder
 	for i, c := range whole {
 		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(thousands)
+			b.WriteString(thousands)
 		}
 		b.WriteRune(c)
 	}
-	b.WriteByte(decimal)
+	b.WriteString(decimal)
 	b.WriteString(frac)
 	return b.String()
 }
 
-func us(v float64) string { return money(v, ',', '.') }
-func eu(v float64) string { return money(v, '.', ',') }
+func us(v float64) string { return money(v, ",", ".") }
+func eu(v float64) string { return money(v, ".", ",") }
 
 func qty(v float64) string { return fmt.Sprintf("%g", v) }
 

@@ -15,16 +15,28 @@ import (
 // set is exactly what the generator makes.
 func TestGenerateIsDeterministic(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	n, err := generate(dir)
+	requireGenerated(t, generate, samples.Dir())
+}
+
+// TestGenerateLabelledIsDeterministic does the same for the labelled set.
+func TestGenerateLabelledIsDeterministic(t *testing.T) {
+	t.Parallel()
+	requireGenerated(t, generateLabelled, samples.LabelledDir())
+}
+
+// requireGenerated runs gen in a new directory and requires its output to
+// be the files listed in dir.
+func requireGenerated(t *testing.T, gen func(string) (int, error), dir string) {
+	out := t.TempDir()
+	n, err := gen(out)
 	require.NoError(t, err)
-	list, err := samples.Load()
+	list, err := samples.LoadDir(dir)
 	require.NoError(t, err)
 	require.Len(t, list, n)
 	for _, name := range append([]string{samples.ExpectedFile}, files(list)...) {
-		want, err := os.ReadFile(filepath.Join(samples.Dir(), name))
+		want, err := os.ReadFile(filepath.Join(dir, name))
 		require.NoError(t, err)
-		got, err := os.ReadFile(filepath.Join(dir, name))
+		got, err := os.ReadFile(filepath.Join(out, name))
 		require.NoError(t, err)
 		require.Equal(t, want, got, "%s differs from the generator's output; run go run ./samples/gen", name)
 	}
