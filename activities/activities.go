@@ -17,6 +17,7 @@ import (
 	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/parsers"
+	"github.com/dataforge/dataforge/parsers/templates"
 )
 
 // Error types of activity failures the workflow acts on.
@@ -35,6 +36,8 @@ type Activities struct {
 	Router router.Config
 	// ReviewSLA is how long a review item may wait before it is escalated.
 	ReviewSLA time.Duration
+	// Templates are the issuer templates of the rules tier; nil for none.
+	Templates *templates.Set
 	// LLM answers the llm tiers; nil when no model is configured.
 	LLM Model
 	// CacheTTL is how long a validated LLM answer is reused for the same
@@ -78,7 +81,7 @@ func (a *Activities) Parse(ctx context.Context, in ParseInput) (*ParseOutput, er
 		}
 		return nil, err
 	}
-	cls := parsers.Classify(parsed.Text)
+	cls := a.Templates.Classify(parsed.Text)
 	if err := a.Store.SaveText(ctx, doc.ID, parsed.Text, parsed.Pages, string(cls.Type), cls); err != nil {
 		return nil, err
 	}
@@ -97,9 +100,11 @@ func (a *Activities) Route(_ context.Context, in router.Input) (router.Plan, err
 
 // ExtractInput names the document and the tier to run.
 type ExtractInput struct {
-	DocumentID string      `json:"document_id"`
-	DocType    string      `json:"doc_type"`
-	Tier       router.Tier `json:"tier"`
+	DocumentID string `json:"document_id"`
+	DocType    string `json:"doc_type"`
+	// TypeConfidence is how sure the classification of DocType is.
+	TypeConfidence float64     `json:"type_confidence"`
+	Tier           router.Tier `json:"tier"`
 }
 
 // ExtractOutput is a tier's verdict. A tier that produced no usable result
@@ -116,13 +121,8 @@ type ExtractOutput struct {
 	Reused bool `json:"reused,omitempty"`
 }
 
-// Reason codes of tiers that produced no usable result.
-const (
-	CodeLowConfidence = "low_confidence"
-	CodeInvalid       = "invalid_fields"
-)
-
-// ExtractRules runs the rule-based extractor. A result that fails validation
+// ExtractRules runs the rule-based extractor, with the issuer template that
+// matches the document if there is one. A result that fails validation
 // or falls below parsers.ConfidenceThreshold is stored as partial fields for
 // review and reported as not valid.
 func (a *Activities) ExtractRules(ctx context.Context, in ExtractInput) (*ExtractOutput, error) {
@@ -138,35 +138,31 @@ func (a *Activities) ExtractRules(ctx context.Context, in ExtractInput) (*Extrac
 	if err != nil {
 		return nil, storeError(err)
 	}
-	ex := parsers.ExtractRules(text, docType)
+	ex := a.Templates.Extract(text, docType)
 	raw, err := json.Marshal(ex.Fields)
 	if err != nil {
 		return nil, err
 	}
-	out := &ExtractOutput{Overall: ex.Overall, Issuer: ex.Fields.Issuer}
-	var problems []string
+	v := parsers.Judge(ex, docType, in.TypeConfidence)
+	out := &ExtractOutput{Valid: v.OK, Overall: ex.Overall, Issuer: ex.Fields.Issuer, Code: string(v.Code), Detail: v.Detail}
 	outcome := store.OutcomeSuccess
-	if verr := schema.ValidateFields(docType, &ex.Fields); verr != nil {
-		var ve *schema.ValidationError
-		if !errors.As(verr, &ve) {
-			return nil, verr
-		}
-		problems = ve.Problems
-		out.Code, out.Detail, outcome = CodeInvalid, ve.Error(), store.OutcomeInvalid
-	} else if ex.Overall < parsers.ConfidenceThreshold {
-		out.Code = CodeLowConfidence
-		out.Detail = fmt.Sprintf("confidence %.2f below %.2f", ex.Overall, parsers.ConfidenceThreshold)
+	switch v.Code {
+	case parsers.CodeInvalidFields:
+		outcome = store.OutcomeInvalid
+	case parsers.CodeLowConfidence:
 		outcome = store.OutcomeLowConfidence
 	}
-	out.Valid = out.Code == ""
+	if ex.Template != "" {
+		out.Model = "template " + ex.Template
+	}
 	if _, err := a.Store.SaveExtraction(ctx, &store.Extraction{
-		DocumentID: in.DocumentID, Tier: in.Tier.Name, DocType: in.DocType, Fields: raw,
-		Confidence: ex.Confidence, Overall: ex.Overall, Valid: out.Valid, Problems: problems,
+		DocumentID: in.DocumentID, Tier: in.Tier.Name, Model: out.Model, DocType: in.DocType, Fields: raw,
+		Confidence: ex.Confidence, Overall: ex.Overall, Valid: out.Valid, Problems: v.Problems,
 	}); err != nil {
 		return nil, err
 	}
 	if err := a.Store.RecordAttempt(ctx, &store.Attempt{
-		DocumentID: in.DocumentID, Tier: in.Tier.Name, Attempt: int(activity.GetInfo(ctx).Attempt),
+		DocumentID: in.DocumentID, Tier: in.Tier.Name, Model: out.Model, Attempt: int(activity.GetInfo(ctx).Attempt),
 		Outcome: outcome, ErrorClass: out.Code, ErrorMessage: out.Detail,
 		Latency: time.Since(started), StartedAt: started,
 	}); err != nil {

@@ -116,13 +116,10 @@ func extractFile(ctx context.Context, path string, set *templates.Set) *extracti
 	ex := parsers.ExtractRulesWith(doc.Text, cls.Type, known)
 	x.Pages, x.DocType, x.TypeConfidence, x.Complexity = doc.Pages, string(cls.Type), cls.Confidence, cls.Complexity
 	x.Template, x.Fields, x.Confidence, x.Spans, x.Overall = ex.Template, &ex.Fields, ex.Confidence, ex.Spans, ex.Overall
-	if err := schema.ValidateFields(cls.Type, &ex.Fields); err != nil {
-		if ve, ok := err.(*schema.ValidationError); ok {
-			x.Problems = ve.Problems
-		} else {
-			x.Problems = []string{err.Error()}
-		}
+	v := parsers.Judge(ex, cls.Type, cls.Confidence)
+	x.Valid, x.Problems = v.OK, v.Problems
+	if !v.OK && len(v.Problems) == 0 {
+		x.Problems = []string{v.Detail}
 	}
-	x.Valid = len(x.Problems) == 0 && ex.Overall >= parsers.ConfidenceThreshold
 	return x
 }

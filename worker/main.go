@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -28,6 +29,7 @@ import (
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/internal/submit"
 	"github.com/dataforge/dataforge/parsers"
+	"github.com/dataforge/dataforge/parsers/templates"
 	"github.com/dataforge/dataforge/workflows"
 )
 
@@ -53,6 +55,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	uiPort := fs.Int("ui-port", 8233, "-dev: Temporal Web UI port")
 	samplesDir := fs.String("samples", "samples", "-demo: the documents to process")
 	reviewSLA := fs.Duration("review-sla", 24*time.Hour, "how long a review item may wait before it is escalated")
+	templatesDir := fs.String("templates", getenv("DATAFORGE_TEMPLATES"), "issuer templates for the rules tier (see parsers/TEMPLATES.md)")
 	simFaults := fs.String("sim-faults", getenv("DATAFORGE_SIM_FAULTS"),
 		"-dev without OPENAI_API_KEY: faults of the LLM simulator, e.g. gpt-4o=unavailable:1,gpt-4o-mini=schema_violation:0.3")
 	if err := fs.Parse(args); err != nil {
@@ -109,9 +112,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	var tpls *templates.Set
+	if *templatesDir != "" {
+		// A broken template is reported and left out; the others still work.
+		tpls, err = templates.LoadDir(*templatesDir)
+		if err != nil {
+			logger.Error("some issuer templates were not loaded", "dir", *templatesDir, "error", err)
+		}
+		logger.Info("issuer templates loaded", "dir", *templatesDir, "templates", len(tpls.Templates()))
+	}
 	limits := parsers.DefaultLimits()
 	acts := &activities.Activities{Store: st, Limits: limits, Router: route, ReviewSLA: *reviewSLA,
-		LLM: extractor, CacheTTL: 30 * 24 * time.Hour}
+		Templates: tpls, LLM: extractor, CacheTTL: 30 * 24 * time.Hour}
 	w := pipeline.NewWorker(c, cfg.TaskQueue, acts)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
@@ -133,7 +145,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 func runDemo(ctx context.Context, sub *submit.Submitter, dir string, sla time.Duration, stdout io.Writer) error {
-	paths, err := submit.Expand([]string{dir})
+	paths, err := submit.Expand([]string{filepath.Join(dir, "*.pdf"), filepath.Join(dir, "*.txt")})
 	if err != nil {
 		return err
 	}
@@ -176,7 +188,7 @@ func setupLLM(ctx context.Context, dev bool, simFaults string, getenv func(strin
 		PrimaryModel:  model("DATAFORGE_PRIMARY_MODEL", "gpt-4o"),
 		FallbackModel: model("DATAFORGE_FALLBACK_MODEL", "gpt-4o-mini"),
 		LLMRetry:      llm.RetryPolicy(),
-		ClassifyBelow: 0.5,
+		ClassifyBelow: 0.6,
 	}
 	cfg, err := llm.ConfigFromEnv(getenv)
 	if err != nil {

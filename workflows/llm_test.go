@@ -13,6 +13,7 @@ import (
 	"github.com/dataforge/dataforge/internal/llm"
 	"github.com/dataforge/dataforge/internal/router"
 	"github.com/dataforge/dataforge/internal/store"
+	"github.com/dataforge/dataforge/parsers"
 )
 
 func llmChain() []router.Tier {
@@ -93,7 +94,7 @@ func TestRedriveAfterOutage(t *testing.T) {
 			return &activities.ExtractOutput{Valid: true, Overall: 1, Model: in.Tier.Model}, nil
 		})
 	b.env.OnActivity(a.ExtractRules, mock.Anything, mock.Anything).
-		Return(&activities.ExtractOutput{Code: activities.CodeLowConfidence, Detail: "confidence 0.30"}, nil).Once()
+		Return(&activities.ExtractOutput{Code: string(parsers.CodeLowConfidence), Detail: "confidence 0.30"}, nil).Once()
 	var reasons []store.Reason
 	b.env.OnActivity(a.EnqueueReview, mock.Anything, mock.Anything).
 		Run(func(args mock.Arguments) { reasons = args.Get(1).(activities.ReviewInput).Reasons }).Return(int64(5), nil).Once()

@@ -116,6 +116,8 @@ type process struct {
 	in      Input
 	state   State
 	docType string
+	// typeConfidence is how sure the classification of docType is.
+	typeConfidence float64
 	// decided is set once a review decision has been persisted.
 	decided *Result
 	// redrivable says the document in review may go through the tiers
@@ -151,7 +153,7 @@ func (p *process) run(ctx workflow.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.docType = parsed.DocType
+	p.docType, p.typeConfidence = parsed.DocType, parsed.Confidence
 	p.state.DocType = parsed.DocType
 	p.upsert(ctx, AttrDocumentType.ValueSet(parsed.DocType))
 
@@ -195,7 +197,7 @@ func (p *process) walk(ctx workflow.Context, parsed activities.ParseOutput) (*Re
 			if err := json.Unmarshal(out.Output, &c); err != nil {
 				return nil, nil, err
 			}
-			p.docType, p.state.DocType = string(c.Category), string(c.Category)
+			p.docType, p.state.DocType, p.typeConfidence = string(c.Category), string(c.Category), c.Confidence
 			p.upsert(ctx, AttrDocumentType.ValueSet(p.docType))
 		}
 	}
@@ -286,7 +288,7 @@ func (p *process) extract(ctx workflow.Context, tier router.Tier) (*activities.E
 		summary = "extract: " + tier.Model
 	}
 	actx := tierContext(ctx, tier, summary)
-	in := activities.ExtractInput{DocumentID: p.in.DocumentID, DocType: p.docType, Tier: tier}
+	in := activities.ExtractInput{DocumentID: p.in.DocumentID, DocType: p.docType, TypeConfidence: p.typeConfidence, Tier: tier}
 	var fn any
 	switch tier.Kind {
 	case router.KindRules:

@@ -14,6 +14,7 @@ import (
 	"github.com/dataforge/dataforge/internal/router"
 	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/internal/store"
+	"github.com/dataforge/dataforge/parsers"
 )
 
 const docID = "5f2b6c1e9a0d4b7c8e3f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d"
@@ -83,7 +84,7 @@ func TestRulesTierCompletes(t *testing.T) {
 	b := setup(t)
 	b.parses("invoice")
 	b.routes(rulesTier, manualTier)
-	b.env.OnActivity(a.ExtractRules, mock.Anything, activities.ExtractInput{DocumentID: docID, DocType: "invoice", Tier: rulesTier}).
+	b.env.OnActivity(a.ExtractRules, mock.Anything, activities.ExtractInput{DocumentID: docID, DocType: "invoice", TypeConfidence: 0.9, Tier: rulesTier}).
 		Return(&activities.ExtractOutput{Valid: true, Overall: 0.95, Issuer: "Acme BV"}, nil).Once()
 	b.completes("invoice", "rules")
 
@@ -102,10 +103,10 @@ func TestLowConfidenceGoesToReviewAndReviewerCompletes(t *testing.T) {
 	b.parses("invoice")
 	b.routes(rulesTier, manualTier)
 	b.env.OnActivity(a.ExtractRules, mock.Anything, mock.Anything).
-		Return(&activities.ExtractOutput{Valid: false, Overall: 0.4, Code: activities.CodeLowConfidence, Detail: "confidence 0.40"}, nil).Once()
+		Return(&activities.ExtractOutput{Valid: false, Overall: 0.4, Code: string(parsers.CodeLowConfidence), Detail: "confidence 0.40"}, nil).Once()
 	b.env.OnActivity(a.EnqueueReview, mock.Anything, activities.ReviewInput{
 		DocumentID: docID, WorkflowID: "default-test-workflow-id", DocType: "invoice",
-		Reasons: []store.Reason{{Tier: "rules", Code: activities.CodeLowConfidence, Detail: "confidence 0.40"}},
+		Reasons: []store.Reason{{Tier: "rules", Code: string(parsers.CodeLowConfidence), Detail: "confidence 0.40"}},
 	}).Return(int64(7), nil).Once()
 	var resolved activities.ResolveInput
 	b.env.OnActivity(a.ResolveReview, mock.Anything, mock.Anything).
@@ -192,7 +193,7 @@ func TestStateQueryDuringReview(t *testing.T) {
 	b.parses("invoice")
 	b.routes(rulesTier, manualTier)
 	b.env.OnActivity(a.ExtractRules, mock.Anything, mock.Anything).
-		Return(&activities.ExtractOutput{Code: activities.CodeInvalid, Detail: "total: required"}, nil).Once()
+		Return(&activities.ExtractOutput{Code: string(parsers.CodeInvalidFields), Detail: "total: required"}, nil).Once()
 	b.env.OnActivity(a.EnqueueReview, mock.Anything, mock.Anything).Return(int64(9), nil).Once()
 	b.env.OnActivity(a.ResolveReview, mock.Anything, mock.Anything).Return(nil).Once()
 	var state State

@@ -18,6 +18,7 @@ import (
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/internal/submit"
 	"github.com/dataforge/dataforge/parsers"
+	"github.com/dataforge/dataforge/parsers/templates"
 	"github.com/dataforge/dataforge/samples"
 	"github.com/dataforge/dataforge/workflows"
 )
@@ -162,4 +163,28 @@ func TestBadInputIsRefusedAtSubmit(t *testing.T) {
 	var n int
 	require.NoError(t, b.st.Pool().QueryRow(b.ctx, `SELECT count(*) FROM documents`).Scan(&n))
 	require.Zero(t, n, "nothing is stored for refused files")
+}
+
+// TestIssuerTemplateReadsWhatTheRulesCannot: an issuer with wording of its
+// own goes to review on the generic rules, and completes on the rules tier
+// once its template is loaded.
+func TestIssuerTemplateReadsWhatTheRulesCannot(t *testing.T) {
+	t.Parallel()
+	doc := filepath.Join(samples.LabelledDir(), "51-nl-eur-acme-cloud.pdf")
+	plain := setup(t)
+	items := plain.submitAndWait(t, []string{doc}, submit.Options{})
+	d, err := plain.st.Document(plain.ctx, items[0].DocumentID)
+	require.NoError(t, err)
+	require.Equal(t, store.StatusReview, d.Status, "an invoice the rules cannot place is not passed as other")
+	require.Equal(t, "other", d.DocType)
+
+	set, err := templates.LoadDir(filepath.Join(samples.Dir(), "templates"))
+	require.NoError(t, err)
+	withTemplates := setup(t, func(a *activities.Activities) { a.Templates = set })
+	items = withTemplates.submitAndWait(t, []string{doc}, submit.Options{})
+	res, err := withTemplates.st.Result(withTemplates.ctx, items[0].DocumentID)
+	require.NoError(t, err)
+	require.Equal(t, "rules", res.Tier)
+	require.Equal(t, "template acme-cloud", res.Model)
+	require.Equal(t, "invoice", res.DocType)
 }

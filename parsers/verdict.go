@@ -1,0 +1,47 @@
+package parsers
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/dataforge/dataforge/internal/schema"
+)
+
+// Reason codes of a rules result that cannot be accepted without a person.
+const (
+	CodeInvalidFields Code = "invalid_fields"
+	CodeLowConfidence Code = "low_confidence"
+)
+
+// Verdict says whether a rules result can be accepted without a person, and
+// if not, why.
+type Verdict struct {
+	OK     bool
+	Code   Code
+	Detail string
+	// Problems are the validation problems, for invalid fields.
+	Problems []string
+}
+
+// Judge decides on an extraction of a document of type t classified with
+// typeConfidence: its fields must pass the schema and business checks, its
+// Overall confidence must reach ConfidenceThreshold, and a document of type
+// other must be confidently other — nothing is required of that type, so an
+// invoice the classifier could not place would otherwise pass with no
+// fields.
+func Judge(ex Extraction, t schema.DocType, typeConfidence float64) Verdict {
+	if err := schema.ValidateFields(t, &ex.Fields); err != nil {
+		var ve *schema.ValidationError
+		if !errors.As(err, &ve) {
+			return Verdict{Code: CodeInvalidFields, Detail: err.Error(), Problems: []string{err.Error()}}
+		}
+		return Verdict{Code: CodeInvalidFields, Detail: ve.Error(), Problems: ve.Problems}
+	}
+	if ex.Overall < ConfidenceThreshold {
+		return Verdict{Code: CodeLowConfidence, Detail: fmt.Sprintf("confidence %.2f below %.2f", ex.Overall, ConfidenceThreshold)}
+	}
+	if t == schema.Other && typeConfidence < ConfidenceThreshold {
+		return Verdict{Code: CodeLowConfidence, Detail: fmt.Sprintf("document type unclear (other, confidence %.2f)", typeConfidence)}
+	}
+	return Verdict{OK: true}
+}
