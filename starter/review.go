@@ -27,7 +27,8 @@ commands:
   list                 items in the queue (--state, --type, --reason, --older-than, --limit)
   next                 claim the most urgent item and show it (--lease, --type, --reason)
   show ITEM            an item, its document's text and its audit log
-  submit ITEM          complete an item you hold (--fields FILE.json, --set name=value ...)
+  submit ITEM          complete an item you hold (--fields FILE.json, --set name=value ...,
+                       --type to correct the document type)
   reject ITEM          reject an item you hold (--reason)
   release ITEM         give an item you hold back to the queue
   extend ITEM          renew your lease (--lease)
@@ -331,6 +332,7 @@ func reviewSubmit(ctx context.Context, args []string, e *env) error {
 	file := fs.String("fields", "", "a JSON file with the fields")
 	var sets setFlags
 	fs.Var(&sets, "set", "name=value for one field (repeatable), e.g. --set total=121.00")
+	docType := fs.String("type", "", "correct the document's type (invoice, receipt, other)")
 	sub, it, closeAll, err := openItem(ctx, fs, output, reviewer, args, e, true)
 	if err != nil {
 		return err
@@ -339,11 +341,17 @@ func reviewSubmit(ctx context.Context, args []string, e *env) error {
 	if err := holding(it, *reviewer); err != nil {
 		return err
 	}
+	if *docType != "" {
+		if _, err := schema.ParseDocType(*docType); err != nil {
+			return usagef("--type: %v", err)
+		}
+		it.DocType = *docType
+	}
 	fields, err := reviewedFields(it, *file, sets)
 	if err != nil {
 		return err
 	}
-	res, err := decide(ctx, sub, it, workflows.ReviewDecision{Reviewer: *reviewer, Fields: fields})
+	res, err := decide(ctx, sub, it, workflows.ReviewDecision{Reviewer: *reviewer, Fields: fields, DocType: *docType})
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@
 package workflows
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -77,10 +78,12 @@ type State struct {
 }
 
 // ReviewDecision is the payload of the review update: Fields to complete the
-// document, or Reject with a Reason.
+// document (of DocType, when the reviewer corrects the type), or Reject
+// with a Reason.
 type ReviewDecision struct {
 	Reviewer string         `json:"reviewer"`
 	Fields   *schema.Fields `json:"fields,omitempty"`
+	DocType  string         `json:"doc_type,omitempty"`
 	Reject   bool           `json:"reject,omitempty"`
 	Reason   string         `json:"reason,omitempty"`
 }
@@ -396,7 +399,7 @@ func (p *process) validateReview(ctx workflow.Context, d ReviewDecision) error {
 	case d.Fields == nil:
 		return errors.New("fields are required (or reject with a reason)")
 	}
-	docType, err := schema.ParseDocType(p.docType)
+	docType, err := schema.ParseDocType(cmp.Or(d.DocType, p.docType))
 	if err != nil {
 		return err
 	}
@@ -404,7 +407,7 @@ func (p *process) validateReview(ctx workflow.Context, d ReviewDecision) error {
 }
 
 func (p *process) review(ctx workflow.Context, d ReviewDecision) (*Result, error) {
-	dec := store.Decision{Reviewer: d.Reviewer, Reason: d.Reason}
+	dec := store.Decision{Reviewer: d.Reviewer, Reason: d.Reason, DocType: d.DocType}
 	if !d.Reject {
 		raw, err := json.Marshal(d.Fields)
 		if err != nil {
@@ -421,7 +424,7 @@ func (p *process) review(ctx workflow.Context, d ReviewDecision) (*Result, error
 		activities.ResolveInput{DocumentID: p.in.DocumentID, Decision: dec}).Get(ctx, nil); err != nil {
 		return nil, err
 	}
-	res := &Result{DocumentID: p.in.DocumentID, DocType: p.docType, Reviewer: d.Reviewer, Reasons: p.state.Reasons,
+	res := &Result{DocumentID: p.in.DocumentID, DocType: cmp.Or(d.DocType, p.docType), Reviewer: d.Reviewer, Reasons: p.state.Reasons,
 		Fallbacks: p.fallbacks}
 	if d.Reject {
 		res.Status = store.StatusRejected

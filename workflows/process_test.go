@@ -224,3 +224,28 @@ func TestMissingDocumentFailsTheWorkflow(t *testing.T) {
 	require.True(t, b.env.IsWorkflowCompleted())
 	require.ErrorContains(t, b.env.GetWorkflowError(), "missing")
 }
+
+func TestReviewerCorrectsTheType(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.env.OnActivity(a.Parse, mock.Anything, mock.Anything).Return(nil,
+		temporal.NewNonRetryableApplicationError("scan", activities.ErrTypeParse, nil, "no_text_layer")).Once()
+	b.env.OnActivity(a.EnqueueReview, mock.Anything, mock.Anything).Return(int64(8), nil).Once()
+	var resolved activities.ResolveInput
+	b.env.OnActivity(a.ResolveReview, mock.Anything, mock.Anything).
+		Run(func(args mock.Arguments) { resolved = args.Get(1).(activities.ResolveInput) }).Return(nil).Once()
+	var rejected error
+	b.env.RegisterDelayedCallback(func() {
+		// Typed as an invoice, the fields must be an invoice's.
+		b.update(t, UpdateReview, ReviewDecision{Reviewer: "ann", DocType: "invoice", Fields: &schema.Fields{Issuer: "X"}},
+			func(err error) { rejected = err })
+		b.update(t, UpdateReview, ReviewDecision{Reviewer: "ann", DocType: "invoice", Fields: validFields()}, nil)
+	}, time.Minute)
+
+	b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "scan.pdf"})
+
+	require.ErrorContains(t, rejected, "invoice_number: required")
+	res := b.result(t)
+	require.Equal(t, "invoice", res.DocType)
+	require.Equal(t, "invoice", resolved.Decision.DocType)
+}

@@ -130,7 +130,9 @@ func audit(ctx context.Context, tx pgx.Tx, itemID int64, action, actor string, d
 type Decision struct {
 	Reviewer string          `json:"reviewer"`
 	Fields   json.RawMessage `json:"fields,omitempty"`
-	Reason   string          `json:"reason,omitempty"`
+	// DocType corrects the document's type; empty keeps the item's.
+	DocType string `json:"doc_type,omitempty"`
+	Reason  string `json:"reason,omitempty"`
 }
 
 // ResolveReview applies a decision to a document's review item and ends the
@@ -183,6 +185,9 @@ func (s *Store) ResolveReview(ctx context.Context, docID string, d *Decision) er
 				UPDATE documents SET status = 'rejected', reason = $2, finished_at = now(), updated_at = now()
 				WHERE id = $1`, docID, "rejected by "+d.Reviewer+": "+d.Reason)
 			return err
+		}
+		if d.DocType != "" {
+			docType = d.DocType
 		}
 		return complete(ctx, tx, &Result{
 			DocumentID: docID, DocType: docType, Fields: d.Fields, Tier: "manual", Reviewer: d.Reviewer,

@@ -178,3 +178,20 @@ func TestReviewResolution(t *testing.T) {
 	}
 	require.Equal(t, []string{"enqueued", "enqueued", "completed"}, actions)
 }
+
+func TestReviewerCorrectsTheType(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.document(t, "a scan")
+	_, err := b.st.EnqueueReview(b.ctx, &store.ReviewItem{DocumentID: id, WorkflowID: "doc-" + id, DocType: "other",
+		Priority: 100, DueAt: time.Now().Add(time.Hour)})
+	require.NoError(t, err)
+	require.NoError(t, b.st.ResolveReview(b.ctx, id, &store.Decision{Reviewer: "ann", DocType: "invoice",
+		Fields: json.RawMessage(`{"total": 3}`)}))
+	r, err := b.st.Result(b.ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, "invoice", r.DocType)
+	d, err := b.st.Document(b.ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, "invoice", d.DocType)
+}
