@@ -159,7 +159,14 @@ func runDemo(ctx context.Context, sub *submit.Submitter, dir string, sla time.Du
 	}
 	wctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	if err := sub.Wait(wctx, items, nil); err != nil {
+	last := -1
+	progress := func(done, total int) {
+		if done != last {
+			last = done
+			fmt.Fprintf(stdout, "  %d of %d documents settled\n", done, total)
+		}
+	}
+	if err := sub.Wait(wctx, items, progress); err != nil {
 		return err
 	}
 	reports, err := sub.Reports(ctx, items)
