@@ -105,6 +105,16 @@ func ProcessDocument(ctx workflow.Context, in Input) (*Result, error) {
 		return nil, err
 	}
 	res, err := p.run(ctx)
+	if lost(err) && p.state.Step != "review" {
+		// A step failed for good (not a document that is missing, not a
+		// cancellation): a person takes over, so no document is stuck.
+		workflow.GetLogger(ctx).Error("processing failed; sending the document to review", "error", err)
+		reasons := append(p.state.Reasons, store.Reason{Tier: "workflow", Code: errorCode(err), Detail: failureDetail(err)})
+		if p.docType == "" {
+			p.docType = string(schema.Other)
+		}
+		res, _, err = p.toReview(ctx, reasons, false)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -441,6 +451,16 @@ func (p *process) upsert(ctx workflow.Context, updates ...temporal.SearchAttribu
 	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
 		workflow.GetLogger(ctx).Warn("search attributes not upserted", "error", err)
 	}
+}
+
+// lost reports whether err would leave a stored document without a final
+// state: any failure but a missing document or a cancellation.
+func lost(err error) bool {
+	var appErr *temporal.ApplicationError
+	if err == nil || temporal.IsCanceledError(err) || (errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeNotFound) {
+		return false
+	}
+	return true
 }
 
 // parseFailure reports the parsers code of an activity error of type

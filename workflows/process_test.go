@@ -249,3 +249,25 @@ func TestReviewerCorrectsTheType(t *testing.T) {
 	require.Equal(t, "invoice", res.DocType)
 	require.Equal(t, "invoice", resolved.Decision.DocType)
 }
+
+func TestAFailedStepSendsTheDocumentToReview(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.parses("invoice")
+	b.routes(rulesTier, manualTier)
+	b.env.OnActivity(a.ExtractRules, mock.Anything, mock.Anything).Return(&activities.ExtractOutput{Valid: true, Overall: 0.9}, nil).Once()
+	b.env.OnActivity(a.Complete, mock.Anything, mock.Anything).
+		Return(temporal.NewNonRetryableApplicationError("tier rules has no valid result", "BadInput", nil)).Once()
+	var reasons []store.Reason
+	b.env.OnActivity(a.EnqueueReview, mock.Anything, mock.Anything).
+		Run(func(args mock.Arguments) { reasons = args.Get(1).(activities.ReviewInput).Reasons }).Return(int64(3), nil).Once()
+	b.env.OnActivity(a.ResolveReview, mock.Anything, mock.Anything).Return(nil).Once()
+	b.env.RegisterDelayedCallback(func() {
+		b.update(t, UpdateReview, ReviewDecision{Reviewer: "ann", Fields: validFields()}, nil)
+	}, time.Minute)
+
+	b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "a.pdf"})
+
+	require.Equal(t, []store.Reason{{Tier: "workflow", Code: "BadInput", Detail: "tier rules has no valid result"}}, reasons)
+	require.Equal(t, store.StatusCompleted, b.result(t).Status)
+}
