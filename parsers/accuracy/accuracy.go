@@ -65,7 +65,7 @@ type Doc struct {
 	File      string   `json:"file"`
 	Template  string   `json:"template,omitempty"`
 	Overall   float64  `json:"overall"`
-	Confident bool     `json:"confident"` // Overall reached parsers.ConfidenceThreshold
+	Confident bool     `json:"confident"` // the rules tier would accept it (parsers.Judge)
 	Wrong     []string `json:"wrong,omitempty"`
 	Error     string   `json:"error,omitempty"`
 }
@@ -111,7 +111,7 @@ func Evaluate(ctx context.Context, dir string, tier Tier) (*Report, error) {
 		cls := tier.Classify(parsed.Text)
 		x := tier.Extract(parsed.Text, cls.Type)
 		d.Template, d.Overall = x.Template, x.Overall
-		d.Confident = x.Overall >= parsers.ConfidenceThreshold
+		d.Confident = parsers.Judge(x, cls.Type, cls.Confidence).OK
 		want, got := values(e.Type, e.Fields), values(cls.Type, &x.Fields)
 		for _, f := range Fields {
 			s := stats[f]
