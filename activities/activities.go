@@ -139,6 +139,10 @@ func (a *Activities) ExtractRules(ctx context.Context, in ExtractInput) (*Extrac
 		return nil, storeError(err)
 	}
 	ex := a.Templates.Extract(text, docType)
+	if len(ex.TemplateProblems) > 0 {
+		activity.GetLogger(ctx).Warn("issuer template did not read every field; the rules filled in",
+			"template", ex.Template, "problems", ex.TemplateProblems)
+	}
 	raw, err := json.Marshal(ex.Fields)
 	if err != nil {
 		return nil, err

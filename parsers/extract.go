@@ -30,6 +30,9 @@ type Extraction struct {
 	Overall float64
 	// Template names the issuer template whose values were used, if any.
 	Template string
+	// TemplateProblems lists the fields the template could not read (the
+	// rules looked for them instead).
+	TemplateProblems []string
 }
 
 // Known are values an issuer template read from a document. They win over

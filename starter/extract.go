@@ -109,11 +109,8 @@ func extractFile(ctx context.Context, path string, set *templates.Set) *extracti
 		return x
 	}
 	cls := set.Classify(doc.Text)
-	var known *parsers.Known
-	if t := set.Match(doc.Text); t != nil {
-		known, x.TemplateProblems = t.Read(doc.Text)
-	}
-	ex := parsers.ExtractRulesWith(doc.Text, cls.Type, known)
+	ex := set.Extract(doc.Text, cls.Type)
+	x.TemplateProblems = ex.TemplateProblems
 	x.Pages, x.DocType, x.TypeConfidence, x.Complexity = doc.Pages, string(cls.Type), cls.Confidence, cls.Complexity
 	x.Template, x.Fields, x.Confidence, x.Spans, x.Overall = ex.Template, &ex.Fields, ex.Confidence, ex.Spans, ex.Overall
 	v := parsers.Judge(ex, cls.Type, cls.Confidence)

@@ -13,14 +13,17 @@ import (
 
 // Extract extracts the fields of a document's text with the rules, using
 // the values of the template that matches the text, if any (reported in
-// Extraction.Template). A nil Set uses the rules alone.
+// Extraction.Template, with the fields it could not read in
+// Extraction.TemplateProblems). A nil Set uses the rules alone.
 func (s *Set) Extract(text string, t schema.DocType) parsers.Extraction {
 	tpl := s.Match(text)
 	if tpl == nil {
 		return parsers.ExtractRules(text, t)
 	}
-	known, _ := tpl.Read(text)
-	return parsers.ExtractRulesWith(text, t, known)
+	known, problems := tpl.Read(text)
+	ex := parsers.ExtractRulesWith(text, t, known)
+	ex.TemplateProblems = problems
+	return ex
 }
 
 // Classify classifies a document's text as parsers.Classify does, except
