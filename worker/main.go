@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -51,6 +53,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	dev := fs.Bool("dev", false, "run an embedded Temporal server and Web UI in this process")
 	demo := fs.Bool("demo", false, "process the sample documents and print their outcome (implies -dev unless TEMPORAL_ADDRESS is set)")
 	stateDir := fs.String("state-dir", ".dataforge", "where -dev keeps the Temporal server's SQLite database and log")
+	persistence := fs.String("persistence", "sqlite", "-dev: the embedded server's persistence: sqlite (under -state-dir) or postgres "+
+		"(DATAFORGE_TEMPORAL_DATABASE_URL; default: DATABASE_URL's server, database <name>_temporal)")
 	port := fs.Int("port", 7233, "-dev: Temporal frontend port")
 	uiPort := fs.Int("ui-port", 8233, "-dev: Temporal Web UI port")
 	samplesDir := fs.String("samples", "samples", "-demo: the documents to process")
@@ -68,17 +72,26 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	if *dev {
-		srv, err := devserver.Start(devserver.Options{
+		opts := devserver.Options{
 			StateDir: *stateDir, Port: *port, UIPort: *uiPort, Namespace: cfg.Namespace,
 			SearchAttributes: workflows.SearchAttributes,
-		})
+		}
+		switch *persistence {
+		case "sqlite":
+		case "postgres":
+			opts.PostgresURL = temporalDatabaseURL(cfg.DatabaseURL, getenv)
+		default:
+			return fmt.Errorf("-persistence %q: want sqlite or postgres", *persistence)
+		}
+		srv, err := devserver.Start(opts)
 		if err != nil {
 			return err
 		}
 		defer srv.Stop()
 		cfg.TemporalAddress = srv.HostPort()
 		cfg.UIURL = srv.UIURL()
-		logger.Info("embedded Temporal server running", "address", srv.HostPort(), "ui", srv.UIURL(), "state", *stateDir)
+		logger.Info("embedded Temporal server running", "address", srv.HostPort(), "ui", srv.UIURL(),
+			"persistence", *persistence, "state", *stateDir)
 		fmt.Fprintf(stdout, "Temporal Web UI: %s\n", srv.UIURL())
 		if err := store.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
 			return err
@@ -142,6 +155,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	<-ctx.Done()
 	logger.Info("shutting down")
 	return nil
+}
+
+// temporalDatabaseURL is where `-dev -persistence postgres` keeps Temporal's
+// own state: DATAFORGE_TEMPORAL_DATABASE_URL, or the server of dbURL with the
+// database name suffixed "_temporal".
+func temporalDatabaseURL(dbURL string, getenv func(string) string) string {
+	if v := getenv("DATAFORGE_TEMPORAL_DATABASE_URL"); v != "" {
+		return v
+	}
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return dbURL
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/") + "_temporal"
+	return u.String()
 }
 
 func runDemo(ctx context.Context, sub *submit.Submitter, dir string, sla time.Duration, stdout io.Writer) error {
