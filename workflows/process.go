@@ -90,6 +90,15 @@ type ReviewDecision struct {
 
 var a *activities.Activities
 
+// IDs of versioned changes to ProcessDocument's command sequence, for
+// workflow.GetVersion. Every change gets one; see README.md here.
+const (
+	// changeInfraRetry: a tier that fails for good with an
+	// ErrTypeInfrastructure error runs again after a pause instead of
+	// counting as the tier's failure.
+	changeInfraRetry = "infra-retry"
+)
+
 // ProcessDocument takes one stored document to exactly one terminal state.
 func ProcessDocument(ctx workflow.Context, in Input) (*Result, error) {
 	p := &process{in: in, state: State{Step: "parse"}, done: map[schema.Task]bool{}}
@@ -223,7 +232,11 @@ func (p *process) walk(ctx workflow.Context, parsed activities.ParseOutput) (*Re
 		p.state.Step, p.state.Tier = "extract", tier.Name
 		p.state.TiersTried++
 		p.upsert(ctx, AttrTier.ValueSet(tier.Name))
-		out, err := p.extract(ctx, tier)
+		var out *activities.ExtractOutput
+		err := p.retryInfra(ctx, tier.Name, func() (err error) {
+			out, err = p.extract(ctx, tier)
+			return err
+		})
 		if err == nil && out.Valid {
 			res, err := p.complete(ctx, tier, out)
 			return res, nil, err
@@ -238,6 +251,36 @@ func (p *process) walk(ctx workflow.Context, parsed activities.ParseOutput) (*Re
 		reasons = append(reasons, r)
 	}
 	return nil, reasons, nil
+}
+
+// retryInfra runs a tier's step until it ends otherwise than with an
+// ErrTypeInfrastructure failure. An outage of our own infrastructure is no
+// failure of the tier: the same step runs again after a pause (1 s,
+// doubling, at most a minute) for as long as the outage lasts, and the tier
+// is judged only on what it did once the infrastructure answered.
+func (p *process) retryInfra(ctx workflow.Context, tier string, step func() error) error {
+	pause := time.Second
+	for {
+		err := step()
+		if !infrastructure(err) ||
+			workflow.GetVersion(ctx, changeInfraRetry, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+			return err
+		}
+		p.state.LastFailure = tier + ": " + activities.ErrTypeInfrastructure + " (waiting to run it again)"
+		workflow.GetLogger(ctx).Warn("infrastructure unavailable; running the tier again after a pause",
+			"tier", tier, "pause", pause, "error", failureDetail(err))
+		if err := workflow.Sleep(ctx, pause); err != nil {
+			return err
+		}
+		pause = min(2*pause, time.Minute)
+	}
+}
+
+// infrastructure reports whether an activity failed because our own
+// infrastructure did.
+func infrastructure(err error) bool {
+	var appErr *temporal.ApplicationError
+	return errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeInfrastructure
 }
 
 // fail notes a tier's failure in the live state and the log.
@@ -259,8 +302,10 @@ func (p *process) runTask(ctx workflow.Context, task schema.Task, tiers []router
 	for _, tier := range tiers {
 		p.state.Step, p.state.Tier = string(task), tier.Name
 		var out activities.TaskOutput
-		err := workflow.ExecuteActivity(tierContext(ctx, tier, string(task)+": "+tier.Model), a.RunTask,
-			activities.TaskInput{DocumentID: p.in.DocumentID, DocType: p.docType, Task: task, Tier: tier}).Get(ctx, &out)
+		err := p.retryInfra(ctx, string(task)+"/"+tier.Name, func() error {
+			return workflow.ExecuteActivity(tierContext(ctx, tier, string(task)+": "+tier.Model), a.RunTask,
+				activities.TaskInput{DocumentID: p.in.DocumentID, DocType: p.docType, Task: task, Tier: tier}).Get(ctx, &out)
+		})
 		if err == nil {
 			return &out, nil, nil
 		}

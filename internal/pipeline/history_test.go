@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -25,6 +26,7 @@ import (
 	"github.com/dataforge/dataforge/internal/llmsim"
 	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/internal/store"
+	"github.com/dataforge/dataforge/internal/store/storetest"
 	"github.com/dataforge/dataforge/internal/submit"
 	"github.com/dataforge/dataforge/workflows"
 )
@@ -116,6 +118,7 @@ func historyPaths() []historyPath {
 			}},
 		{name: "parse-failure-rejected", file: "invoice-encrypted.pdf",
 			drive: decide(workflows.ReviewDecision{Reviewer: "ann", Reject: true, Reason: "password protected"})},
+		{name: "llm-completes-after-postgres-outage", file: "invoice-table.pdf", llm: postgresCutDuringCall},
 		{name: "classify-then-llm-completes", file: "receipt-cafe.pdf",
 			llm: func(t *testing.T, down *atomic.Bool) func(*activities.Activities) {
 				set := withSimulator(t, llmsim.FastModels())
@@ -135,6 +138,28 @@ func scriptedLLM(faults ...llmsim.Fault) func(*testing.T, *atomic.Bool) func(*ac
 		m.Script = faults
 		models["gpt-4o"] = m
 		return withSimulator(t, models)
+	}
+}
+
+// postgresCutDuringCall serves the LLM tiers from the simulator and cuts the
+// worker's Postgres off while the first model call is answered, for 3 s: the
+// answer cannot be stored, and the tier runs again once the database is
+// back.
+func postgresCutDuringCall(t *testing.T, _ *atomic.Bool) func(*activities.Activities) {
+	var once sync.Once
+	var proxy *storetest.Proxy
+	answer := func(docType, text string) (json.RawMessage, error) {
+		once.Do(func() {
+			proxy.Cut()
+			time.AfterFunc(3*time.Second, proxy.Restore)
+		})
+		return llmsim.RulesAnswer(docType, text)
+	}
+	srv := httptest.NewServer(llmsim.New(llmsim.Options{Models: llmsim.FastModels(), Answer: answer, Seed: 1}))
+	t.Cleanup(srv.Close)
+	return func(a *activities.Activities) {
+		withLLM(srv.URL + "/v1")(a)
+		proxy = behindProxy(t, a)
 	}
 }
 
