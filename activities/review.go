@@ -80,7 +80,10 @@ type ResolveInput struct {
 	Decision   store.Decision `json:"decision"`
 }
 
-// ResolveReview records the reviewer's decision and ends the document.
+// ResolveReview records the reviewer's decision and ends the document. It is
+// idempotent on the decision: run again after it succeeded (a retry), the
+// same decision is a no-op; a different one on the closed item fails with
+// ErrTypeReviewConflict.
 func (a *Activities) ResolveReview(ctx context.Context, in ResolveInput) error {
 	err := a.Store.ResolveReview(ctx, in.DocumentID, &in.Decision)
 	if errors.Is(err, store.ErrNotHolder) || errors.Is(err, store.ErrClosed) {

@@ -142,6 +142,10 @@ type process struct {
 	typeConfidence float64
 	// decided is set once a review decision has been persisted.
 	decided *Result
+	// deciding names the review decision or re-drive being recorded: set
+	// when its handler starts and cleared if it fails, so that the
+	// validators refuse every other action meanwhile.
+	deciding string
 	// redrivable says the document in review may go through the tiers
 	// again; redrive is set when someone asked for it.
 	redrivable, redrive bool
@@ -416,7 +420,11 @@ func (p *process) toReview(ctx workflow.Context, reasons []store.Reason, redriva
 
 func (p *process) validateRedrive(ctx workflow.Context, actor string) error {
 	switch {
-	case p.state.Step != "review" || p.state.ReviewItem == 0 || p.decided != nil || p.redrive:
+	case p.decided != nil:
+		return errors.New("document was already reviewed")
+	case p.deciding != "":
+		return fmt.Errorf("another decision is being recorded (%s)", p.deciding)
+	case p.state.Step != "review" || p.state.ReviewItem == 0 || p.redrive:
 		return fmt.Errorf("document is not waiting for review (step %s)", p.state.Step)
 	case !p.redrivable:
 		return errors.New("document cannot be read; running the tiers again would not help")
@@ -429,6 +437,8 @@ func (p *process) validateRedrive(ctx workflow.Context, actor string) error {
 // redriveHandler takes the item out of the queue; the workflow then runs the
 // automated tiers again.
 func (p *process) redriveHandler(ctx workflow.Context, actor string) error {
+	p.deciding = "re-drive by " + actor
+	defer func() { p.deciding = "" }()
 	if err := workflow.ExecuteActivity(short(ctx, "re-drive by "+actor), a.Redrive,
 		activities.RedriveInput{DocumentID: p.in.DocumentID, Actor: actor}).Get(ctx, nil); err != nil {
 		return err
@@ -442,6 +452,8 @@ func (p *process) validateReview(ctx workflow.Context, d ReviewDecision) error {
 	switch {
 	case p.decided != nil:
 		return errors.New("document was already reviewed")
+	case p.deciding != "":
+		return fmt.Errorf("another decision is being recorded (%s)", p.deciding)
 	case p.state.Step != "review" || p.state.ReviewItem == 0:
 		return fmt.Errorf("document is not waiting for review (step %s)", p.state.Step)
 	case strings.TrimSpace(d.Reviewer) == "":
@@ -462,6 +474,11 @@ func (p *process) validateReview(ctx workflow.Context, d ReviewDecision) error {
 }
 
 func (p *process) review(ctx workflow.Context, d ReviewDecision) (*Result, error) {
+	// Validators run before their handler, each update in turn: marking the
+	// decision here makes every later validator refuse, even while the
+	// activity below is running.
+	p.deciding = "review by " + d.Reviewer
+	defer func() { p.deciding = "" }()
 	dec := store.Decision{Reviewer: d.Reviewer, Reason: d.Reason, DocType: d.DocType}
 	if !d.Reject {
 		raw, err := json.Marshal(d.Fields)
