@@ -40,7 +40,8 @@ type Activities struct {
 	Store  *store.Store
 	Limits parsers.Limits
 	Router router.Config
-	// ReviewSLA is how long a review item may wait before it is escalated.
+	// ReviewSLA is the review SLA of items whose workflow does not pass one
+	// (started before the SLA was carried in the activities' input).
 	ReviewSLA time.Duration
 	// Templates are the issuer templates of the rules tier; nil for none.
 	Templates *templates.Set

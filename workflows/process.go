@@ -32,6 +32,9 @@ const (
 	UpdateRedrive = "redrive"
 )
 
+// DefaultReviewSLA is the review SLA of documents submitted without one.
+const DefaultReviewSLA = 24 * time.Hour
+
 // WorkflowID is the one place workflow ids are made: the same content always
 // maps to the same workflow.
 func WorkflowID(documentID string) string { return "doc-" + documentID }
@@ -43,7 +46,8 @@ type Input struct {
 	// Reprocess runs every tier again instead of reusing stored results.
 	Reprocess bool `json:"reprocess,omitempty"`
 	// ReviewSLA is how long review may wait before the item is escalated
-	// (repeatedly, each period). Default 24 h.
+	// (repeatedly, each period); it also sets the item's due time.
+	// Default DefaultReviewSLA.
 	ReviewSLA time.Duration `json:"review_sla,omitempty"`
 	// Summarize asks the LLM tiers for a short summary of the document.
 	Summarize bool `json:"summarize,omitempty"`
@@ -392,15 +396,16 @@ func (p *process) toReview(ctx workflow.Context, reasons []store.Reason, redriva
 	codes := store.ReasonCodes(reasons)
 	p.upsert(ctx, AttrTier.ValueSet("manual"), AttrOutcome.ValueSet(string(store.StatusReview)),
 		AttrReviewReason.ValueSet(codes))
-	err := workflow.ExecuteActivity(short(ctx, "enqueue for review: "+strings.Join(codes, ", ")), a.EnqueueReview,
-		activities.ReviewInput{DocumentID: p.in.DocumentID, WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID,
-			DocType: p.docType, Reasons: reasons}).Get(ctx, &p.state.ReviewItem)
-	if err != nil {
-		return nil, false, err
-	}
+	// One SLA decides when the workflow escalates and the item's due time.
 	sla := p.in.ReviewSLA
 	if sla <= 0 {
-		sla = 24 * time.Hour
+		sla = DefaultReviewSLA
+	}
+	err := workflow.ExecuteActivity(short(ctx, "enqueue for review: "+strings.Join(codes, ", ")), a.EnqueueReview,
+		activities.ReviewInput{DocumentID: p.in.DocumentID, WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID,
+			DocType: p.docType, Reasons: reasons, SLA: sla}).Get(ctx, &p.state.ReviewItem)
+	if err != nil {
+		return nil, false, err
 	}
 	for {
 		done, err := workflow.AwaitWithTimeout(ctx, sla, func() bool { return p.decided != nil || p.redrive })
@@ -411,7 +416,7 @@ func (p *process) toReview(ctx workflow.Context, reasons []store.Reason, redriva
 			return p.decided, p.redrive, nil
 		}
 		workflow.GetLogger(ctx).Warn("review overdue, escalating", "document", p.in.DocumentID)
-		if err := workflow.ExecuteActivity(short(ctx, "escalate overdue review"), a.Escalate, p.in.DocumentID).
+		if err := workflow.ExecuteActivity(short(ctx, "escalate overdue review"), a.Escalate, p.in.DocumentID, sla).
 			Get(ctx, nil); err != nil {
 			return nil, false, err
 		}

@@ -145,7 +145,7 @@ func TestSubmitRacingEscalation(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	b.inReview()
-	b.env.OnActivity(a.Escalate, mock.Anything, docID).After(10*time.Minute).Return(false, nil).Once()
+	b.env.OnActivity(a.Escalate, mock.Anything, docID, time.Hour).After(10*time.Minute).Return(false, nil).Once()
 	b.env.OnActivity(a.ResolveReview, mock.Anything, mock.Anything).Return(nil).Once()
 	var sub *outcome
 	b.env.RegisterDelayedCallback(func() {

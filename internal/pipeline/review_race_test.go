@@ -116,7 +116,7 @@ func TestConcurrentReviewerActions(t *testing.T) {
 
 // TestSubmitRacingEscalation: with a 1 s SLA the item is escalated again and
 // again while it waits; the submit wins, and no escalation touches the item
-// after the decision.
+// after the decision. Escalations use the SLA given at submit.
 func TestSubmitRacingEscalation(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -142,4 +142,9 @@ func TestSubmitRacingEscalation(t *testing.T) {
 	it, err := b.st.ReviewItemByDocument(b.ctx, id)
 	require.NoError(t, err)
 	require.Equal(t, store.ReviewRejected, it.State)
+	var slas []string
+	require.NoError(t, b.st.Pool().QueryRow(b.ctx, `
+		SELECT array_agg(DISTINCT e.detail->>'sla') FROM review_events e JOIN review_items i ON i.id = e.review_item_id
+		WHERE i.document_id = $1 AND e.action = 'escalated'`, id).Scan(&slas))
+	require.Equal(t, []string{"1s"}, slas, "escalations use the SLA given at submit, not the worker's (1 h here)")
 }
