@@ -1,0 +1,232 @@
+package parsers
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strconv"
+
+	"github.com/ledongthuc/pdf"
+)
+
+// maxObjects is the largest object count a PDF of n bytes may claim. The
+// pdf library sizes its cross-reference table by the largest object number
+// it is told of (32 bytes an entry), before it reads any object; a real
+// file spends far more than four bytes on each object it has.
+func maxObjects(n int) int64 { return int64(n)/4 + 4096 }
+
+// checkXref rejects, before the pdf library allocates for them, object
+// numbers that the file's size cannot back: subsections of cross-reference
+// tables ("start count"), and /Size and /Index of trailers and
+// cross-reference streams.
+func checkXref(data []byte) error {
+	limit := maxObjects(len(data))
+	tooMany := func(what string, n int64) error {
+		return newError(CodeCorrupt, "%s claims %d objects; a file of %d bytes holds at most %d", what, n, len(data), limit)
+	}
+	for i := 0; ; {
+		j := bytes.Index(data[i:], []byte("xref"))
+		if j < 0 {
+			break
+		}
+		at := i + j
+		i = at + 4
+		if at > 0 && !isSpace(data[at-1]) { // "startxref", or inside a word
+			continue
+		}
+		lx := lexer{data: data, pos: i}
+		for {
+			start, ok1 := lx.int()
+			count, ok2 := lx.int()
+			if !ok1 || !ok2 {
+				break
+			}
+			if start < 0 || count < 0 || start > limit || count > limit-start {
+				return tooMany("a cross-reference subsection", start+count)
+			}
+			for range 3 * count { // offset, generation, n or f
+				if lx.token() == nil {
+					break
+				}
+			}
+		}
+	}
+	for _, key := range []string{"/Size", "/Index"} {
+		for i := 0; ; {
+			j := bytes.Index(data[i:], []byte(key))
+			if j < 0 {
+				break
+			}
+			i += j + len(key)
+			lx := lexer{data: data, pos: i}
+			if key == "/Size" {
+				if n, ok := lx.int(); ok && (n < 0 || n > limit) {
+					return tooMany("/Size", n)
+				}
+				continue
+			}
+			if t := lx.token(); !bytes.Equal(t, []byte("[")) {
+				continue
+			}
+			for {
+				start, ok1 := lx.int()
+				count, ok2 := lx.int()
+				if !ok1 || !ok2 {
+					break
+				}
+				if start < 0 || count < 0 || start > limit || count > limit-start {
+					return tooMany("an /Index entry", start+count)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// lexer reads the plain tokens of a PDF: runs of regular characters, and
+// delimiters one by one.
+type lexer struct {
+	data []byte
+	pos  int
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == 0
+}
+
+func isDelim(c byte) bool {
+	return bytes.IndexByte([]byte("()<>[]{}/%"), c) >= 0
+}
+
+// token returns the next token, or nil at the end of the data.
+func (l *lexer) token() []byte {
+	for l.pos < len(l.data) && isSpace(l.data[l.pos]) {
+		l.pos++
+	}
+	if l.pos >= len(l.data) {
+		return nil
+	}
+	start := l.pos
+	if isDelim(l.data[l.pos]) {
+		l.pos++
+		return l.data[start:l.pos]
+	}
+	for l.pos < len(l.data) && !isSpace(l.data[l.pos]) && !isDelim(l.data[l.pos]) {
+		l.pos++
+	}
+	return l.data[start:l.pos]
+}
+
+// int reads an integer token; at anything else it reports false and stays
+// where it was.
+func (l *lexer) int() (int64, bool) {
+	pos := l.pos
+	n, err := strconv.ParseInt(string(l.token()), 10, 64)
+	if err != nil {
+		l.pos = pos
+		return 0, false
+	}
+	return n, true
+}
+
+// checkStreams reads, before the walk does, what the pdf library would read
+// of each page: its content streams and those of its forms, within a budget
+// of decompressed bytes (so a decompression bomb is refused at a known
+// cost), and its fonts' /ToUnicode CMaps, whose unterminated hex strings
+// make the library's lexer loop forever.
+func checkStreams(ctx context.Context, pages []page, lim Limits) error {
+	c := streamCheck{ctx: ctx, lim: lim, budget: maxDecompressed(lim), visits: 64 * lim.MaxPages}
+	for _, p := range pages {
+		if err := c.content(p.v.Key("Contents"), p.res, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// maxDecompressed is how many bytes a document's content streams, forms and
+// CMaps may decompress to, all together: four times the text limit.
+func maxDecompressed(lim Limits) int64 { return 4 * lim.MaxBytes }
+
+type streamCheck struct {
+	ctx    context.Context
+	lim    Limits
+	budget int64 // decompressed bytes left
+	visits int   // streams and forms left to look at
+}
+
+func (c *streamCheck) content(content, res pdf.Value, depth int) error {
+	if c.visits--; c.visits < 0 {
+		return newError(CodeCorrupt, "too many content streams, forms and fonts")
+	}
+	switch content.Kind() {
+	case pdf.Array:
+		for i := 0; i < content.Len(); i++ {
+			if err := c.read(content.Index(i)); err != nil {
+				return err
+			}
+		}
+	case pdf.Stream:
+		if err := c.read(content); err != nil {
+			return err
+		}
+	}
+	fonts := res.Key("Font")
+	for _, name := range fonts.Keys() {
+		if err := c.font(fonts.Key(name)); err != nil {
+			return err
+		}
+	}
+	if depth >= maxFormDepth {
+		return nil
+	}
+	xobjects := res.Key("XObject")
+	for _, name := range xobjects.Keys() {
+		xo := xobjects.Key(name)
+		if xo.Key("Subtype").Name() != "Form" {
+			continue
+		}
+		xres := xo.Key("Resources")
+		if xres.IsNull() {
+			xres = res
+		}
+		if err := c.content(xo, xres, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *streamCheck) font(f pdf.Value) error {
+	if c.visits--; c.visits < 0 {
+		return newError(CodeCorrupt, "too many content streams, forms and fonts")
+	}
+	cmap := f.Key("ToUnicode")
+	if cmap.Kind() != pdf.Stream {
+		return nil
+	}
+	if err := c.read(cmap); err != nil {
+		return err
+	}
+	if hexUnterminated(cmap) {
+		return newError(CodeCorrupt, "a font's /ToUnicode CMap has an unterminated hex string")
+	}
+	return nil
+}
+
+// read decompresses a stream, counting its bytes against the budget.
+func (c *streamCheck) read(s pdf.Value) error {
+	if s.Kind() != pdf.Stream {
+		return nil
+	}
+	// A damaged stream is the walk's business (it reads what it can), so
+	// read errors are not reported here.
+	n, _ := io.Copy(io.Discard, io.LimitReader(s.Reader(), c.budget+1))
+	if err := c.ctx.Err(); err != nil {
+		return timeoutError(err, c.lim.Timeout)
+	}
+	if c.budget -= n; c.budget < 0 {
+		return newError(CodeTooLarge, "content streams decompress to more than %d bytes", maxDecompressed(c.lim))
+	}
+	return nil
+}
