@@ -33,6 +33,9 @@ const (
 type Activities struct {
 	Store  *store.Store
 	Limits parsers.Limits
+	// Parser parses documents; the worker passes a sandbox's (a child
+	// process with a memory ceiling). Nil means parsers.Parse, in-process.
+	Parser parsers.ParseFunc
 	Router router.Config
 	// ReviewSLA is how long a review item may wait before it is escalated.
 	ReviewSLA time.Duration
@@ -73,7 +76,11 @@ func (a *Activities) Parse(ctx context.Context, in ParseInput) (*ParseOutput, er
 	if err != nil {
 		return nil, storeError(err)
 	}
-	parsed, err := parsers.Parse(ctx, doc.Content, doc.MediaType, a.Limits)
+	parse := a.Parser
+	if parse == nil {
+		parse = parsers.Parse
+	}
+	parsed, err := parse(ctx, doc.Content, doc.MediaType, a.Limits)
 	if err != nil {
 		if code, ok := parsers.CodeOf(err); ok {
 			return nil, temporal.NewNonRetryableApplicationError(

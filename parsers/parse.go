@@ -90,6 +90,10 @@ func DetectMediaType(name string, data []byte) string {
 	return sniffed
 }
 
+// ParseFunc is the signature of Parse, for callers that parse through a
+// sandbox (see package parsers/sandbox) or in-process.
+type ParseFunc func(ctx context.Context, data []byte, mediaType string, lim Limits) (*Document, error)
+
 // Parse turns document bytes into text. mediaType is MediaPDF or MediaText
 // (parameters such as charset are ignored); an empty mediaType is detected
 // with DetectMediaType. Failures are *Error values carrying a Code.

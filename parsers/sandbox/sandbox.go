@@ -57,6 +57,11 @@ type Sandbox struct {
 // New returns a Sandbox that re-executes the current binary, which must
 // call Main first thing in main (or TestMain).
 func New(o Options) (*Sandbox, error) {
+	if _, child := os.LookupEnv(envChild); child {
+		// Main would have made this process a child and never returned:
+		// this binary does not call it, and would re-execute itself forever.
+		return nil, errors.New("parse sandbox: this binary does not call sandbox.Main")
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("parse sandbox: %w", err)
