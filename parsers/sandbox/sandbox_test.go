@@ -70,6 +70,18 @@ func TestSamples(t *testing.T) {
 	}
 }
 
+// TestHelperBinary: the dataforge-parse helper serves as the child.
+func TestHelperBinary(t *testing.T) {
+	t.Parallel()
+	s := newSandbox(t, Options{Exe: buildHelper(t)})
+	doc, err := s.Parse(context.Background(), hostile.PromptInjection(), parsers.MediaText, parsers.Limits{})
+	require.NoError(t, err)
+	require.Contains(t, doc.Text, "IGNORE ALL PREVIOUS INSTRUCTIONS")
+	_, err = s.Parse(context.Background(), hostile.XrefStreamSize(2_000_000_000), parsers.MediaPDF, parsers.Limits{})
+	code, _ := parsers.CodeOf(err)
+	require.Equal(t, parsers.CodeCorrupt, code, "%v", err)
+}
+
 // TestMemoryCeiling: a document whose parse needs more memory than the
 // ceiling ends as too_large, and the parent's memory does not grow by it.
 func TestMemoryCeiling(t *testing.T) {
