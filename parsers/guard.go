@@ -17,68 +17,56 @@ func maxObjects(n int) int64 { return int64(n)/4 + 4096 }
 
 // checkXref rejects, before the pdf library allocates for them, object
 // numbers that the file's size cannot back: subsections of cross-reference
-// tables ("start count"), and /Size and /Index of trailers and
-// cross-reference streams.
+// tables ("start count") and the /Size and /Index of trailers and
+// cross-reference streams, wherever they are (the library may be pointed at
+// any of them). It reads the file once.
 func checkXref(data []byte) error {
 	limit := maxObjects(len(data))
 	tooMany := func(what string, n int64) error {
 		return newError(CodeCorrupt, "%s claims %d objects; a file of %d bytes holds at most %d", what, n, len(data), limit)
 	}
-	for i := 0; ; {
-		j := bytes.Index(data[i:], []byte("xref"))
-		if j < 0 {
-			break
-		}
-		at := i + j
-		i = at + 4
-		if at > 0 && !isSpace(data[at-1]) { // "startxref", or inside a word
-			continue
-		}
-		lx := lexer{data: data, pos: i}
+	// pairs reads "start count" pairs; skip is how many tokens follow each
+	// pair (the entries of a table subsection).
+	pairs := func(lx *lexer, what string, skip int64) error {
 		for {
 			start, ok1 := lx.int()
 			count, ok2 := lx.int()
 			if !ok1 || !ok2 {
-				break
+				return nil
 			}
 			if start < 0 || count < 0 || start > limit || count > limit-start {
-				return tooMany("a cross-reference subsection", start+count)
+				return tooMany(what, start+count)
 			}
-			for range 3 * count { // offset, generation, n or f
-				if lx.token() == nil {
-					break
-				}
+			for n := skip * count; n > 0 && lx.token() != nil; n-- {
 			}
 		}
 	}
-	for _, key := range []string{"/Size", "/Index"} {
-		for i := 0; ; {
-			j := bytes.Index(data[i:], []byte(key))
-			if j < 0 {
-				break
+	for i := 0; i < len(data); i++ {
+		lx := lexer{data: data, pos: i}
+		switch {
+		case bytes.HasPrefix(data[i:], []byte("xref")) && !bytes.HasSuffix(data[:i], []byte("start")):
+			lx.pos += len("xref")
+			if err := pairs(&lx, "a cross-reference subsection", 3); err != nil { // offset, generation, n or f
+				return err
 			}
-			i += j + len(key)
-			lx := lexer{data: data, pos: i}
-			if key == "/Size" {
+		case data[i] == '/':
+			lx.pos++
+			switch string(lx.name()) {
+			case "Size":
 				if n, ok := lx.int(); ok && (n < 0 || n > limit) {
 					return tooMany("/Size", n)
 				}
-				continue
-			}
-			if t := lx.token(); !bytes.Equal(t, []byte("[")) {
-				continue
-			}
-			for {
-				start, ok1 := lx.int()
-				count, ok2 := lx.int()
-				if !ok1 || !ok2 {
-					break
-				}
-				if start < 0 || count < 0 || start > limit || count > limit-start {
-					return tooMany("an /Index entry", start+count)
+			case "Index":
+				if bytes.Equal(lx.token(), []byte("[")) {
+					if err := pairs(&lx, "an /Index entry", 0); err != nil {
+						return err
+					}
 				}
 			}
+		default:
+			continue
 		}
+		i = max(i, lx.pos-1) // what the lexer read is not read again
 	}
 	return nil
 }
@@ -115,6 +103,24 @@ func (l *lexer) token() []byte {
 		l.pos++
 	}
 	return l.data[start:l.pos]
+}
+
+// name reads the rest of a name (after its "/"), decoding #xx escapes as
+// the pdf library does.
+func (l *lexer) name() []byte {
+	var out []byte
+	for l.pos < len(l.data) && !isSpace(l.data[l.pos]) && !isDelim(l.data[l.pos]) {
+		c := l.data[l.pos]
+		l.pos++
+		if c == '#' && l.pos+2 <= len(l.data) {
+			if x, err := strconv.ParseUint(string(l.data[l.pos:l.pos+2]), 16, 8); err == nil {
+				c = byte(x)
+				l.pos += 2
+			}
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // int reads an integer token; at anything else it reports false and stays

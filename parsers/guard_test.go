@@ -1,6 +1,7 @@
 package parsers
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -23,6 +24,10 @@ func TestGuards(t *testing.T) {
 		{"xref table subsection at 2e9", hostile.XrefTableStart(2_000_000_000), CodeCorrupt},
 		{"xref table subsection at 5e7", hostile.XrefTableStart(50_000_000), CodeCorrupt},
 		{"xref stream /Size 2e9", hostile.XrefStreamSize(2_000_000_000), CodeCorrupt},
+		{"xref stream /S#69ze 2e9", bytes.Replace(hostile.XrefStreamSize(2_000_000_000), []byte("/Size"), []byte("/S#69ze"), 1), CodeCorrupt},
+		// Found by FuzzParse: the library reads the table startxref points
+		// at, whatever precedes its keyword.
+		{"xref table glued to endobj", bytes.Replace(hostile.XrefTableStart(2_000_000_000), []byte("endobj\nxref"), []byte("endobjixref"), 1), CodeCorrupt},
 		{"ToUnicode with unterminated hex", hostile.ToUnicodeHex(), CodeCorrupt},
 		{"bomb of spaces", hostile.BombSpaces(1 << 30), CodeTooLarge},
 		{"bomb of text operators", hostile.BombShows(1 << 30), CodeTooLarge},

@@ -188,10 +188,11 @@ func (s *Sandbox) crash(exit *exec.ExitError, stderr string, lim parsers.Limits)
 	return &parsers.Error{Code: parsers.CodeCorrupt, Detail: "the parser crashed: " + first}
 }
 
-// cpuLimit is the child's RLIMIT_CPU: its time limit, rounded up, plus a
-// second.
+// cpuLimit is the child's RLIMIT_CPU: twice its time limit (the garbage
+// collector runs beside the parse), rounded up, plus a second. It only
+// matters when the parent is not there to kill the child on time.
 func cpuLimit(lim parsers.Limits) time.Duration {
-	return (lim.Timeout + 2*time.Second - 1).Truncate(time.Second)
+	return (2*lim.Timeout + 2*time.Second - 1).Truncate(time.Second)
 }
 
 // capped keeps the first max bytes written to it and notes whether more
