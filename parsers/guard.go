@@ -19,15 +19,18 @@ func maxObjects(n int) int64 { return int64(n)/4 + 4096 }
 // numbers that the file's size cannot back: subsections of cross-reference
 // tables ("start count") and the /Size and /Index of trailers and
 // cross-reference streams, wherever they are (the library may be pointed at
-// any of them). It reads the file once.
+// any of them).
 func checkXref(data []byte) error {
 	limit := maxObjects(len(data))
 	tooMany := func(what string, n int64) error {
 		return newError(CodeCorrupt, "%s claims %d objects; a file of %d bytes holds at most %d", what, n, len(data), limit)
 	}
-	// pairs reads "start count" pairs; skip is how many tokens follow each
-	// pair (the entries of a table subsection).
-	pairs := func(lx *lexer, what string, skip int64) error {
+	// The entries of table subsections are read as the library reads them
+	// (count by count), from every "xref" there is, within a total of as
+	// many tokens as the file has bytes: more means "xref" sections that
+	// overlap on purpose.
+	budget := int64(len(data))
+	subsections := func(lx *lexer) error {
 		for {
 			start, ok1 := lx.int()
 			count, ok2 := lx.int()
@@ -35,9 +38,29 @@ func checkXref(data []byte) error {
 				return nil
 			}
 			if start < 0 || count < 0 || start > limit || count > limit-start {
-				return tooMany(what, start+count)
+				return tooMany("a cross-reference subsection", start+count)
 			}
-			for n := skip * count; n > 0 && lx.token() != nil; n-- {
+			for range count {
+				if budget -= 3; budget < 0 {
+					return newError(CodeCorrupt, "cross-reference tables overlap")
+				}
+				_, ok1 := lx.int()
+				_, ok2 := lx.int()
+				if kw := string(lx.token()); !ok1 || !ok2 || kw != "n" && kw != "f" {
+					return nil // the library stops here too: malformed
+				}
+			}
+		}
+	}
+	indexPairs := func(lx *lexer) error {
+		for {
+			start, ok1 := lx.int()
+			count, ok2 := lx.int()
+			if !ok1 || !ok2 {
+				return nil
+			}
+			if start < 0 || count < 0 || start > limit || count > limit-start {
+				return tooMany("an /Index entry", start+count)
 			}
 		}
 	}
@@ -46,7 +69,7 @@ func checkXref(data []byte) error {
 		switch {
 		case bytes.HasPrefix(data[i:], []byte("xref")) && !bytes.HasSuffix(data[:i], []byte("start")):
 			lx.pos += len("xref")
-			if err := pairs(&lx, "a cross-reference subsection", 3); err != nil { // offset, generation, n or f
+			if err := subsections(&lx); err != nil {
 				return err
 			}
 		case data[i] == '/':
@@ -58,21 +81,18 @@ func checkXref(data []byte) error {
 				}
 			case "Index":
 				if bytes.Equal(lx.token(), []byte("[")) {
-					if err := pairs(&lx, "an /Index entry", 0); err != nil {
+					if err := indexPairs(&lx); err != nil {
 						return err
 					}
 				}
 			}
-		default:
-			continue
 		}
-		i = max(i, lx.pos-1) // what the lexer read is not read again
 	}
 	return nil
 }
 
 // lexer reads the plain tokens of a PDF: runs of regular characters, and
-// delimiters one by one.
+// delimiters one by one; comments are skipped.
 type lexer struct {
 	data []byte
 	pos  int
@@ -86,9 +106,16 @@ func isDelim(c byte) bool {
 	return bytes.IndexByte([]byte("()<>[]{}/%"), c) >= 0
 }
 
-// token returns the next token, or nil at the end of the data.
+// token returns the next token, or nil at the end of the data. Comments
+// are skipped, as the pdf library skips them.
 func (l *lexer) token() []byte {
-	for l.pos < len(l.data) && isSpace(l.data[l.pos]) {
+	for l.pos < len(l.data) && (isSpace(l.data[l.pos]) || l.data[l.pos] == '%') {
+		if l.data[l.pos] == '%' {
+			for l.pos < len(l.data) && l.data[l.pos] != '\r' && l.data[l.pos] != '\n' {
+				l.pos++
+			}
+			continue
+		}
 		l.pos++
 	}
 	if l.pos >= len(l.data) {

@@ -28,6 +28,8 @@ func TestGuards(t *testing.T) {
 		// Found by FuzzParse: the library reads the table startxref points
 		// at, whatever precedes its keyword.
 		{"xref table glued to endobj", bytes.Replace(hostile.XrefTableStart(2_000_000_000), []byte("endobj\nxref"), []byte("endobjixref"), 1), CodeCorrupt},
+		{"xref table with a comment among its entries", bytes.Replace(hostile.XrefTableStart(2_000_000_000),
+			[]byte("65535 f \n"), []byte("65535 f \n% a comment\n"), 1), CodeCorrupt},
 		{"ToUnicode with unterminated hex", hostile.ToUnicodeHex(), CodeCorrupt},
 		{"bomb of spaces", hostile.BombSpaces(1 << 30), CodeTooLarge},
 		{"bomb of text operators", hostile.BombShows(1 << 30), CodeTooLarge},
