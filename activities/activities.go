@@ -39,6 +39,9 @@ const (
 type Activities struct {
 	Store  *store.Store
 	Limits parsers.Limits
+	// Parser parses documents; the worker passes a sandbox's (a child
+	// process with a memory ceiling). Nil means parsers.Parse, in-process.
+	Parser parsers.ParseFunc
 	Router router.Config
 	// ReviewSLA is the review SLA of items whose workflow does not pass one
 	// (started before the SLA was carried in the activities' input).
@@ -85,7 +88,11 @@ func (a *Activities) Parse(ctx context.Context, in ParseInput) (*ParseOutput, er
 	if err != nil {
 		return nil, storeError(err)
 	}
-	parsed, err := parsers.Parse(ctx, doc.Content, doc.MediaType, a.Limits)
+	parse := a.Parser
+	if parse == nil {
+		parse = parsers.Parse
+	}
+	parsed, err := parse(ctx, doc.Content, doc.MediaType, a.Limits)
 	if err != nil {
 		if code, ok := parsers.CodeOf(err); ok {
 			return nil, temporal.NewNonRetryableApplicationError(

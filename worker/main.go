@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -31,11 +32,13 @@ import (
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/internal/submit"
 	"github.com/dataforge/dataforge/parsers"
+	"github.com/dataforge/dataforge/parsers/sandbox"
 	"github.com/dataforge/dataforge/parsers/templates"
 	"github.com/dataforge/dataforge/workflows"
 )
 
 func main() {
+	sandbox.Main()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
@@ -60,6 +63,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	samplesDir := fs.String("samples", "samples", "-demo: the documents to process")
 	reviewSLA := fs.Duration("review-sla", 24*time.Hour, "how long a review item may wait before it is escalated")
 	templatesDir := fs.String("templates", getenv("DATAFORGE_TEMPLATES"), "issuer templates for the rules tier (see parsers/TEMPLATES.md)")
+	parseMemory := fs.Int64("parse-memory", sandbox.DefaultMemory>>20, "memory ceiling of each parse child process, MiB")
+	parseProcs := fs.Int("parse-procs", runtime.NumCPU(), "how many documents may be parsed at once (each in a child process)")
 	simFaults := fs.String("sim-faults", getenv("DATAFORGE_SIM_FAULTS"),
 		"-dev without OPENAI_API_KEY: faults of the LLM simulator, e.g. gpt-4o=unavailable:1,gpt-4o-mini=schema_violation:0.3")
 	if err := fs.Parse(args); err != nil {
@@ -134,8 +139,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		logger.Info("issuer templates loaded", "dir", *templatesDir, "templates", len(tpls.Templates()))
 	}
+	sb, err := sandbox.New(sandbox.Options{Memory: *parseMemory << 20, Procs: *parseProcs})
+	if err != nil {
+		return err
+	}
 	limits := parsers.DefaultLimits()
-	acts := &activities.Activities{Store: st, Limits: limits, Router: route, ReviewSLA: *reviewSLA,
+	acts := &activities.Activities{Store: st, Limits: limits, Parser: sb.Parse, Router: route, ReviewSLA: *reviewSLA,
 		Templates: tpls, LLM: extractor, CacheTTL: 30 * 24 * time.Hour}
 	w := pipeline.NewWorker(c, cfg.TaskQueue, acts)
 	if err := w.Start(); err != nil {

@@ -172,7 +172,11 @@ func short(ctx workflow.Context, summary string) workflow.Context {
 func (p *process) run(ctx workflow.Context) (*Result, error) {
 	id := p.in.DocumentID
 	var parsed activities.ParseOutput
-	err := workflow.ExecuteActivity(short(ctx, "parse "+p.in.Name), a.Parse,
+	// Longer than the parser's own limit (30 s, and the sandbox's kill 5 s
+	// later), so that a slow document ends in its typed timeout, not a retry.
+	// Timeouts are not matched on replay: no version gate is needed.
+	parseCtx := workflow.WithStartToCloseTimeout(short(ctx, "parse "+p.in.Name), 2*time.Minute)
+	err := workflow.ExecuteActivity(parseCtx, a.Parse,
 		activities.ParseInput{DocumentID: id, Reprocess: p.in.Reprocess}).Get(ctx, &parsed)
 	if code, ok := parseFailure(err); ok {
 		p.docType = string(schema.Other)
