@@ -71,7 +71,12 @@ func ExtractRulesWith(text string, t schema.DocType, known *Known) Extraction {
 	x.findIssuer()
 	x.findIssueDate()
 	x.findIBAN()
+	due, paid := x.takeAmounts(kindDue), x.takeAmounts(kindPaid)
+	if len(nonZeroOnly(x.cands["total"])) == 0 {
+		x.cands["total"] = append(x.cands["total"], due...) // nothing else says what the total is
+	}
 	x.choose()
+	x.checkDue(due, paid)
 	x.crossCheck()
 	x.findItems()
 	ex := x.finish()
@@ -362,7 +367,7 @@ func (x *extractor) readValue(m labelMatch, l line, from, to, cellEnd int, weigh
 			}
 			add(e.kind, candidate{text: ds[0].iso}, ds[0].start, ds[0].end, conf, e.rank)
 		}
-	case "total", "subtotal", "tax":
+	case "total", "subtotal", "tax", kindDue, kindPaid:
 		found = x.readAmount(e.kind, e.rank, m, l, vs, to, max(from, min(to, cellEnd)), weight)
 	case kindVAT:
 		if id, i, j := taxID(value); vatIDRE.MatchString(id) {
@@ -723,6 +728,50 @@ func (x *extractor) choose() {
 			pick.conf = min(pick.conf, 0.6)
 		}
 		x.set(field, pick)
+	}
+}
+
+// takeAmounts removes the candidates of a helper kind (amount due, amount
+// paid), which are no field of their own, and returns those not zero.
+func (x *extractor) takeAmounts(kind string) []candidate {
+	cs := nonZeroOnly(x.cands[kind])
+	delete(x.cands, kind)
+	return cs
+}
+
+func nonZeroOnly(cs []candidate) []candidate {
+	var out []candidate
+	for _, c := range cs {
+		if c.num != nil && *c.num != 0 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// checkDue weighs the amounts due against the total: the same amount
+// confirms it; a smaller one is explained by a prepayment on the document
+// (total - paid = due) or by any amount labelled as paid; anything else
+// means one of them was misread, and the total is doubted.
+func (x *extractor) checkDue(due, paid []candidate) {
+	t := x.f.Total
+	if t == nil {
+		return
+	}
+	for _, d := range due {
+		switch {
+		case near(*d.num, *t):
+			x.conf["total"] = max(x.conf["total"], min(0.95, d.conf+0.05))
+		case len(paid) > 0 && math.Abs(*d.num) < math.Abs(*t):
+			for _, p := range paid {
+				if near(math.Abs(*t)-math.Abs(*p.num), math.Abs(*d.num)) {
+					x.conf["total"] = max(x.conf["total"], 0.95)
+				}
+			}
+		default:
+			x.conf["total"] = min(x.conf["total"], 0.6)
+			return
+		}
 	}
 }
 
