@@ -68,6 +68,7 @@ func ExtractRulesWith(text string, t schema.DocType, known *Known) Extraction {
 	x.findCurrency()
 	x.dates = newDateReader(x.lines, x.cands["currency"][0].text)
 	x.findLabelled()
+	x.findTitle()
 	x.findIssuer()
 	x.findIssueDate()
 	x.findIBAN()
@@ -390,11 +391,15 @@ func (x *extractor) readValue(m labelMatch, l line, from, to, cellEnd int, weigh
 			}
 		}
 	case kindIssuer:
-		if !m.cellStart {
-			return false
+		if !m.cellStart || weight < 1 {
+			return false // a heading: findIssuer reads its block
 		}
-		v, _, _ := strings.Cut(value, columnGap)
-		if v = strings.TrimSpace(v); nameLike(v) {
+		v, after, _ := strings.Cut(value, columnGap)
+		if rest, _, _ := strings.Cut(after, columnGap); strings.HasSuffix(strings.TrimSpace(rest), ":") ||
+			strings.HasPrefix(strings.TrimSpace(after), ":") {
+			return false // "Nummer   : 549910": another label
+		}
+		if v = strings.TrimSpace(v); nameLike(v) && !strings.Contains(v, ":") {
 			add("issuer", candidate{text: v}, 0, len(v), 0.9, 3)
 		}
 	}
@@ -539,8 +544,7 @@ func taxID(s string) (string, int, int) {
 }
 
 var (
-	legalFormRE = regexp.MustCompile(`(?i)\b(inc|ltd|llc|llp|lp|gmbh|ag|kg|ohg|b\.?v|n\.?v|s\.?a|s\.?a\.?s|s\.?a\.?r\.?l|sarl|plc|corp|corporation|limited|company|co|bvba|oy|ab|a/s|aps|srl|spa|pty)\.?$`)
-	titles      = map[string]bool{
+	titles = map[string]bool{
 		"invoice": true, "tax invoice": true, "receipt": true, "sales receipt": true, "factuur": true,
 		"rechnung": true, "facture": true, "kassenbon": true, "kassabon": true, "quittung": true,
 		"reçu": true, "bon": true, "credit note": true, "statement": true,
@@ -569,48 +573,6 @@ func nameLike(s string) bool {
 		}
 	}
 	return len(dateReader{}.find(s)) == 0
-}
-
-// findIssuer takes the first name-like line at the top of the first page,
-// skipping titles and labelled lines. Confidence drops when the name is far
-// down or after a customer block, where it may be the customer's.
-func (x *extractor) findIssuer() {
-	if len(x.cands["issuer"]) > 0 || x.typ == schema.Other {
-		return
-	}
-	afterCustomer := false
-	for i, l := range x.lines {
-		if l.page > 0 || i > 12 {
-			return
-		}
-		first := strings.ToLower(strings.Trim(l.cell(0), " .:!"))
-		if titles[first] {
-			continue
-		}
-		if len(l.labels) > 0 && l.labels[0].cell == 0 && l.labels[0].cellStart {
-			if l.labels[0].entry.kind == kindCustomer {
-				afterCustomer = true
-			}
-			continue
-		}
-		name := strings.TrimSpace(l.cell(0))
-		if !nameLike(name) {
-			continue
-		}
-		conf := 0.85
-		switch {
-		case afterCustomer || i > 4:
-			conf = 0.5
-		case legalFormRE.MatchString(name):
-			conf = 0.95
-		case i == 0:
-			conf = 0.9
-		}
-		c := at(l, l.cells[0][0], l.cells[0][1])
-		c.text, c.conf, c.rank = name, conf, 1
-		x.add("issuer", c)
-		return
-	}
 }
 
 // findIssueDate falls back on unlabelled dates: one date in the document is

@@ -112,7 +112,8 @@ var lexicon = []labelEntry{
 		"client", "klant", "kunde", "rechnungsempfänger", "factureren aan", "facturé à",
 		"adressé à", "recipient", "to", "buyer", "käufer", "leistungsempfänger", "käufer leistungsempfänger",
 		"acheteur", "koper", "afnemer", "cliente", "destinatario", "abweichender warenempfänger",
-		"warenempfänger",
+		"warenempfänger", "factuuradres", "rechnungsadresse", "billing address", "invoice address",
+		"adresse de facturation", "dirección de facturación", "indirizzo di fatturazione",
 	}},
 	{kindIssuer, 0, []string{
 		"from", "seller", "supplier", "vendor", "issued by", "van", "von", "verkäufer",
@@ -243,19 +244,21 @@ func findLabels(s string, cells [][2]int) []labelMatch {
 			continue
 		}
 		start, end := words[i].start, words[i+n-1].end
-		if (e.kind == kindIssuer || e.kind == kindCustomer && key == "to") &&
-			!strings.HasPrefix(strings.TrimLeft(s[end:], " "), ":") {
-			// "Van Dijk B.V." and "To be paid" are not labels; "Van:" is.
-			i++
-			continue
-		}
 		lm := labelMatch{entry: e, start: start, end: end}
+		cellEnd := len(s)
 		for c, cell := range cells {
 			if start < cell[1] {
-				lm.cell = c
+				lm.cell, cellEnd = c, max(end, cell[1])
 				lm.cellStart = strings.Trim(s[cell[0]:start], " :#*-–|") == ""
 				break
 			}
+		}
+		if rest := strings.TrimSpace(s[end:cellEnd]); (e.kind == kindIssuer || e.kind == kindCustomer && key == "to") &&
+			!strings.HasPrefix(rest, ":") && !(lm.cellStart && rest == "") {
+			// "Van Dijk B.V." and "To be paid" are not labels; "Van:" is,
+			// and so is a heading alone in its cell ("Verkäufer").
+			i++
+			continue
 		}
 		out = append(out, lm)
 		i += n

@@ -1,0 +1,46 @@
+package parsers
+
+import (
+	"regexp"
+	"strings"
+)
+
+// titleRE matches a document title that carries the invoice's number and
+// often its date: "Rechnung Nr. 2024-17 vom 05.03.2024", "Handelsrechnung
+// (380) Nr. 471102", "Rechnung # RE-7", "Invoice No. INV-7 dated …",
+// "Facture n° F-12 du …", "Factuur nr. 12 van …", "Fattura n. 7 del …".
+// German compounds of Rechnung (Teilrechnung, Rechnungskorrektur) and
+// credit notes count too.
+var titleRE = regexp.MustCompile(`(?i)^(?:[a-zäöü]*rechnung(?:skorrektur)?|gutschrift|invoice|tax invoice|credit note|` +
+	`facture|avoir|factuur|creditnota|fattura|nota di credito|factura|nota de crédito)` +
+	`(?:\s*\(\d{3}\))?\s*(?:nr|no|nummer|number|num|n°|nº|n|#)\.?\s*:?\s*(\S+)` +
+	`(?:\s+(?:vom|von|du|van|of|dated|del|de)\s+(.+))?`)
+
+// findTitle reads the number, and the date after it, from a title at the
+// start of a cell.
+func (x *extractor) findTitle() {
+	for _, l := range x.lines {
+		for c := range l.cells {
+			start := l.cells[c][0]
+			cell := l.text[start:]
+			m := titleRE.FindStringSubmatchIndex(cell)
+			if m == nil {
+				continue
+			}
+			if v, i, j := idValue(cell[m[2]:m[3]]); v != "" {
+				cand := at(l, start+m[2]+i, start+m[2]+j)
+				cand.text, cand.conf, cand.rank = v, 0.93, 3
+				x.add("invoice_number", cand)
+			}
+			if m[4] >= 0 {
+				rest := cell[m[4]:]
+				if ds := x.dates.find(rest); len(ds) > 0 && strings.TrimSpace(rest[:ds[0].start]) == "" {
+					cand := at(l, start+m[4]+ds[0].start, start+m[4]+ds[0].end)
+					cand.text, cand.conf, cand.rank = ds[0].iso, 0.95*ds[0].conf, 3
+					x.add("issue_date", cand)
+				}
+			}
+			break
+		}
+	}
+}
