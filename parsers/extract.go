@@ -242,7 +242,11 @@ var tableHeaderWords = map[string]bool{
 	"artikel": true, "aantal": true, "prijs": true, "bedrag": true, "beschreibung": true,
 	"bezeichnung": true, "menge": true, "anzahl": true, "preis": true, "einzelpreis": true,
 	"betrag": true, "gesamt": true, "désignation": true, "designation": true, "quantité": true,
-	"qté": true, "prix": true, "montant": true, "unit": true,
+	"qté": true, "prix": true, "montant": true, "unit": true, "produkt": true, "pos": true,
+	"position": true, "einheit": true, "nettopreis": true, "steuersatz": true,
+	"artikelbeschreibung": true, "leistung": true, "descripción": true, "cantidad": true,
+	"precio": true, "importe": true, "descrizione": true, "quantità": true, "prezzo": true,
+	"importo": true,
 }
 
 // isTableHeader reports whether l is the header row of an item table.

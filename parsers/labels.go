@@ -151,6 +151,27 @@ var lexicon = []labelEntry{
 	}},
 }
 
+// chargeWords name allowances and charges: a total of them ("Gesamtbetrag
+// der Zuschläge", "Total charges", "Montant des remises") is not the
+// document's total.
+var chargeWords = map[string]bool{
+	"zuschläge": true, "abschläge": true, "zuschlag": true, "abschlag": true, "rabatte": true,
+	"nachlässe": true, "allowances": true, "charges": true, "discounts": true, "remises": true,
+	"frais": true, "kortingen": true, "toeslagen": true, "descuentos": true, "cargos": true,
+	"sconti": true, "maggiorazioni": true,
+}
+
+// chargeFollows reports whether one of the next two words names
+// allowances or charges.
+func chargeFollows(next []token) bool {
+	for k := 0; k < 2 && k < len(next); k++ {
+		if chargeWords[strings.ToLower(next[k].text)] {
+			return true
+		}
+	}
+	return false
+}
+
 type labelMatch struct {
 	entry      *labelEntry
 	start, end int  // byte offsets of the label in the line
@@ -254,10 +275,15 @@ func findLabels(s string, cells [][2]int) []labelMatch {
 			}
 		}
 		if rest := strings.TrimSpace(s[end:cellEnd]); (e.kind == kindIssuer || e.kind == kindCustomer && key == "to") &&
-			!strings.HasPrefix(rest, ":") && !(lm.cellStart && rest == "") {
+			!strings.HasPrefix(rest, ":") && !(lm.cellStart && rest == "" && !hasLegalForm(s[start:min(len(s), cellEnd+24)])) {
 			// "Van Dijk B.V." and "To be paid" are not labels; "Van:" is,
-			// and so is a heading alone in its cell ("Verkäufer").
+			// and so is a heading alone in its cell ("Verkäufer"), unless
+			// a legal form follows ("Lieferant   GmbH" is a name).
 			i++
+			continue
+		}
+		if e.kind == "total" && chargeFollows(words[i+n:]) {
+			i += n // "Gesamtbetrag der Zuschläge": a sum of charges, not the total
 			continue
 		}
 		out = append(out, lm)
