@@ -301,7 +301,8 @@ const valueTrim = " :#.-–=*|"
 
 // below finds the value of label m of line i, which has nothing to its
 // right, under it: in the next two lines of the page, the cell whose
-// columns overlap most with those of the label's cell. A cell that starts
+// columns overlap most with those of the label's cell, or else the first
+// cell right of the label's start (a right-aligned value). A cell that starts
 // with a label is another label, not a value.
 func (x *extractor) below(i int, m labelMatch) (lineIndex, cell int, ok bool) {
 	l := x.lines[i]
@@ -315,6 +316,16 @@ func (x *extractor) below(i int, m labelMatch) (lineIndex, cell int, ok bool) {
 		for c, cell := range n.cells {
 			if o := min(c1, n.column(cell[1])) - max(c0, n.column(cell[0])); o > overlap {
 				best, overlap = c, o
+			}
+		}
+		if best < 0 {
+			// a value printed right-aligned under its label: the first cell
+			// that starts under or not far right of the label
+			for c, cell := range n.cells {
+				if col := n.column(cell[0]); col >= c0 && col <= c1+40 {
+					best = c
+					break
+				}
 			}
 		}
 		if best < 0 {
@@ -358,11 +369,14 @@ func (x *extractor) readValue(m labelMatch, l line, from, to, cellEnd int, weigh
 			return false
 		}
 		if v, i, j := idValue(value); v != "" {
-			conf := 0.95
-			if e.rank == 1 {
+			conf, rank := 0.95, e.rank
+			switch {
+			case rank == 1:
 				conf = 0.85
+			case !m.cellStart && len(strings.Fields(l.text[l.cells[m.cell][0]:m.start])) >= 3:
+				conf, rank = 0.7, 2 // "… bitte Ihre Belegnummer 2018-7 angeben": prose
 			}
-			add(e.kind, candidate{text: v}, i, j, conf, e.rank)
+			add(e.kind, candidate{text: v}, i, j, conf, rank)
 		}
 	case "issue_date", "due_date":
 		if ds := x.dates.find(value); len(ds) > 0 {

@@ -13,8 +13,8 @@ import (
 // credit notes count too.
 var titleRE = regexp.MustCompile(`(?i)^(?:[a-zäöü]*rechnung(?:skorrektur)?|gutschrift|invoice|tax invoice|credit note|` +
 	`facture|avoir|factuur|creditnota|fattura|nota di credito|factura|nota de crédito)` +
-	`(?:\s*\(\d{3}\))?\s*(?:nr|no|nummer|number|num|n°|nº|n|#)\.?\s*:?\s*(\S+)` +
-	`(?:\s+(?:vom|von|du|van|of|dated|del|de)\s+(.+))?`)
+	`(?:\s*\([^)]{1,40}\))*\s*(?:nr|no|nummer|number|num|n°|nº|n|#)\.?\s*:?\s*(\S+)` +
+	`(?:\s+(?:vom|von|du|van|of|dated|del|de|issued at|issued on|from)\s+(.+))?`)
 
 // findTitle reads the number, and the date after it, from a title at the
 // start of a cell.
