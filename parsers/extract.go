@@ -387,6 +387,8 @@ func (x *extractor) readValue(m labelMatch, l line, from, to, cellEnd int, weigh
 			add(e.kind, candidate{text: ds[0].iso}, ds[0].start, ds[0].end, conf, e.rank)
 		}
 	case "total", "subtotal", "tax", kindDue, kindPaid:
+		// the amount keeps its sign: "Bruttosumme   -8,79"
+		vs := from + len(region) - len(strings.TrimLeft(region, " :#.=*|"))
 		found = x.readAmount(e.kind, e.rank, m, l, vs, to, max(from, min(to, cellEnd)), weight)
 	case kindVAT:
 		if id, i, j := taxID(value); vatIDRE.MatchString(id) {
