@@ -31,7 +31,8 @@ func (x *extractor) findIssuer() {
 	switch {
 	case !ok && found:
 		x.add("issuer", legal)
-	case ok && found && strings.HasPrefix(strings.ToLower(legal.text), strings.ToLower(top.text)):
+	case ok && found && top.conf >= 0.85 && len(legal.text) > len(top.text) &&
+		strings.HasPrefix(strings.ToLower(legal.text), strings.ToLower(top.text)):
 		legal.conf = max(legal.conf, 0.9) // "HELVETIA DRUCK" at the top, "Helvetia Druck AG" below
 		x.add("issuer", legal)
 	case ok:

@@ -71,3 +71,64 @@ func TestTotalsSummaryBlock(t *testing.T) {
 		{name: "en amount due after payment", text: "Acme Ltd\nInvoice number: 9001\nInvoice date: 2024-03-05\nSubtotal   £100.00\nVAT   £20.00\nTotal   £120.00\nAmount paid   £20.00\nAmount due   £100.00\n", total: "120.00", accept: true},
 	})
 }
+
+// TestTitleNumbers reads the invoice number, and the date after it, from a
+// title line in the languages the rules know, and numbers under their
+// label, printed right-aligned.
+func TestTitleNumbers(t *testing.T) {
+	t.Parallel()
+	const tail = "Nettobetrag   100,00 EUR\nUSt. 19 %   19,00 EUR\nGesamtbetrag   119,00 EUR\n"
+	runScanCases(t, []scanCase{
+		{name: "de Handelsrechnung with code", text: "Acme GmbH\nHandelsrechnung (380) Nr. 471102 vom 05.06.2018\n" + tail,
+			number: "471102", date: "2018-06-05", accept: true},
+		{name: "de Gutschrift with a parenthesis", text: "Acme GmbH\nGutschrift (Selbst ausgestellte Rechnung) Nr. 47110818 vom 05.03.2018\n" + tail,
+			number: "47110818", date: "2018-03-05"},
+		{name: "de Rechnung #", text: "Acme GmbH\nRechnung # RE-20140703/502 vom 03.07.2014\n" + tail,
+			number: "RE-20140703/502", date: "2014-07-03"},
+		{name: "de Rechnungskorrektur", text: "Acme GmbH\nRechnungskorrektur Nr. RK21012345 vom 16.09.2018\n" + tail,
+			number: "RK21012345", date: "2018-09-16"},
+		{name: "en invoice no issued at", text: "Acme Ltd\nInvoice No. INV/2023/03/0008 issued at 2023-03-05\nSubtotal   £100.00\nVAT   £20.00\nTotal   £120.00\n",
+			number: "INV/2023/03/0008", date: "2023-03-05", accept: true},
+		{name: "fr facture n° du", text: "Acme SARL\nFacture n° F-2024-12 du 05/03/2024\nTotal HT   100,00 €\nTVA   20,00 €\nTotal TTC   120,00 €\n",
+			number: "F-2024-12", date: "2024-03-05", accept: true},
+		{name: "nl factuur nr van", text: "Acme B.V.\nFactuur nr. 2024-0012 van 5 maart 2024\nSubtotaal   € 100,00\nBTW 21%   € 21,00\nTotaal   € 121,00\n",
+			number: "2024-0012", date: "2024-03-05", accept: true},
+		{name: "de Beleg-Nr", text: "Acme GmbH\nBeleg-Nr: RK21012345\nBeleg-Datum: 16.09.2013\n" + tail, number: "RK21012345", date: "2013-09-16"},
+		{name: "a reference to another invoice is not the title", text: "Acme GmbH\nRechnungsnummer: 2024-9\nRechnungsdatum: 10.01.2024\nGutschrift zu Rechnung Nr. 2023-77 vom 01.12.2023\n" + tail,
+			number: "2024-9", date: "2024-01-10"},
+		{name: "number in prose ranks below the title", text: "Acme GmbH\nHandelsrechnung Nr. E2018 vom 20.09.2018\nInhalt  Bitte geben Sie Ihre Belegnummer 2018092011804 an\n" + tail,
+			number: "E2018", accept: true},
+		{name: "right-aligned under the label", text: "Acme GmbH\n" +
+			"   Lieferantenstraße 20                                  Rechnungsnummer\n" +
+			"   80333 München                                                           471102\n" +
+			"                                                         Rechnungsdatum\n" +
+			"   Deutschland                                                          05.03.2013\n" + tail,
+			number: "471102", date: "2013-03-05"},
+	})
+}
+
+// TestIssuerBlocks finds the issuer in the seller's block, the letterhead
+// or the company name near the VAT number, and never in boilerplate or the
+// customer's block.
+func TestIssuerBlocks(t *testing.T) {
+	t.Parallel()
+	const tail = "Rechnungsnummer: 17\nRechnungsdatum: 10.01.2024\nNettobetrag   100,00 EUR\nUSt. 19 %   19,00 EUR\nGesamtbetrag   119,00 EUR\n"
+	runScanCases(t, []scanCase{
+		{name: "seller heading and name under it", text: "Beispiel-Rechnungen, (c) Muster 2022\nVerkäufer:\nNummer    : 549910\nLieferant GmbH\nLieferantenstraße 20\nKäufer:\nKunden AG\n" + tail,
+			issuer: "Lieferant GmbH", accept: true},
+		{name: "seller block with a Name line", text: "Verkäufer\n   Nummer:        549910\n   Name:          Grundbesitz GmbH & Co.\n   Anschrift:     Musterstraße 42\nKäufer\n   Name:          Mieter GmbH\n" + tail,
+			issuer: "Grundbesitz GmbH & Co.", accept: true},
+		{name: "name over two lines", text: "MVM Musterhafter\nVersicherungsverein Musterstadt a.G.\nHerrn Max Mustermann\n" + tail,
+			issuer: "MVM Musterhafter Versicherungsverein Musterstadt a.G."},
+		{name: "headings side by side", text: "Lieferant                Käufer               RECHNUNG\nGLN 4333741000005        GLN 4304171000002\nMUSTERLIEFERANT GMBH     MUSTER-KUNDE GMBH\n" + tail,
+			issuer: "MUSTERLIEFERANT GMBH"},
+		{name: "words spaced wide", text: "Verkäufer:\nLieferant   GmbH\nLieferantenstraße 20\n" + tail, issuer: "Lieferant GmbH"},
+		{name: "legal name near the VAT id, not the boilerplate", text: "Stylesheet (c) 2020 Beispiel\n" + tail +
+			"Acme Handels GmbH • Hauptstraße 1 • 12345 Stadt\nUSt-IdNr: DE123456789\nIBAN DE89 3704 0044 0532 0130 00\n",
+			issuer: "Acme Handels GmbH"},
+		{name: "letterhead beats the customer's company", text: "Van Dijk Installatietechniek B.V.\nIndustrieweg 8\nFactuuradres:\nWingtip Toys Inc.\n" +
+			"Factuur nr. 2024-1\nFactuurdatum: 2024-05-28\nSubtotaal   € 100,00\nBTW 21%   € 21,00\nTotaal   € 121,00\n",
+			issuer: "Van Dijk Installatietechniek B.V.", accept: true},
+		{name: "several legal names and no clue: review", text: "2024-01-10\n" + tail + "Alpha Trading GmbH\nBeta Logistik GmbH\n", review: true},
+	})
+}
