@@ -607,6 +607,9 @@ func (x *extractor) findIssueDate() {
 		seen[c.text] = true
 	}
 	for _, l := range x.lines {
+		if low := strings.ToLower(l.text); strings.Contains(low, "version") || strings.Contains(low, "(c)") {
+			continue // "Stylesheet-Version 2.0 vom 18.10.2018" dates a program, not the document
+		}
 		for _, d := range x.dates.find(l.text) {
 			if !seen[d.iso] {
 				seen[d.iso] = true

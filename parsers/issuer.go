@@ -1,6 +1,7 @@
 package parsers
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/dataforge/dataforge/internal/schema"
@@ -69,8 +70,9 @@ func hasLegalForm(s string) bool {
 }
 
 // boilerplate marks the lines that are not the document's own content:
-// running headers and footers (the same text on several pages) and lines
-// with a copyright mark.
+// running headers and footers (the same text on several pages, unless it
+// is a company's name: issuers print theirs on every page) and lines with a
+// copyright mark.
 func (x *extractor) boilerplate() map[int]bool {
 	pages := map[string]map[int]bool{}
 	for _, l := range x.lines {
@@ -82,7 +84,7 @@ func (x *extractor) boilerplate() map[int]bool {
 	out := map[int]bool{}
 	for i, l := range x.lines {
 		low := strings.ToLower(l.text)
-		if len(pages[l.text]) > 1 || strings.Contains(low, "(c)") || strings.Contains(low, "©") ||
+		if len(pages[l.text]) > 1 && !hasLegalForm(l.text) || strings.Contains(low, "(c)") || strings.Contains(low, "©") ||
 			strings.Contains(low, "copyright") || strings.Contains(low, "urn:") {
 			out[i] = true
 		}
@@ -91,10 +93,14 @@ func (x *extractor) boilerplate() map[int]bool {
 }
 
 // companyName reports whether s reads as a company's name: name-like, no
-// "key: value", and not a label.
+// "key: value", no postcode, and not a label.
 func companyName(s string) bool {
-	return nameLike(s) && !strings.Contains(s, ":") && len(findLabels(s, cells(s))) == 0
+	return nameLike(s) && !strings.Contains(s, ":") && !postcodeRE.MatchString(s) && len(findLabels(s, cells(s))) == 0
 }
+
+// postcodeRE finds four digits or more in a row: a postcode or a street
+// number, which company names do not have.
+var postcodeRE = regexp.MustCompile(`\d{4}`)
 
 // cellNear returns the cell of l that starts closest to column col, within
 // tolerance columns, or -1.
@@ -218,7 +224,7 @@ func (x *extractor) legalName(boiler map[int]bool) (candidate, bool) {
 		if boiler[i] {
 			continue
 		}
-		for c, cell := range l.cells {
+		for _, cell := range l.cells {
 			if i <= customerUntil && abs(l.column(cell[0])-customerCol) <= 8 {
 				continue
 			}
@@ -246,7 +252,6 @@ func (x *extractor) legalName(boiler map[int]bool) (candidate, bool) {
 					}
 				}
 			}
-			_ = c
 		}
 	}
 	var best, second *found

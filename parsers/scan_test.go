@@ -132,3 +132,16 @@ func TestIssuerBlocks(t *testing.T) {
 		{name: "several legal names and no clue: review", text: "2024-01-10\n" + tail + "Alpha Trading GmbH\nBeta Logistik GmbH\n", review: true},
 	})
 }
+
+// TestIssueDates reads the issue date of a title split over two lines,
+// and never takes the date of a program's version for it.
+func TestIssueDates(t *testing.T) {
+	t.Parallel()
+	const tail = "Acme GmbH\nNettobetrag   100,00 EUR\nUSt. 19 %   19,00 EUR\nGesamtbetrag   119,00 EUR\n"
+	runScanCases(t, []scanCase{
+		{name: "title date on the next line", text: "Gutschrift   (Selbst ausgestellte Rechnung)   Nr. 471102 vom\n05.03.2018\n" + tail,
+			number: "471102", date: "2018-03-05"},
+		{name: "a version date is not the issue date", text: "Stylesheet-Version: 2.0 vom 18.10.2018\nRechnungsnummer: 4711\n" + tail + "Leistung erbracht am 03.03.2018\n",
+			date: "2018-03-03"},
+	})
+}

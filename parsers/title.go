@@ -32,6 +32,11 @@ func (x *extractor) findTitle() {
 				cand.text, cand.conf, cand.rank = v, 0.93, 3
 				x.add("invoice_number", cand)
 			}
+			if low := strings.ToLower(cell); m[4] < 0 && (strings.HasSuffix(low, " vom") || strings.HasSuffix(low, " du") ||
+				strings.HasSuffix(low, " van") || strings.HasSuffix(low, " dated")) {
+				// "… Nr. 471102 vom" / "05.03.2018": the date on the next line
+				x.titleDateBelow(l)
+			}
 			if m[4] >= 0 {
 				rest := cell[m[4]:]
 				if ds := x.dates.find(rest); len(ds) > 0 && strings.TrimSpace(rest[:ds[0].start]) == "" {
@@ -42,5 +47,21 @@ func (x *extractor) findTitle() {
 			}
 			break
 		}
+	}
+}
+
+// titleDateBelow reads the date that starts the line after l, where a
+// title that ends with "vom" continues.
+func (x *extractor) titleDateBelow(l line) {
+	for _, n := range x.lines {
+		if n.pos <= l.pos {
+			continue
+		}
+		if ds := x.dates.find(n.text); len(ds) > 0 && ds[0].start == 0 && n.page == l.page {
+			cand := at(n, ds[0].start, ds[0].end)
+			cand.text, cand.conf, cand.rank = ds[0].iso, 0.9*ds[0].conf, 3
+			x.add("issue_date", cand)
+		}
+		return
 	}
 }
