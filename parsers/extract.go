@@ -118,6 +118,9 @@ type extractor struct {
 	conf  map[string]float64
 	spans map[string][2]int // byte offsets of each chosen value
 	cap   float64           // upper bound on Overall from failed cross-checks
+	// sumsAgree is set when subtotal + tax = total: three readings
+	// confirm each other.
+	sumsAgree bool
 }
 
 // at returns a candidate for the text of l from byte i to byte j.
@@ -289,11 +292,49 @@ func (x *extractor) findLabelled() {
 				continue // the label's own cell has something else after it
 			}
 			if k, c, ok := x.below(i, m); ok {
+				weight := 0.95
+				if amountKinds[m.entry.kind] {
+					if k2, c2, ok := x.lastRow(k, c); ok {
+						k, c, weight = k2, c2, 0.9
+					}
+				}
 				n := x.lines[k]
-				x.readValue(m, n, n.cells[c][0], n.cells[c][1], n.cells[c][1], 0.95)
+				x.readValue(m, n, n.cells[c][0], n.cells[c][1], n.cells[c][1], weight)
 			}
 		}
 	}
+}
+
+// amountKinds are the label kinds whose values are amounts.
+var amountKinds = map[string]bool{"total": true, "subtotal": true, "tax": true, kindDue: true, kindPaid: true}
+
+// lastRow follows the column of cell c of line k, an amount under a column
+// header, down through the rows that hold an amount in that column, and
+// returns the last: in a summary table with a row per tax rate, the last
+// row is the sum. It reports false when k is the only row.
+func (x *extractor) lastRow(k, c int) (int, int, bool) {
+	l := x.lines[k]
+	c0, c1 := l.column(l.cells[c][0]), l.column(l.cells[c][1])
+	found := false
+	for j := k + 1; j < len(x.lines) && x.lines[j].page == l.page; j++ {
+		n := x.lines[j]
+		best := -1
+		for ci, cell := range n.cells {
+			if min(c1, n.column(cell[1]))-max(c0, n.column(cell[0])) > 0 {
+				best = ci
+				break
+			}
+		}
+		if best < 0 {
+			break
+		}
+		as := amounts(n.cell(best))
+		if len(as) != 1 || !as[0].money() || len(n.labels) > 0 {
+			break
+		}
+		k, c, found = j, best, true
+	}
+	return k, c, found
 }
 
 // valueTrim is what may stand between a label and its value.
@@ -800,8 +841,9 @@ func (x *extractor) set(field string, c candidate) {
 }
 
 // crossCheck confirms or doubts the amounts: subtotal + tax = total raises
-// all three; a total that disagrees is replaced by a candidate that agrees,
-// or caps Overall.
+// all three; when they disagree, other readings of subtotal and tax that
+// add up to the total, or else another total that agrees, replace them;
+// otherwise Overall is capped.
 func (x *extractor) crossCheck() {
 	f := &x.f
 	if f.Subtotal == nil || f.Tax == nil || f.Total == nil {
@@ -809,6 +851,20 @@ func (x *extractor) crossCheck() {
 	}
 	want := *f.Subtotal + *f.Tax
 	if !near(want, *f.Total) {
+		// other readings of subtotal and tax that add up to the total: a
+		// tax column header read a row of the VAT table, say
+		for _, sc := range x.cands["subtotal"] {
+			for _, tc := range x.cands["tax"] {
+				if sc.num != nil && tc.num != nil && near(*sc.num+*tc.num, *f.Total) {
+					sc.conf, tc.conf = 0.9, 0.9
+					x.set("subtotal", sc)
+					x.set("tax", tc)
+					x.conf["total"] = max(x.conf["total"], 0.95)
+					x.sumsAgree = true
+					return
+				}
+			}
+		}
 		for _, c := range x.cands["total"] {
 			if c.num != nil && near(*c.num, want) {
 				c.conf = 0.85
@@ -822,6 +878,7 @@ func (x *extractor) crossCheck() {
 	for _, field := range []string{"subtotal", "tax", "total"} {
 		x.conf[field] = max(x.conf[field], 0.97)
 	}
+	x.sumsAgree = true
 }
 
 func near(a, b float64) bool { return math.Abs(a-b) <= schema.Tolerance }

@@ -142,8 +142,12 @@ func (x *extractor) sellerBlock(boiler map[int]bool) bool {
 				continue
 			}
 			start, end := n.cells[c][0], n.cells[c][1]
-			for c+1 < len(n.cells) && n.column(n.cells[c+1][0])-n.column(end) <= 4 {
-				c++ // "Lieferant   GmbH": words spaced wide
+			for c+1 < len(n.cells) {
+				gap, next := n.column(n.cells[c+1][0])-n.column(end), n.cell(c+1)
+				if gap > 4 && (gap > 12 || !hasLegalForm(next) || len(strings.Fields(next)) > 2) {
+					break
+				}
+				c++ // "Lieferant   GmbH", "MUSTERLIEFERANT      GMBH": words spaced wide
 				end = n.cells[c][1]
 			}
 			text := strings.Join(strings.Fields(n.text[start:end]), " ")

@@ -106,7 +106,10 @@ var lexicon = []labelEntry{
 		"kvk", "kvk nummer", "company no", "company number", "company reg no", "registration no",
 		"registration number", "handelsregister", "hrb",
 	}},
-	{"currency", 3, []string{"currency", "valuta", "währung", "devise", "munt"}},
+	{"currency", 3, []string{
+		"currency", "valuta", "währung", "devise", "munt", "rechnungswährung", "invoice currency",
+		"devise de facturation", "moneda", "divisa", "beträge in",
+	}},
 	{kindCustomer, 0, []string{
 		"bill to", "billed to", "invoice to", "sold to", "ship to", "deliver to", "customer",
 		"client", "klant", "kunde", "rechnungsempfänger", "factureren aan", "facturé à",
@@ -144,7 +147,8 @@ var lexicon = []labelEntry{
 		"pin", "espèces", "rendu", "total items", "total qty", "total quantity", "items",
 		"discount", "korting", "rabatt", "remise", "terms", "payment terms",
 		"n° de commande", "numéro de commande", "référence client", "référence", "bestelnummer",
-		"auftragsnummer", "lieferschein", "leveringsdatum", "afleverdatum", "leistungsdatum",
+		"auftragsnummer", "lieferschein", "währung der umsatzsteuerbuchung", "tax currency",
+		"vat currency", "leveringsdatum", "afleverdatum", "leistungsdatum",
 		"liefer und leistungsdatum", "lieferscheindatum", "bestelldatum",
 		"bestellung", "positionssumme", "basisbetrag", "steuerbasisbetrag", "lieferantennummer", "leitweg id",
 		"referenz", "projektnummer", "vertragsnummer", "rapport nr", "mandatsreferenz",

@@ -123,6 +123,7 @@ func TestIssuerBlocks(t *testing.T) {
 		{name: "headings side by side", text: "Lieferant                Käufer               RECHNUNG\nGLN 4333741000005        GLN 4304171000002\nMUSTERLIEFERANT GMBH     MUSTER-KUNDE GMBH\n" + tail,
 			issuer: "MUSTERLIEFERANT GMBH"},
 		{name: "words spaced wide", text: "Verkäufer:\nLieferant   GmbH\nLieferantenstraße 20\n" + tail, issuer: "Lieferant GmbH"},
+		{name: "legal form spaced far", text: "Verkäufer:\nMUSTERLIEFERANT      GMBH\nBAHNHOFSTRASSE 99\n" + tail, issuer: "MUSTERLIEFERANT GMBH"},
 		{name: "legal name near the VAT id, not the boilerplate", text: "Stylesheet (c) 2020 Beispiel\n" + tail +
 			"Acme Handels GmbH • Hauptstraße 1 • 12345 Stadt\nUSt-IdNr: DE123456789\nIBAN DE89 3704 0044 0532 0130 00\n",
 			issuer: "Acme Handels GmbH"},
@@ -144,4 +145,30 @@ func TestIssueDates(t *testing.T) {
 		{name: "a version date is not the issue date", text: "Stylesheet-Version: 2.0 vom 18.10.2018\nRechnungsnummer: 4711\n" + tail + "Leistung erbracht am 03.03.2018\n",
 			date: "2018-03-03"},
 	})
+}
+
+// TestSummaryTables reads totals printed as a table (a header of labels,
+// a row per tax rate, the sum in the last row) and settles subtotal and
+// tax by the total they must add up to.
+func TestSummaryTables(t *testing.T) {
+	t.Parallel()
+	const head = "Acme GmbH\nRechnungsnummer: 17\nRechnungsdatum: 10.01.2024\n"
+	runScanCases(t, []scanCase{
+		{name: "last row of the summary table is the sum", text: head +
+			"  Warenwert      Nettobetrag    MwSt-Betrag   MwSt-%      Endbetrag\n" +
+			"    326,50         321,40          61,07      19,0          382,47\n" +
+			"    130,70         127,59           8,93       7,0          136,52\n" +
+			"    457,20         448,99          70,00      EUR           518,99\n",
+			total: "518.99", accept: true},
+		{name: "tax column header does not hide the tax line", text: head +
+			"Art (Kategorie)   Basisbetrag   Steuersatz   Steuerbetrag\n" +
+			"Umsatzsteuer (S)      473,00           19          56,87\n" +
+			"Rechnungssumme ohne USt.   473,00 EUR\nSteuerbetrag   56,87\nBruttosumme   529,87\n",
+			total: "529.87", accept: true},
+		{name: "invoice currency beats the tax currency", text: head +
+			"Rechnungswährung   : GBP\nWährung der Umsatzsteuerbuchung : EUR\nNettobetrag   100.00\nUSt.   19.00\nGesamtbetrag   119.00\n",
+			total: "119.00"},
+	})
+	x := ExtractRules(head+"Rechnungswährung   : GBP\nWährung der Umsatzsteuerbuchung : EUR\nGesamtbetrag   119.00\n", schema.Invoice)
+	require.Equal(t, "GBP", x.Fields.Currency)
 }
