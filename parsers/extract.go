@@ -69,6 +69,7 @@ func ExtractRulesWith(text string, t schema.DocType, known *Known) Extraction {
 	x.dates = newDateReader(x.lines, x.cands["currency"][0].text)
 	x.findLabelled()
 	x.findTitle()
+	x.findBareNumber()
 	x.findIssuer()
 	x.findIssueDate()
 	x.findIBAN()

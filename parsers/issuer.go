@@ -142,6 +142,7 @@ func (x *extractor) sellerBlock(boiler map[int]bool) bool {
 				continue
 			}
 			start, end := n.cells[c][0], n.cells[c][1]
+			above := -1 // where the name starts when it begins on the line above
 			for c+1 < len(n.cells) {
 				gap, next := n.column(n.cells[c+1][0])-n.column(end), n.cell(c+1)
 				if gap > 4 && (gap > 12 || !hasLegalForm(next) || len(strings.Fields(next)) > 2) {
@@ -170,6 +171,12 @@ func (x *extractor) sellerBlock(boiler map[int]bool) bool {
 					rest = n.cell(c)
 				}
 				text, start, end = rest, n.cells[c][1]-len(rest), n.cells[c][1]
+				// a name too long for its row begins on the line above,
+				// alone in the value's column
+				if p := x.lines[k-1]; k-1 > i && len(p.cells) == 1 && abs(p.column(p.cells[0][0])-n.column(start)) <= 2 &&
+					companyName(p.cell(0)) && !hasLegalForm(p.cell(0)) {
+					text, above = p.cell(0)+" "+text, p.offset(p.cells[0][0])
+				}
 			}
 			if !companyName(text) {
 				continue
@@ -177,7 +184,11 @@ func (x *extractor) sellerBlock(boiler map[int]bool) bool {
 			conf := 0.85
 			cand := at(n, start, end)
 			cand.text = text
-			x.continued(k, &cand)
+			if above >= 0 {
+				cand.start = above
+			} else {
+				x.continued(k, &cand)
+			}
 			if text = cand.text; hasLegalForm(text) {
 				conf = 0.93
 			}

@@ -69,7 +69,7 @@ var lexicon = []labelEntry{
 	}},
 	{kindDue, 3, []string{
 		"total due", "amount due", "balance due", "total amount due", "total to pay",
-		"amount payable", "total payable", "te betalen", "totaal te betalen", "zu zahlen",
+		"amount payable", "total payable", "due payable", "te betalen", "totaal te betalen", "zu zahlen",
 		"zahlbetrag", "zahlbetrag brutto", "offener betrag", "net à payer", "total à payer",
 		"reste à payer", "montant à payer", "total a pagar", "importe a pagar", "netto a pagare",
 		"totale da pagare",
@@ -87,7 +87,7 @@ var lexicon = []labelEntry{
 		"sales tax", "total tax", "total vat", "vat amount", "tax amount", "btw bedrag", "gst", "hst",
 		"pst", "umsatzsteuer", "mehrwertsteuer", "incl vat", "including vat", "incl btw", "inkl mwst",
 		"enth mwst", "davon mwst", "total tva", "montant tva", "tax", "steuerbetrag",
-		"ust betrag", "mwst betrag", "umsatzsteuerbetrag", "zuzügl ust", "zuzüglich ust",
+		"vat total", "tax total", "ust betrag", "mwst betrag", "umsatzsteuerbetrag", "zuzügl ust", "zuzüglich ust",
 		"zzgl ust", "zzgl mwst", "cuota iva", "importe iva", "imposta", "totale iva",
 	}},
 	{kindVAT, 3, []string{"vat", "btw", "mwst", "ust", "tva", "iva"}},

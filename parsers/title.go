@@ -3,6 +3,8 @@ package parsers
 import (
 	"regexp"
 	"strings"
+
+	"github.com/dataforge/dataforge/internal/schema"
 )
 
 // titleRE matches a document title that carries the invoice's number and
@@ -13,7 +15,7 @@ import (
 // credit notes count too.
 var titleRE = regexp.MustCompile(`(?i)^(?:[a-zäöü]*rechnung(?:skorrektur)?|gutschrift|invoice|tax invoice|credit note|` +
 	`facture|avoir|factuur|creditnota|fattura|nota di credito|factura|nota de crédito)` +
-	`(?:\s*\([^)]{1,40}\))*\s*(?:nr|no|nummer|number|num|n°|nº|n|#)\.?\s*:?\s*(\S+)` +
+	`(?:\s+(?:des|der|of|de|du|van)\s+\pL+)?(?:\s*\([^)]{1,40}\))*\s*(?:nr|no|nummer|number|num|n°|nº|n|#)\.?\s*:?\s*(\S+)` +
 	`(?:\s+(?:vom|von|du|van|of|dated|del|de|issued at|issued on|from)\s+(.+))?`)
 
 // findTitle reads the number, and the date after it, from a title at the
@@ -64,4 +66,42 @@ func (x *extractor) titleDateBelow(l line) {
 		}
 		return
 	}
+}
+
+// bareNumberRE matches an invoice number printed without a label, by the
+// shape invoicing software gives it: a prefix that names an invoice and
+// digits in groups ("INV/2023/03/0008", "RE-2024-0017", "FAC-000123").
+var bareNumberRE = regexp.MustCompile(`(?i)^(?:inv|invoice|fact|fac|fa|re|rg|rech|fv|bill|cn|gs)[-/_.]?\d{2,}(?:[-/_.]\d+)*$`)
+
+// findBareNumber looks, when no label names the invoice number, for one
+// number of that shape on the first page. One is likely the number; more
+// than one is a guess.
+func (x *extractor) findBareNumber() {
+	if len(x.cands["invoice_number"]) > 0 || x.typ == schema.Other {
+		return
+	}
+	var found []candidate
+	seen := map[string]bool{}
+	for _, l := range x.lines {
+		if l.page > 0 {
+			break
+		}
+		for _, tok := range tokens(l.text) {
+			t := strings.TrimRight(tok.text, ".,;:)")
+			if bareNumberRE.MatchString(t) && !seen[t] {
+				seen[t] = true
+				c := at(l, tok.start, tok.start+len(t))
+				c.text, c.conf, c.rank = t, 0.82, 1
+				found = append(found, c)
+			}
+		}
+	}
+	switch len(found) {
+	case 0:
+		return
+	case 1:
+	default:
+		found[0].conf = 0.5
+	}
+	x.add("invoice_number", found[0])
 }
