@@ -30,7 +30,7 @@ func (x *extractor) findIssuer() {
 	}
 	legal, found := x.legalName(boiler)
 	switch {
-	case !ok && found:
+	case found && (!ok || top.conf < 0.85 && legal.conf > top.conf):
 		x.add("issuer", legal)
 	case ok && found && top.conf >= 0.85 && len(legal.text) > len(top.text) &&
 		strings.HasPrefix(strings.ToLower(legal.text), strings.ToLower(top.text)):
@@ -367,7 +367,9 @@ func (x *extractor) topName(boiler map[int]bool) (candidate, bool) {
 			}
 			continue
 		}
-		name := strings.TrimSpace(l.cell(0))
+		// the first part of a sender line: "Acme GmbH · Street 1 · Town"
+		part := splitSender(l.text, l.cells[0][0], l.cells[0][1])[0]
+		name := l.text[part[0]:part[1]]
 		if !nameLike(name) {
 			continue
 		}
@@ -380,7 +382,7 @@ func (x *extractor) topName(boiler map[int]bool) (candidate, bool) {
 		case i == 0:
 			conf = 0.9
 		}
-		c := at(l, l.cells[0][0], l.cells[0][1])
+		c := at(l, part[0], part[1])
 		c.text, c.conf, c.rank = name, conf, 1
 		x.continued(i, &c)
 		if c.text != name && conf >= 0.85 {

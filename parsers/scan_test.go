@@ -182,3 +182,32 @@ func TestSummaryTables(t *testing.T) {
 	x := ExtractRules(head+"Rechnungswährung   : GBP\nWährung der Umsatzsteuerbuchung : EUR\nGesamtbetrag   119.00\n", schema.Invoice)
 	require.Equal(t, "GBP", x.Fields.Currency)
 }
+
+// TestLanguages reads whole small invoices in each language the rules
+// know, laid out the common way: letterhead, title, labels, customer
+// block, summary.
+func TestLanguages(t *testing.T) {
+	t.Parallel()
+	runScanCases(t, []scanCase{
+		{name: "en", text: "ACME Consulting LLC\n123 Main St, Springfield\nINVOICE\nInvoice #: 1234\nDate: March 5, 2024\n" +
+			"Bill To:\nJohn Doe Holdings Inc.\n45 Elm St\nSubtotal   $100.00\nTax (8%)   $8.00\nTotal   $108.00\nBalance Due   $108.00\n",
+			number: "1234", date: "2024-03-05", issuer: "ACME Consulting LLC", total: "108.00", accept: true},
+		{name: "fr", text: "ACME SAS\n12 rue de la Paix\n75002 Paris\nTVA intracommunautaire : FR12345678901\nFACTURE\n" +
+			"Facture n° : F2024-001\nDate : 05/03/2024\nClient :\nDupont SARL\n8 avenue Foch\n" +
+			"Total HT   100,00 €\nTVA 20 %   20,00 €\nTotal TTC   120,00 €\nNet à payer   120,00 €\n",
+			number: "F2024-001", date: "2024-03-05", issuer: "ACME SAS", total: "120.00", accept: true},
+		{name: "nl", text: "Bakker Installaties B.V.\nDorpsstraat 1\n1234 AB Utrecht\nBTW-nummer: NL123456789B01\n" +
+			"Factuurnummer: 2024-001\nFactuurdatum: 5 maart 2024\nAan:\nJansen V.O.F.\nSubtotaal   € 100,00\nBTW 21%   € 21,00\nTotaal   € 121,00\n",
+			number: "2024-001", date: "2024-03-05", issuer: "Bakker Installaties B.V.", total: "121.00", accept: true},
+		{name: "es", text: "Empresa Ejemplo S.L.\nCIF: B12345678\nFACTURA\nNº Factura: 2024/001\nFecha: 05/03/2024\nCliente:\nOtra Empresa S.A.\n" +
+			"Base imponible   100,00 €\nIVA 21%   21,00 €\nTotal   121,00 €\n",
+			number: "2024/001", date: "2024-03-05", issuer: "Empresa Ejemplo S.L.", total: "121.00", accept: true},
+		{name: "it", text: "Azienda Esempio S.r.l.\nP.IVA 01234567890\nFATTURA N. 12/2024 del 05/03/2024\nCliente:\nAltra Ditta S.p.A.\n" +
+			"Imponibile   100,00 €\nIVA 22%   22,00 €\nTotale   122,00 €\n",
+			number: "12/2024", date: "2024-03-05", issuer: "Azienda Esempio S.r.l.", total: "122.00", accept: true},
+		{name: "de letter layout", text: "Muster Software GmbH · Hauptstr. 5 · 10115 Berlin\nKunde GmbH\nAm Markt 3\n12345 Stadt\n" +
+			"Rechnung\nRechnungsnummer: RE-2024-0042\nRechnungsdatum: 05.03.2024\n" +
+			"Summe netto   1.000,00 €\nzzgl. 19 % USt.   190,00 €\nRechnungsbetrag   1.190,00 €\nUSt-IdNr.: DE123456789\nMuster Software GmbH · IBAN DE89 3704 0044 0532 0130 00\n",
+			number: "RE-2024-0042", date: "2024-03-05", issuer: "Muster Software GmbH", total: "1190.00", accept: true},
+	})
+}
