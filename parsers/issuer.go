@@ -93,14 +93,20 @@ func (x *extractor) boilerplate() map[int]bool {
 }
 
 // companyName reports whether s reads as a company's name: name-like, no
-// "key: value", no postcode, and not a label.
+// "key: value", no postcode or house number, and not a label.
 func companyName(s string) bool {
-	return nameLike(s) && !strings.Contains(s, ":") && !postcodeRE.MatchString(s) && len(findLabels(s, cells(s))) == 0
+	return nameLike(s) && !strings.Contains(s, ":") && !postcodeRE.MatchString(s) && !streetRE.MatchString(s) &&
+		len(findLabels(s, cells(s))) == 0
 }
 
-// postcodeRE finds four digits or more in a row: a postcode or a street
-// number, which company names do not have.
-var postcodeRE = regexp.MustCompile(`\d{4}`)
+var (
+	// postcodeRE finds four digits or more in a row: a postcode, which
+	// company names do not have.
+	postcodeRE = regexp.MustCompile(`\d{4}`)
+	// streetRE matches an address line that ends with a house number
+	// ("Bahnhofstraße 99", "Keizersgracht 55a").
+	streetRE = regexp.MustCompile(`\s\d{1,4}\s?[a-zA-Z]?$`)
+)
 
 // cellNear returns the cell of l that starts closest to column col, within
 // tolerance columns, or -1.
@@ -153,8 +159,13 @@ func (x *extractor) sellerBlock(boiler map[int]bool) bool {
 			}
 			text := strings.Join(strings.Fields(n.text[start:end]), " ")
 			named := len(n.labels) > 0 && n.labels[0].entry.kind == kindName && n.labels[0].cellStart
-			if strings.Contains(n.text, ":") && !named {
-				continue // "Nummer   : 549910"
+			if next := ""; !named {
+				if c+1 < len(n.cells) {
+					next = n.cell(c + 1)
+				}
+				if strings.Contains(text, ":") || strings.HasPrefix(next, ":") {
+					continue // "Nummer   : 549910"
+				}
 			}
 			if len(n.labels) > 0 && n.labels[0].cell == c && n.labels[0].cellStart {
 				lm := n.labels[0]

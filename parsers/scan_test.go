@@ -133,6 +133,9 @@ func TestIssuerBlocks(t *testing.T) {
 		{name: "words spaced wide", text: "Verkäufer:\nLieferant   GmbH\nLieferantenstraße 20\n" + tail, issuer: "Lieferant GmbH"},
 		{name: "name begins above its Name row", text: "Verkäufer\n   Nummer:        549910\n                  MVM Musterhafter\n   Name:          Versicherungsverein Musterstadt a.G.\n   Anschrift:     Musterstr. 12\n" + tail,
 			issuer: "MVM Musterhafter Versicherungsverein Musterstadt a.G.", accept: true},
+		{name: "street line is no name, the name beside a label is", text: "Lieferant                Käufer\nGLN 4333741000005        GLN 4304171000002\n" +
+			"KOSTENLIEFERANT GMBH     MUSTER-KUNDE GMBH        Beleg-Nr   : KR87654321012\nBAHNHOFSTRASSE 99        KUNDENWEG 88\n" + tail,
+			issuer: "KOSTENLIEFERANT GMBH"},
 		{name: "legal form spaced far", text: "Verkäufer:\nMUSTERLIEFERANT      GMBH\nBAHNHOFSTRASSE 99\n" + tail, issuer: "MUSTERLIEFERANT GMBH"},
 		{name: "legal name near the VAT id, not the boilerplate", text: "Stylesheet (c) 2020 Beispiel\n" + tail +
 			"Acme Handels GmbH • Hauptstraße 1 • 12345 Stadt\nUSt-IdNr: DE123456789\nIBAN DE89 3704 0044 0532 0130 00\n",
