@@ -223,9 +223,18 @@ func (x *extractor) continued(k int, c *candidate) {
 	if n.offs != nil {
 		return // offsets do not map back simply; keep the first line
 	}
-	if mc := cellNear(m, col, 2); mc >= 0 && companyName(m.cell(mc)) && hasLegalForm(m.cell(mc)) {
-		c.text += " " + m.cell(mc)
-		c.end = m.offset(m.cells[mc][1])
+	mc := cellNear(m, col, 2)
+	if mc < 0 {
+		return
+	}
+	// the cell, or the rest of the line when its words are spaced wide
+	for _, end := range []int{m.cells[mc][1], m.cells[len(m.cells)-1][1]} {
+		t := strings.Join(strings.Fields(m.text[m.cells[mc][0]:end]), " ")
+		if companyName(t) && hasLegalForm(t) {
+			c.text += " " + t
+			c.end = m.offset(end)
+			return
+		}
 	}
 }
 

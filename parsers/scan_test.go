@@ -131,6 +131,8 @@ func TestIssuerBlocks(t *testing.T) {
 		{name: "headings side by side", text: "Lieferant                Käufer               RECHNUNG\nGLN 4333741000005        GLN 4304171000002\nMUSTERLIEFERANT GMBH     MUSTER-KUNDE GMBH\n" + tail,
 			issuer: "MUSTERLIEFERANT GMBH"},
 		{name: "words spaced wide", text: "Verkäufer:\nLieferant   GmbH\nLieferantenstraße 20\n" + tail, issuer: "Lieferant GmbH"},
+		{name: "name over two lines, spaced wide", text: "Verkäufer:\nNummer           : 549910\nMVM Musterhafter\nVersicherungsverein     Musterstadt    a.G.\n" + tail,
+			issuer: "MVM Musterhafter Versicherungsverein Musterstadt a.G.", accept: true},
 		{name: "name begins above its Name row", text: "Verkäufer\n   Nummer:        549910\n                  MVM Musterhafter\n   Name:          Versicherungsverein Musterstadt a.G.\n   Anschrift:     Musterstr. 12\n" + tail,
 			issuer: "MVM Musterhafter Versicherungsverein Musterstadt a.G.", accept: true},
 		{name: "street line is no name, the name beside a label is", text: "Lieferant                Käufer\nGLN 4333741000005        GLN 4304171000002\n" +
