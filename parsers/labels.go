@@ -286,6 +286,10 @@ func findLabels(s string, cells [][2]int) []labelMatch {
 			i++
 			continue
 		}
+		if strings.Count(s[:start], "(") > strings.Count(s[:start], ")") {
+			i += n // "Summe Brutto (inkl. USt.)": a label's qualifier, not a label
+			continue
+		}
 		if e.kind == "total" && chargeFollows(words[i+n:]) {
 			i += n // "Gesamtbetrag der Zuschläge": a sum of charges, not the total
 			continue

@@ -62,6 +62,8 @@ func TestTotalsSummaryBlock(t *testing.T) {
 		{name: "de Rechnungsbetrag", text: head + "Nettobetrag   100,00 €\nUSt. 19 %   19,00 €\nRechnungsbetrag   119,00 €\n", total: "119.00", accept: true},
 		{name: "de Endbetrag", text: head + "Summe netto: 100,00 €\nzzgl. MwSt.: 19,00 €\nEndbetrag: 119,00 €\n", total: "119.00", accept: true},
 		{name: "de Summe inkl", text: head + "Summe netto: 496,00 €\nZuzügl. USt: 75,04 €\nSumme inkl. USt: 571,04 €\n", total: "571.04", accept: true},
+		{name: "de a label in parentheses qualifies the one before", text: head +
+			"Rechnungssumme Netto (excl. USt.)   198,00 EUR\nUSt. 19 %   37,62\nRechnungssumme Brutto (inkl. USt.)   235,62\n", total: "235.62", accept: true},
 		{name: "de Zahlbetrag alone is the total", text: head + "Zahlbetrag   119,00 EUR\n", total: "119.00"},
 		{name: "due differs with no payment: doubt", text: head + "Gesamtbetrag   119,00 EUR\nZahlbetrag   100,00 EUR\n", total: "119.00", review: true},
 		{name: "charges total is not the total", text: head + "Nettobetrag   100,00 EUR\nUSt.   19,00 EUR\nGesamtbetrag der Zuschläge   5,00\nBruttosumme   119,00 EUR\n", total: "119.00"},
@@ -83,6 +85,8 @@ func TestTitleNumbers(t *testing.T) {
 			number: "471102", date: "2018-06-05", accept: true},
 		{name: "de Gutschrift with a parenthesis", text: "Acme GmbH\nGutschrift (Selbst ausgestellte Rechnung) Nr. 47110818 vom 05.03.2018\n" + tail,
 			number: "47110818", date: "2018-03-05"},
+		{name: "de wide-spaced title", text: "Acme GmbH\nGutschrift          (Selbst       ausgestellte            Rechnung)         Nr. 471102 vom\n05.03.2018\n" + tail,
+			number: "471102", date: "2018-03-05"},
 		{name: "de Rechnung #", text: "Acme GmbH\nRechnung # RE-20140703/502 vom 03.07.2014\n" + tail,
 			number: "RE-20140703/502", date: "2014-07-03"},
 		{name: "de Rechnungskorrektur", text: "Acme GmbH\nRechnungskorrektur Nr. RK21012345 vom 16.09.2018\n" + tail,

@@ -15,7 +15,7 @@ import (
 // credit notes count too.
 var titleRE = regexp.MustCompile(`(?i)^(?:[a-zäöü]*rechnung(?:skorrektur)?|gutschrift|invoice|tax invoice|credit note|` +
 	`facture|avoir|factuur|creditnota|fattura|nota di credito|factura|nota de crédito)` +
-	`(?:\s+(?:des|der|of|de|du|van)\s+\pL+)?(?:\s*\([^)]{1,40}\))*\s*(?:nr|no|nummer|number|num|n°|nº|n|#)\.?\s*:?\s*(\S+)` +
+	`(?:\s+(?:des|der|of|de|du|van)\s+\pL+)?(?:\s*\([^)]{1,80}\))*\s*(?:nr|no|nummer|number|num|n°|nº|n|#)\.?\s*:?\s*(\S+)` +
 	`(?:\s+(?:vom|von|du|van|of|dated|del|de|issued at|issued on|from)\s+(.+))?`)
 
 // findTitle reads the number, and the date after it, from a title at the
