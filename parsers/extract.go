@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/dataforge/dataforge/internal/schema"
 )
@@ -415,7 +416,7 @@ func (x *extractor) readValue(m labelMatch, l line, from, to, cellEnd int, weigh
 			switch {
 			case rank == 1:
 				conf = 0.85
-			case !m.cellStart && len(strings.Fields(l.text[l.cells[m.cell][0]:m.start])) >= 3:
+			case !m.cellStart && len(strings.Fields(l.text[l.cells[m.cell][0]:m.start])) >= 3, prose(l.text[:m.start]):
 				conf, rank = 0.7, 2 // "… bitte Ihre Belegnummer 2018-7 angeben": prose
 			}
 			add(e.kind, candidate{text: v}, i, j, conf, rank)
@@ -516,6 +517,19 @@ func (x *extractor) readAmount(field string, rank int, m labelMatch, l line, fro
 	c.num, c.conf, c.rank = &v, conf*weight, rank
 	x.add(field, c)
 	return true
+}
+
+// prose reports whether s, the text before a label on its line, reads as
+// a sentence rather than a form: four words or more, two of them in lower
+// case ("Bei Schriftwechsel bitte Ihre Kundennummer 35040727 und").
+func prose(s string) bool {
+	words, lower := strings.Fields(s), 0
+	for _, w := range words {
+		if r := []rune(w)[0]; unicode.IsLower(r) {
+			lower++
+		}
+	}
+	return len(words) >= 4 && lower >= 2
 }
 
 // thousandsBefore reads the thousands of a, written in s with a space as

@@ -64,6 +64,7 @@ func TestTotalsSummaryBlock(t *testing.T) {
 		{name: "de Summe inkl", text: head + "Summe netto: 496,00 €\nZuzügl. USt: 75,04 €\nSumme inkl. USt: 571,04 €\n", total: "571.04", accept: true},
 		{name: "de a label in parentheses qualifies the one before", text: head +
 			"Rechnungssumme Netto (excl. USt.)   198,00 EUR\nUSt. 19 %   37,62\nRechnungssumme Brutto (inkl. USt.)   235,62\n", total: "235.62", accept: true},
+		{name: "de insurance premium", text: head + "Gesamtbeitrag   50,00 €\nVersicherungsteuer 19 %   9,50 €\nRechnungsbeitrag   59,50 €\n", total: "59.50"},
 		{name: "de Zahlbetrag alone is the total", text: head + "Zahlbetrag   119,00 EUR\n", total: "119.00"},
 		{name: "due differs with no payment: doubt", text: head + "Gesamtbetrag   119,00 EUR\nZahlbetrag   100,00 EUR\n", total: "119.00", review: true},
 		{name: "charges total is not the total", text: head + "Nettobetrag   100,00 EUR\nUSt.   19,00 EUR\nGesamtbetrag der Zuschläge   5,00\nBruttosumme   119,00 EUR\n", total: "119.00"},
@@ -109,6 +110,9 @@ func TestTitleNumbers(t *testing.T) {
 		{name: "a reference to another invoice is not the title", text: "Acme GmbH\nRechnungsnummer: 2024-9\nRechnungsdatum: 10.01.2024\nGutschrift zu Rechnung Nr. 2023-77 vom 01.12.2023\n" + tail,
 			number: "2024-9", date: "2024-01-10"},
 		{name: "number in prose ranks below the title", text: "Acme GmbH\nHandelsrechnung Nr. E2018 vom 20.09.2018\nInhalt  Bitte geben Sie Ihre Belegnummer 2018092011804 an\n" + tail,
+			number: "E2018", accept: true},
+		{name: "number in wide-spaced prose ranks below the title", text: "Acme GmbH\nHandelsrechnung      Nr. E2018     vom 20.09.2018\n" +
+			"Bei Schriftwechsel     bitte Ihre Kundennummer      35040727   und Belegnummer    2018092011804\n" + tail,
 			number: "E2018", accept: true},
 		{name: "right-aligned under the label", text: "Acme GmbH\n" +
 			"   Lieferantenstraße 20                                  Rechnungsnummer\n" +
