@@ -83,6 +83,10 @@ func FuzzExtractRules(f *testing.F) {
 		}
 	}
 	f.Add("Invoice #1 Date: 01/02/03 Total: €1.234,5 IBAN NL91ABNA0417164300", uint8(0))
+	f.Add("Verkäufer\n   Nummer:   549910\n             MVM Musterhafter\n   Name:     Verein a.G.\n"+
+		"Handelsrechnung (380) Nr. 471102 vom\n05.06.2018\nLieferant   GMBH\n", uint8(0))
+	f.Add("  Nettobetrag   MwSt-Betrag   Endbetrag\n   100,00   19,00   119,00\n   -5,00   -0,95   -5,95\n"+
+		"Bruttosumme   -8,79\nZahlbetrag   -8,79\nINV/2023/03/0008\n", uint8(0))
 	f.Fuzz(func(t *testing.T, text string, typ uint8) {
 		dt := schema.Types[int(typ)%len(schema.Types)]
 		x := ExtractRules(text, dt)

@@ -41,7 +41,8 @@ commands:
                             (--templates DIR: issuer templates, default $DATAFORGE_TEMPLATES)
   templates check [PATH...] validate issuer template files (default $DATAFORGE_TEMPLATES)
   accuracy [DIR...]         per-field accuracy of the rules tier on labelled documents
-                            (default samples/labelled; --templates DIR, -v)
+                            with an expected.json (default samples/labelled;
+                            --templates DIR, -v: the misses with the value found and where)
   migrate [up|down]         apply (or roll back one step of) the database migrations
   review <command>          the manual review queue: list, next, show, submit, reject,
                             release, extend, retry (starter review for details)
