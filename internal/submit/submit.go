@@ -156,6 +156,12 @@ func (s *Submitter) Submit(ctx context.Context, paths []string, opts Options) ([
 				it.Existing = true
 				continue
 			}
+			// The run that made the document terminal may still be
+			// finishing; a start now would attach to it, and the requeued
+			// document would never settle. Wait until it has closed.
+			if err := s.Temporal.GetWorkflow(ctx, it.WorkflowID, "").Get(ctx, nil); err != nil && ctx.Err() != nil {
+				return items, ctx.Err()
+			}
 			if _, err := s.Store.Requeue(ctx, it.DocumentID); err != nil {
 				return items, err
 			}
