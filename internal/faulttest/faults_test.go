@@ -1,0 +1,42 @@
+package faulttest
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// Killing the worker with SIGKILL while LLM calls are in flight loses
+// nothing: after a restart every document completes once, and the only
+// extra model calls are those the kills interrupted.
+func TestKillWorkerMidLLMCall(t *testing.T) {
+	t.Parallel()
+	e := setup(t, models(t, 1500*time.Millisecond, 500*time.Millisecond, ""))
+	e.startWorker()
+	n := batchSize()
+	items := e.batch(n)
+	kills := 1
+	if full() {
+		kills = 3
+	}
+	interrupted := int64(0) // calls in flight at a kill, at most
+	for k := 1; k <= kills; k++ {
+		e.waitFor(fmt.Sprintf("kill %d: LLM calls in flight", k), 10*time.Minute, func() bool {
+			return e.settled(items) >= k*n/(kills+2) && e.sim.inFlight() > 0
+		})
+		finished := e.sim.finished.Load()
+		e.killWorker()
+		interrupted += e.sim.started.Load() - finished
+		e.startWorker()
+	}
+	e.waitSettled(items)
+	c := e.count(items)
+	e.report(fmt.Sprintf("kill -9 worker x%d", kills), c)
+	t.Logf("LLM calls in flight at the kills: at most %d; calls without an attempt row: %d", interrupted, c.SimCalls-int64(c.LLMAttempts))
+	require.Zero(t, c.Lost, "lost")
+	require.Zero(t, c.Duplicated, "duplicated")
+	require.Equal(t, n, c.completed(), "every document completes")
+	require.LessOrEqual(t, c.SimCalls-int64(c.LLMAttempts), interrupted, "at most one extra model call per interrupted call")
+}
