@@ -40,3 +40,23 @@ func TestKillWorkerMidLLMCall(t *testing.T) {
 	require.Equal(t, n, c.completed(), "every document completes")
 	require.LessOrEqual(t, c.SimCalls-int64(c.LLMAttempts), interrupted, "at most one extra model call per interrupted call")
 }
+// Stopping the Temporal server in the middle of a batch and starting it
+// again on its persisted state loses nothing: every document completes.
+func TestRestartTemporalServer(t *testing.T) {
+	t.Parallel()
+	e := setup(t, models(t, 500*time.Millisecond, 250*time.Millisecond, ""))
+	e.startWorker()
+	n := batchSize()
+	items := e.batch(n)
+	e.waitFor("a quarter of the batch to settle", 10*time.Minute, func() bool { return e.settled(items) >= n/4 })
+	e.stopServer()
+	t.Logf("server stopped with %d of %d documents settled", e.settled(items), n)
+	time.Sleep(5 * time.Second) // the outage; nothing is asserted about its length
+	e.startServer()
+	e.waitSettled(items)
+	c := e.count(items)
+	e.report("temporal server restart", c)
+	require.Zero(t, c.Lost, "lost")
+	require.Zero(t, c.Duplicated, "duplicated")
+	require.Equal(t, n, c.completed(), "every document completes")
+}
