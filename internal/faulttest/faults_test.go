@@ -40,6 +40,7 @@ func TestKillWorkerMidLLMCall(t *testing.T) {
 	require.Equal(t, n, c.completed(), "every document completes")
 	require.LessOrEqual(t, c.SimCalls-int64(c.LLMAttempts), interrupted, "at most one extra model call per interrupted call")
 }
+
 // Stopping the Temporal server in the middle of a batch and starting it
 // again on its persisted state loses nothing: every document completes.
 func TestRestartTemporalServer(t *testing.T) {
@@ -59,4 +60,33 @@ func TestRestartTemporalServer(t *testing.T) {
 	require.Zero(t, c.Lost, "lost")
 	require.Zero(t, c.Duplicated, "duplicated")
 	require.Equal(t, n, c.completed(), "every document completes")
+}
+
+// Postgres unreachable from the worker for a while in the middle of a batch
+// (a proxy between them drops every connection; the system Postgres is
+// never touched) is an outage of our own infrastructure, not a tier
+// failure: activities retry until it returns, and every document completes
+// as it would have without it — none goes to review for ConnectError.
+func TestPostgresOutage(t *testing.T) {
+	t.Parallel()
+	e := setup(t, models(t, 500*time.Millisecond, 250*time.Millisecond, ""))
+	pg := startProxy(t, hostOf(t, e.dbURL))
+	e.workerDB = withHost(t, e.dbURL, pg.Addr())
+	e.startWorker()
+	n := batchSize()
+	items := e.batch(n)
+	e.waitFor("a quarter of the batch to settle", 10*time.Minute, func() bool { return e.settled(items) >= n/4 })
+	outage := 30 * time.Second
+	if full() {
+		outage = time.Minute
+	}
+	pg.Cut()
+	time.Sleep(outage)
+	pg.Restore()
+	e.waitSettled(items)
+	c := e.count(items)
+	e.report(fmt.Sprintf("postgres unreachable %s", outage), c)
+	require.Zero(t, c.Lost, "lost")
+	require.Zero(t, c.Duplicated, "duplicated")
+	require.Equal(t, n, c.completed(), "every document completes as without the outage; review reasons: %v", c.Reasons)
 }
