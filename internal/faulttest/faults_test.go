@@ -90,3 +90,33 @@ func TestPostgresOutage(t *testing.T) {
 	require.Zero(t, c.Duplicated, "duplicated")
 	require.Equal(t, n, c.completed(), "every document completes as without the outage; review reasons: %v", c.Reasons)
 }
+
+// From no LLM faults to half the calls failing (a mix of the simulator's
+// faults), and with both models down, every document reaches exactly one
+// terminal state: completed by some tier, or waiting in review.
+func TestLLMFaultMix(t *testing.T) {
+	t.Parallel()
+	e := setup(t, models(t, 50*time.Millisecond, 25*time.Millisecond, ""))
+	e.startWorker()
+	mix := func(p float64) string {
+		each := p / 5
+		spec := fmt.Sprintf("rate_limit:%.3f+server_error:%.3f+unavailable:%.3f+malformed_json:%.3f+schema_violation:%.3f",
+			each, each, each, each, each)
+		return "gpt-4o=" + spec + ",gpt-4o-mini=" + spec
+	}
+	for _, sc := range []struct{ name, faults string }{
+		{"LLM faults 0%", ""},
+		{"LLM faults 25%", mix(0.25)},
+		{"LLM faults 50%", mix(0.5)},
+		{"both models down", "gpt-4o=unavailable,gpt-4o-mini=unavailable"},
+	} {
+		e.sim.set(models(t, 50*time.Millisecond, 25*time.Millisecond, sc.faults))
+		items := e.batch(batchSize())
+		e.waitSettled(items)
+		c := e.count(items)
+		e.report(sc.name, c)
+		require.Zero(t, c.Lost, "%s: lost", sc.name)
+		require.Zero(t, c.Duplicated, "%s: duplicated", sc.name)
+		require.Equal(t, c.Submitted, c.completed()+c.Review+c.Rejected, "%s: one terminal state each", sc.name)
+	}
+}

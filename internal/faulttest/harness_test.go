@@ -174,6 +174,8 @@ type env struct {
 	client   client.Client
 	sub      *submit.Submitter
 	logs     string
+	// callsBefore is the simulator's call count when the last batch began.
+	callsBefore int64
 }
 
 func setup(t *testing.T, m map[string]llmsim.ModelConfig) *env {
@@ -300,6 +302,7 @@ func (e *env) batch(n int) []*submit.Item {
 		doc := strings.Replace(string(tmpl), "TT-3307", fmt.Sprintf("TT-%s%04d", strings.ToUpper(tag), i), 1)
 		require.NoError(e.t, os.WriteFile(paths[i], []byte(doc), 0o644))
 	}
+	e.callsBefore = e.sim.started.Load()
 	items, err := e.sub.Submit(e.ctx, paths, submit.Options{})
 	require.NoError(e.t, err)
 	return items
@@ -344,13 +347,15 @@ func (e *env) waitSettled(items []*submit.Item) {
 
 // counts is what became of a batch.
 type counts struct {
-	Submitted   int
-	ByTier      map[string]int
-	Review      int
-	Rejected    int
-	Lost        int
-	Duplicated  int
-	Reasons     map[string]int
+	Submitted  int
+	ByTier     map[string]int
+	Review     int
+	Rejected   int
+	Lost       int
+	Duplicated int
+	Reasons    map[string]int
+	// SimCalls are the chat completions the simulator started during the
+	// batch; LLMAttempts the LLM tier attempts the worker recorded.
 	SimCalls    int64
 	LLMAttempts int
 }
@@ -365,7 +370,7 @@ func (e *env) count(items []*submit.Item) counts {
 	for i, it := range items {
 		ids[i] = it.DocumentID
 	}
-	c := counts{Submitted: len(items), ByTier: map[string]int{}, Reasons: map[string]int{}, SimCalls: e.sim.started.Load()}
+	c := counts{Submitted: len(items), ByTier: map[string]int{}, Reasons: map[string]int{}, SimCalls: e.sim.started.Load() - e.callsBefore}
 	rows, err := e.st.Pool().Query(e.ctx, `
 		SELECT d.status, coalesce(r.tier, ''), coalesce(d.reason, ''),
 		       (SELECT count(*) FROM review_items i WHERE i.document_id = d.id AND i.state IN ('pending', 'claimed'))
