@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -27,6 +28,11 @@ const (
 	ErrTypeParse = "ParseFailed"
 	// ErrTypeNotFound: the document is not in Postgres. Not retryable.
 	ErrTypeNotFound = "DocumentNotFound"
+	// ErrTypeInfrastructure: our own infrastructure failed (Postgres
+	// unreachable, timing out, its pool closed). Retryable; a tier that
+	// fails for good with it is run again by the workflow, never counted as
+	// the tier's failure.
+	ErrTypeInfrastructure = "Infrastructure"
 )
 
 // Activities carries what the activities need.
@@ -34,7 +40,8 @@ type Activities struct {
 	Store  *store.Store
 	Limits parsers.Limits
 	Router router.Config
-	// ReviewSLA is how long a review item may wait before it is escalated.
+	// ReviewSLA is the review SLA of items whose workflow does not pass one
+	// (started before the SLA was carried in the activities' input).
 	ReviewSLA time.Duration
 	// Templates are the issuer templates of the rules tier; nil for none.
 	Templates *templates.Set
@@ -43,6 +50,11 @@ type Activities struct {
 	// CacheTTL is how long a validated LLM answer is reused for the same
 	// content, type, model and prompt version.
 	CacheTTL time.Duration
+
+	// unrecorded holds model attempts made while Postgres was unavailable,
+	// recorded with the next attempt.
+	unrecordedMu sync.Mutex
+	unrecorded   []*store.Attempt
 }
 
 // ParseInput names the document to parse.
@@ -125,7 +137,8 @@ type ExtractOutput struct {
 // matches the document if there is one. A result that fails validation
 // or falls below parsers.ConfidenceThreshold is stored as partial fields for
 // review and reported as not valid.
-func (a *Activities) ExtractRules(ctx context.Context, in ExtractInput) (*ExtractOutput, error) {
+func (a *Activities) ExtractRules(ctx context.Context, in ExtractInput) (_ *ExtractOutput, err error) {
+	defer func() { err = storeError(err) }()
 	if out, ok, err := a.reuse(ctx, in); ok || err != nil {
 		return out, err
 	}
@@ -212,11 +225,18 @@ func (a *Activities) Complete(ctx context.Context, in CompleteInput) error {
 	})
 }
 
-// storeError makes a missing row a non-retryable failure; other errors
-// (connection loss) stay retryable.
+// storeError classifies a failure of the store: a missing row is not
+// retryable (ErrTypeNotFound), Postgres unavailable is ErrTypeInfrastructure
+// (retryable); application errors and other errors pass unchanged.
 func storeError(err error) error {
-	if errors.Is(err, store.ErrNotFound) {
+	var appErr *temporal.ApplicationError
+	switch {
+	case err == nil || errors.As(err, &appErr):
+		return err
+	case errors.Is(err, store.ErrNotFound):
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeNotFound, err)
+	case store.Unavailable(err):
+		return temporal.NewApplicationErrorWithCause("postgres unavailable: "+err.Error(), ErrTypeInfrastructure, err)
 	}
 	return err
 }
