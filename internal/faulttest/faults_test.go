@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/dataforge/dataforge/internal/store/storetest"
 )
 
 // Killing the worker with SIGKILL while LLM calls are in flight loses
@@ -70,8 +72,8 @@ func TestRestartTemporalServer(t *testing.T) {
 func TestPostgresOutage(t *testing.T) {
 	t.Parallel()
 	e := setup(t, models(t, 500*time.Millisecond, 250*time.Millisecond, ""))
-	pg := startProxy(t, hostOf(t, e.dbURL))
-	e.workerDB = withHost(t, e.dbURL, pg.Addr())
+	pg, workerDB := storetest.NewProxy(t, e.dbURL)
+	e.workerDB = workerDB
 	e.startWorker()
 	n := batchSize()
 	items := e.batch(n)

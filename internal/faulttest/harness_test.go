@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -234,13 +233,19 @@ func (e *env) tail(name string) string {
 func (e *env) startServer() {
 	self, err := os.Executable()
 	require.NoError(e.t, err)
-	cmd := exec.Command(self)
-	cmd.Env = append(os.Environ(), serverDirVar+"="+e.stateDir, serverPortVar+"="+strconv.Itoa(e.port))
-	log := e.logFile("server.log")
+	e.server = e.spawn("server.log", self, nil, serverDirVar+"="+e.stateDir, serverPortVar+"="+strconv.Itoa(e.port))
+}
+
+// spawn starts a process with extra environment variables, its output
+// appended to a log file.
+func (e *env) spawn(logName, bin string, args []string, vars ...string) *exec.Cmd {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), vars...)
+	log := e.logFile(logName)
 	defer log.Close()
 	cmd.Stdout, cmd.Stderr = log, log
 	require.NoError(e.t, cmd.Start())
-	e.server = cmd
+	return cmd
 }
 
 // stopServer stops the Temporal server gracefully; its state stays on disk.
@@ -250,16 +255,10 @@ func (e *env) stopServer() {
 }
 
 func (e *env) startWorker() {
-	cmd := exec.Command(workerBin, "-pending-grace", "10s")
-	cmd.Env = append(os.Environ(),
+	e.worker = e.spawn("worker.log", workerBin, []string{"-pending-grace", "10s"},
 		"DATABASE_URL="+e.workerDB, "TEMPORAL_ADDRESS="+e.hostPort(), "TEMPORAL_NAMESPACE=default",
 		"DATAFORGE_TASK_QUEUE="+taskQueue, "OPENAI_API_KEY=sk-faulttest-not-a-real-key",
 		"OPENAI_BASE_URL="+e.sim.srv.URL+"/v1", "OPENAI_TIMEOUT=10s")
-	log := e.logFile("worker.log")
-	defer log.Close()
-	cmd.Stdout, cmd.Stderr = log, log
-	require.NoError(e.t, cmd.Start())
-	e.worker = cmd
 }
 
 // killWorker kills the worker with SIGKILL: no cleanup, no goodbye.
@@ -458,18 +457,3 @@ func (quiet) Debug(string, ...any) {}
 func (quiet) Info(string, ...any)  {}
 func (quiet) Warn(string, ...any)  {}
 func (quiet) Error(string, ...any) {}
-
-// withHost returns databaseURL pointing at hostPort.
-func withHost(t *testing.T, databaseURL, hostPort string) string {
-	u, err := url.Parse(databaseURL)
-	require.NoError(t, err)
-	u.Host = hostPort
-	return u.String()
-}
-
-// hostOf returns the host:port of a database URL.
-func hostOf(t *testing.T, databaseURL string) string {
-	u, err := url.Parse(databaseURL)
-	require.NoError(t, err)
-	return u.Host
-}
