@@ -9,6 +9,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 
+	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/workflows"
 )
 
@@ -38,6 +39,16 @@ func (s *Submitter) Sweep(ctx context.Context, grace time.Duration) (int, error)
 			continue // it will pick the document up
 		default:
 			in.Reprocess = true // an earlier run ended; this one is a new one
+		}
+		// The list is a snapshot: a run may have picked the document up and
+		// even finished since. Still pending after that run was seen means
+		// no run will take it.
+		now, err := s.Store.Document(ctx, doc.ID)
+		if err != nil {
+			return started, err
+		}
+		if now.Status != store.StatusPending {
+			continue
 		}
 		if err := s.start(ctx, doc, in); err != nil {
 			return started, err
