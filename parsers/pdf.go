@@ -120,7 +120,7 @@ func readPDF(ctx context.Context, data []byte, lim Limits) (doc *Document, err e
 		}
 		b.WriteByte('\f')
 	}
-	if w.readable < 10 || w.garbled > w.readable {
+	if w.readable == 0 || w.garbled > w.readable {
 		return nil, newError(CodeNoText, "%d readable characters on %d pages", w.readable, len(pages))
 	}
 	return &Document{MediaType: MediaPDF, Text: b.String(), Pages: len(pages)}, nil
@@ -207,21 +207,14 @@ type word struct {
 	x, y, end float64 // start and end of the baseline
 	size      float64 // font size in page units
 	estimated bool    // the width is a guess (the font has no widths)
+	spaced    bool    // a space character came before it: it starts a word however close it is
 	text      string
-}
-
-// fontInfo is what the walker needs of a font, read once per content stream.
-type fontInfo struct {
-	enc       pdf.TextEncoding
-	first     int
-	widths    []float64
-	composite bool // two-byte codes; widths unknown here
 }
 
 // gstate is the part of the graphics state that places text.
 type gstate struct {
 	ctm                         matrix
-	font                        *fontInfo
+	font                        *font
 	size, tc, tw, th, tl, trise float64
 }
 
@@ -233,6 +226,8 @@ type walker struct {
 	budget            int64 // bytes of text left before errTextLimit
 	ops               int
 	readable, garbled int
+	spaced            bool // a space was shown since the last word
+
 }
 
 const maxFormDepth = 8
@@ -241,20 +236,14 @@ func (w *walker) walk(content, res pdf.Value, ctm matrix, out *[]word, depth int
 	if content.Kind() != pdf.Stream && content.Kind() != pdf.Array {
 		return
 	}
-	fonts := map[string]*fontInfo{}
-	fontNamed := func(name string) *fontInfo {
+	fonts := map[string]*font{}
+	fontNamed := func(name string) *font {
 		if f, ok := fonts[name]; ok {
 			return f
 		}
-		f := pdf.Font{V: res.Key("Font").Key(name)}
-		fi := &fontInfo{
-			enc:       f.Encoder(),
-			first:     f.FirstChar(),
-			widths:    f.Widths(),
-			composite: f.V.Key("Subtype").Name() == "Type0",
-		}
-		fonts[name] = fi
-		return fi
+		f := loadFont(res.Key("Font").Key(name))
+		fonts[name] = f
+		return f
 	}
 	if hexUnterminated(content) {
 		w.garbled++
@@ -431,14 +420,15 @@ func (w *walker) show(g *gstate, tm *matrix, v pdf.Value, out *[]word) {
 		if w.budget < 0 {
 			panic(errTextLimit)
 		}
-		*out = append(*out, word{x: start, y: y, end: pos(), size: size, estimated: estimated, text: s})
-		estimated = false
+		*out = append(*out, word{x: start, y: y, end: pos(), size: size, estimated: estimated, spaced: w.spaced, text: s})
+		estimated, w.spaced = false, false
 	}
-	// glyph writes the text of one character code and advances past it;
+	// put writes the text of one character code and advances past it;
 	// a space ends the current word.
-	glyph := func(s string, em float64, guessed, space bool) {
+	put := func(s string, em float64, guessed, space bool) {
 		if space || s == " " {
 			flush()
+			w.spaced = true
 		} else {
 			if cur.Len() == 0 {
 				start = pos()
@@ -453,23 +443,16 @@ func (w *walker) show(g *gstate, tm *matrix, v pdf.Value, out *[]word) {
 		*tm = translate(tx*g.th, 0).mul(*tm)
 	}
 	showString := func(raw string) {
-		if g.font.composite || len(g.font.widths) == 0 {
-			for _, r := range g.font.enc.Decode(raw) {
-				em := 0.5
-				if r == ' ' {
+		g.font.decode(raw, func(gl glyph) {
+			em, guessed := gl.width, g.font.guessed
+			if guessed {
+				em = 0.5
+				if gl.text == " " {
 					em = 0.25
 				}
-				glyph(string(r), em, true, false)
 			}
-			return
-		}
-		for i := 0; i < len(raw); i++ {
-			em, guessed := 0.5, true
-			if j := int(raw[i]) - g.font.first; j >= 0 && j < len(g.font.widths) && g.font.widths[j] > 0 {
-				em, guessed = g.font.widths[j]/1000, false
-			}
-			glyph(g.font.enc.Decode(raw[i:i+1]), em, guessed, raw[i] == ' ')
-		}
+			put(gl.text, em, guessed, gl.space)
+		})
 	}
 	switch v.Kind() {
 	case pdf.String:
