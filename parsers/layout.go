@@ -22,7 +22,38 @@ var spaces = strings.Repeat(" ", maxColumn)
 // stay at least two spaces apart; the words of a phrase are one space apart;
 // a wide vertical gap leaves a blank line. It stops, reporting false, once
 // b holds more than limit bytes.
+//
+// Words drawn in another direction (rotated text) are laid out the same
+// way after the others, each direction as if the page were turned to read it.
 func layoutPage(b *strings.Builder, words []word, limit int64) bool {
+	var turned []word
+	upright := words[:0:0]
+	for _, w := range words {
+		if w.rot == 0 {
+			upright = append(upright, w)
+		} else {
+			turned = append(turned, w)
+		}
+	}
+	if !layoutWords(b, upright, limit) {
+		return false
+	}
+	for rot := 1; rot < 4; rot++ {
+		var group []word
+		for _, w := range turned {
+			if w.rot == rot {
+				group = append(group, w)
+			}
+		}
+		if !layoutWords(b, group, limit) {
+			return false
+		}
+	}
+	return true
+}
+
+// layoutWords lays out words of one direction.
+func layoutWords(b *strings.Builder, words []word, limit int64) bool {
 	if len(words) == 0 {
 		return true
 	}

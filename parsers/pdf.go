@@ -206,6 +206,7 @@ func matrixOf(v pdf.Value) (matrix, bool) {
 type word struct {
 	x, y, end float64 // start and end of the baseline
 	size      float64 // font size in page units
+	rot       int     // direction of the baseline in quarter turns: x and y are measured along and across it
 	estimated bool    // the width is a guess (the font has no widths)
 	spaced    bool    // a space character came before it: it starts a word however close it is
 	text      string
@@ -404,8 +405,28 @@ func (w *walker) show(g *gstate, tm *matrix, v pdf.Value, out *[]word) {
 	scale := matrix{g.size * g.th, 0, 0, g.size, 0, g.trise}
 	at := func() matrix { return scale.mul(*tm).mul(g.ctm) }
 	m := at()
-	size, y := math.Hypot(m[2], m[3]), m[5]
-	pos := func() float64 { return at()[4] }
+	// Text drawn in another direction is measured along it: x along the
+	// baseline, y across it, as if the page were turned to read it.
+	cos, sin := m[0], m[1]
+	if n := math.Hypot(cos, sin); n > 0 {
+		cos, sin = cos/n, sin/n
+	} else {
+		cos, sin = 1, 0
+	}
+	rot := 0
+	switch {
+	case sin > 0.5:
+		rot = 1
+	case cos < -0.5:
+		rot = 2
+	case sin < -0.5:
+		rot = 3
+	}
+	size, y := math.Hypot(m[2], m[3]), -m[4]*sin+m[5]*cos
+	pos := func() float64 {
+		m := at()
+		return m[4]*cos + m[5]*sin
+	}
 	var cur strings.Builder
 	var start float64
 	estimated := false
@@ -420,13 +441,13 @@ func (w *walker) show(g *gstate, tm *matrix, v pdf.Value, out *[]word) {
 		if w.budget < 0 {
 			panic(errTextLimit)
 		}
-		*out = append(*out, word{x: start, y: y, end: pos(), size: size, estimated: estimated, spaced: w.spaced, text: s})
+		*out = append(*out, word{x: start, y: y, end: pos(), size: size, rot: rot, estimated: estimated, spaced: w.spaced, text: s})
 		estimated, w.spaced = false, false
 	}
 	// put writes the text of one character code and advances past it;
 	// a space ends the current word.
 	put := func(s string, em float64, guessed, space bool) {
-		if space || s == " " {
+		if s == " " {
 			flush()
 			w.spaced = true
 		} else {
