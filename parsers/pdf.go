@@ -77,9 +77,23 @@ func (c ctxReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	return c.r.ReadAt(p, off)
 }
 
-// readPDF does the work of parsePDF. The pdf library reports many problems
+// readPDF does the work of parsePDF. A file the pdf library finds corrupt
+// is read again with a cross-reference table rebuilt by scanning it.
+func readPDF(ctx context.Context, data []byte, lim Limits) (*Document, error) {
+	doc, err := readPDFOnce(ctx, data, lim)
+	if code, _ := CodeOf(err); code == CodeCorrupt && ctx.Err() == nil {
+		if fixed, ok := rebuildXref(data); ok {
+			if doc, err2 := readPDFOnce(ctx, fixed, lim); err2 == nil {
+				return doc, nil
+			}
+		}
+	}
+	return doc, err
+}
+
+// readPDFOnce reads a PDF as it is. The pdf library reports many problems
 // by panicking; they are recovered here.
-func readPDF(ctx context.Context, data []byte, lim Limits) (doc *Document, err error) {
+func readPDFOnce(ctx context.Context, data []byte, lim Limits) (doc *Document, err error) {
 	defer func() {
 		x := recover()
 		switch {
@@ -93,6 +107,15 @@ func readPDF(ctx context.Context, data []byte, lim Limits) (doc *Document, err e
 		}
 	}()
 	r, err := pdf.NewReader(ctxReaderAt{ctx, bytes.NewReader(data)}, int64(len(data)))
+	if err != nil && ctx.Err() == nil {
+		if fixed, ok := rc4CryptFilter(data); ok {
+			if r2, err2 := pdf.NewReader(ctxReaderAt{ctx, bytes.NewReader(fixed)}, int64(len(fixed))); err2 == nil {
+				r, err = r2, nil
+			}
+		}
+	}
+	// An encrypted file the library opened had the empty user password,
+	// which it decrypts with; other passwords are not known here.
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return nil, timeoutError(ctx.Err(), lim.Timeout)
@@ -100,8 +123,6 @@ func readPDF(ctx context.Context, data []byte, lim Limits) (doc *Document, err e
 		return nil, newError(CodeEncrypted, "%v", err)
 	case err != nil:
 		return nil, newError(CodeCorrupt, "%v", err)
-	case !r.Trailer().Key("Encrypt").IsNull():
-		return nil, newError(CodeEncrypted, "the trailer has an /Encrypt entry")
 	}
 	if n := r.NumPage(); n > lim.MaxPages {
 		return nil, newError(CodeTooManyPages, "%d pages, limit %d", n, lim.MaxPages)
