@@ -4,7 +4,12 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/encoding/korean"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/traditionalchinese"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -169,4 +174,39 @@ func glyphText(name string) string {
 		}
 	}
 	return ""
+}
+
+// legacyCMap is a predefined CMap of a national character set: codes of
+// one or two bytes, whose text its encoding gives (when the font has no
+// ToUnicode, as pdftotext would with the collection's tables).
+type legacyCMap struct {
+	enc  encoding.Encoding
+	lead func(byte) bool // the byte starts a two-byte code
+}
+
+func (m *legacyCMap) codeLen(b byte) int {
+	if m.lead(b) {
+		return 2
+	}
+	return 1
+}
+
+// legacyCMapOf returns the character set of a predefined CMap name, or nil.
+func legacyCMapOf(name string) *legacyCMap {
+	between := func(lo, hi byte) func(byte) bool { return func(b byte) bool { return b >= lo && b <= hi } }
+	switch {
+	case strings.HasPrefix(name, "GBK-EUC-"), strings.HasPrefix(name, "GBK2K-"), strings.HasPrefix(name, "GBKp-EUC-"):
+		return &legacyCMap{simplifiedchinese.GBK, between(0x81, 0xFE)}
+	case strings.HasPrefix(name, "GB-EUC-"), strings.HasPrefix(name, "GBpc-EUC-"):
+		return &legacyCMap{simplifiedchinese.GBK, between(0xA1, 0xFE)}
+	case strings.HasPrefix(name, "90ms-RKSJ-"), strings.HasPrefix(name, "90msp-RKSJ-"), strings.HasPrefix(name, "83pv-RKSJ-"), strings.HasPrefix(name, "90pv-RKSJ-"):
+		return &legacyCMap{japanese.ShiftJIS, func(b byte) bool { return b >= 0x81 && b <= 0x9F || b >= 0xE0 && b <= 0xFC }}
+	case strings.HasPrefix(name, "EUC-"):
+		return &legacyCMap{japanese.EUCJP, func(b byte) bool { return b == 0x8E || b >= 0xA1 && b <= 0xFE }}
+	case strings.HasPrefix(name, "KSC-EUC-"), strings.HasPrefix(name, "KSCms-UHC-"), strings.HasPrefix(name, "KSCpc-EUC-"):
+		return &legacyCMap{korean.EUCKR, between(0x81, 0xFE)}
+	case strings.HasPrefix(name, "B5pc-"), strings.HasPrefix(name, "ETen-B5-"), strings.HasPrefix(name, "HKscs-B5-"), strings.HasPrefix(name, "ETenms-B5-"):
+		return &legacyCMap{traditionalchinese.Big5, between(0x81, 0xFE)}
+	}
+	return nil
 }

@@ -12,10 +12,11 @@ import (
 // font dictionary in our own code, as the pdf library ignores the widths
 // of Type0 fonts, a /BaseEncoding, and ToUnicode when /Encoding is set.
 type font struct {
-	composite bool  // Type0: codes of one to four bytes, by enc
-	enc       *cmap // Type0: the encoding CMap; nil for Identity-H/V (two bytes, CID = code)
-	ucs2      bool  // Type0 with a Uni…-UCS2 CMap: the code is UTF-16
-	toUnicode *cmap // nil when the font has none
+	composite bool        // Type0: codes of one to four bytes, by enc
+	enc       *cmap       // Type0: the encoding CMap; nil for Identity-H/V (two bytes, CID = code)
+	ucs2      bool        // Type0 with a Uni…-UCS2 CMap: the code is UTF-16
+	charset   *legacyCMap // Type0 with a predefined CMap of a national character set
+	toUnicode *cmap       // nil when the font has none
 	simple    [256]string
 	// widths in thousandths of text space: by code for a simple font, by
 	// CID for a Type0 font. Codes missing take dw.
@@ -88,6 +89,8 @@ func (f *font) loadComposite(v pdf.Value) {
 		f.enc = readCMap(e)
 	case strings.HasPrefix(e.Name(), "Uni") && strings.Contains(e.Name(), "UCS2"):
 		f.ucs2 = true
+	default:
+		f.charset = legacyCMapOf(e.Name())
 	}
 	cid := v.Key("DescendantFonts").Index(0)
 	f.dw = 1000
@@ -125,8 +128,11 @@ func (f *font) decode(raw string, fn func(glyph)) {
 		n := 1
 		if f.composite {
 			n = 2
-			if f.enc != nil {
+			switch {
+			case f.enc != nil:
 				n = f.enc.codeLen(raw, 2)
+			case f.charset != nil:
+				n = f.charset.codeLen(raw[0])
 			}
 			n = min(n, len(raw))
 		}
@@ -165,6 +171,11 @@ func (f *font) glyph(code string) glyph {
 			u = append(u, uint16(code[i])<<8|uint16(code[i+1]))
 		}
 		text = string(utf16.Decode(u))
+	}
+	if !ok && f.charset != nil {
+		if s, err := f.charset.enc.NewDecoder().String(code); err == nil && s != "\uFFFD" {
+			text = s
+		}
 	}
 	cid := 0
 	for i := 0; i < len(code); i++ {

@@ -66,3 +66,11 @@ func TestGlyphText(t *testing.T) {
 		require.Equal(t, want, glyphText(name), name)
 	}
 }
+
+// A Type0 font with a predefined national CMap and no ToUnicode reads its
+// codes, of one or two bytes, in that character set.
+func TestType0LegacyCMap(t *testing.T) {
+	font := "<< /Type /Font /Subtype /Type0 /BaseFont /SimSun /Encoding /GBK-EUC-H /DescendantFonts [6 0 R] >>"
+	cid := "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /SimSun /DW 1000 >>"
+	require.Equal(t, "AB中文", pdfText(t, pageWithFont(font, "BT /F1 10 Tf 100 700 Td <4142D6D0CEC4> Tj ET", cid)))
+}
