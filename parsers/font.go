@@ -40,6 +40,8 @@ func loadFont(v pdf.Value) *font {
 	}
 	if v.Key("Subtype").Name() == "Type0" {
 		f.loadComposite(v)
+		// A ToUnicode named Identity-H says the codes are UTF-16.
+		f.ucs2 = f.ucs2 || strings.HasPrefix(v.Key("ToUnicode").Name(), "Identity")
 		return f
 	}
 	if v.Key("Subtype").Name() == "Type3" {

@@ -74,3 +74,10 @@ func TestType0LegacyCMap(t *testing.T) {
 	cid := "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /SimSun /DW 1000 >>"
 	require.Equal(t, "AB中文", pdfText(t, pageWithFont(font, "BT /F1 10 Tf 100 700 Td <4142D6D0CEC4> Tj ET", cid)))
 }
+
+// A Type0 font whose ToUnicode is the name Identity-H has UTF-16 codes.
+func TestType0IdentityToUnicode(t *testing.T) {
+	font := "<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding /Identity-H /ToUnicode /Identity-H /DescendantFonts [6 0 R] >>"
+	cid := "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /X /W [72 [722 222]] >>"
+	require.Equal(t, "Hi", pdfText(t, pageWithFont(font, "BT /F1 10 Tf 100 700 Td <00480069> Tj ET", cid)))
+}
