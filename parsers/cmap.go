@@ -2,7 +2,6 @@ package parsers
 
 import (
 	"io"
-	"strconv"
 	"unicode/utf16"
 
 	"github.com/ledongthuc/pdf"
@@ -57,8 +56,8 @@ func readCMap(v pdf.Value) (m *cmap) {
 	defer func() { _ = recover() }() // a stream the library cannot read gives what was read
 	data, _ := io.ReadAll(io.LimitReader(v.Reader(), maxCMapBytes))
 	budget := maxCMapEntries
-	var args []cmapToken
-	lex := cmapLexer{data: data}
+	var args []pdfToken
+	lex := lexer{data: data}
 	for {
 		t, ok := lex.next()
 		if !ok {
@@ -95,7 +94,7 @@ func readCMap(v pdf.Value) (m *cmap) {
 	}
 }
 
-func (m *cmap) addRange(lo, hi string, dst cmapToken, cid bool, budget *int) {
+func (m *cmap) addRange(lo, hi string, dst pdfToken, cid bool, budget *int) {
 	if len(lo) == 0 || len(lo) != len(hi) || len(lo) > 4 {
 		return
 	}
@@ -109,7 +108,7 @@ func (m *cmap) addRange(lo, hi string, dst cmapToken, cid bool, budget *int) {
 		r.cid = int(dst.n)
 	case dst.kind == tokArray:
 		for i := 0; i < len(dst.arr) && i <= int(khi-klo); i++ {
-			r.arr = append(r.arr, utf16Text(dst.arr[i]))
+			r.arr = append(r.arr, utf16Text(dst.arr[i].s))
 		}
 	default:
 		s := dst.s
@@ -215,175 +214,4 @@ func utf16Text(s string) string {
 		u[i] = uint16(s[2*i])<<8 | uint16(s[2*i+1])
 	}
 	return string(utf16.Decode(u))
-}
-
-// Kinds of cmapToken.
-const (
-	tokString  = iota // a hex or literal string, in s
-	tokNumber         // in n
-	tokArray          // of strings, in arr
-	tokKeyword        // in s
-	tokOther          // a name, a dictionary delimiter
-)
-
-// cmapToken is a token of a CMap stream.
-type cmapToken struct {
-	kind int
-	s    string
-	n    float64
-	arr  []string
-}
-
-// cmapLexer splits a CMap stream into tokens. It reads only what CMaps
-// hold: strings, numbers, names, arrays of strings and keywords.
-type cmapLexer struct {
-	data []byte
-	pos  int
-}
-
-func isPDFSpace(c byte) bool {
-	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == 0
-}
-
-func isPDFDelim(c byte) bool {
-	return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' || c == '{' || c == '}' || c == '/' || c == '%'
-}
-
-func (l *cmapLexer) next() (cmapToken, bool) {
-	d := l.data
-	for l.pos < len(d) {
-		c := d[l.pos]
-		switch {
-		case isPDFSpace(c):
-			l.pos++
-		case c == '%':
-			for l.pos < len(d) && d[l.pos] != '\n' && d[l.pos] != '\r' {
-				l.pos++
-			}
-		case c == '<' && l.pos+1 < len(d) && d[l.pos+1] == '<', c == '>' && l.pos+1 < len(d) && d[l.pos+1] == '>':
-			l.pos += 2
-			return cmapToken{kind: tokOther}, true
-		case c == '<':
-			return cmapToken{kind: tokString, s: l.hex()}, true
-		case c == '(':
-			return cmapToken{kind: tokString, s: l.literal()}, true
-		case c == '[':
-			l.pos++
-			var arr []string
-			for {
-				t, ok := l.next()
-				if !ok || t.kind == tokOther && t.s == "]" {
-					return cmapToken{kind: tokArray, arr: arr}, ok
-				}
-				if t.kind == tokString {
-					arr = append(arr, t.s)
-				}
-			}
-		case c == ']':
-			l.pos++
-			return cmapToken{kind: tokOther, s: "]"}, true
-		default:
-			start := l.pos
-			l.pos++
-			for l.pos < len(d) && !isPDFSpace(d[l.pos]) && !isPDFDelim(d[l.pos]) {
-				l.pos++
-			}
-			w := string(d[start:l.pos])
-			if c == '/' {
-				return cmapToken{kind: tokOther, s: w}, true
-			}
-			if n, err := strconv.ParseFloat(w, 64); err == nil {
-				return cmapToken{kind: tokNumber, n: n}, true
-			}
-			return cmapToken{kind: tokKeyword, s: w}, true
-		}
-	}
-	return cmapToken{}, false
-}
-
-// hex reads a hex string from "<" to ">" (or the end of the data).
-func (l *cmapLexer) hex() string {
-	l.pos++
-	var out []byte
-	half, hi := false, byte(0)
-	for ; l.pos < len(l.data) && l.data[l.pos] != '>'; l.pos++ {
-		v, ok := unhex(l.data[l.pos])
-		if !ok {
-			continue
-		}
-		if half {
-			out = append(out, hi<<4|v)
-		} else {
-			hi = v
-		}
-		half = !half
-	}
-	if half {
-		out = append(out, hi<<4)
-	}
-	l.pos++
-	return string(out)
-}
-
-func unhex(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
-}
-
-// literal reads a literal string with nested parentheses and escapes.
-func (l *cmapLexer) literal() string {
-	l.pos++
-	var out []byte
-	for depth := 1; l.pos < len(l.data); l.pos++ {
-		c := l.data[l.pos]
-		switch c {
-		case '(':
-			depth++
-		case ')':
-			if depth--; depth == 0 {
-				l.pos++
-				return string(out)
-			}
-		case '\\':
-			l.pos++
-			if l.pos >= len(l.data) {
-				return string(out)
-			}
-			switch e := l.data[l.pos]; e {
-			case 'n':
-				c = '\n'
-			case 'r':
-				c = '\r'
-			case 't':
-				c = '\t'
-			case 'b':
-				c = '\b'
-			case 'f':
-				c = '\f'
-			case '\r', '\n':
-				continue
-			default:
-				if e >= '0' && e <= '7' {
-					v := 0
-					for k := 0; k < 3 && l.pos < len(l.data) && l.data[l.pos] >= '0' && l.data[l.pos] <= '7'; k++ {
-						v = v*8 + int(l.data[l.pos]-'0')
-						l.pos++
-					}
-					l.pos--
-					c = byte(v)
-				} else {
-					c = e
-				}
-			}
-		}
-		out = append(out, c)
-	}
-	return string(out)
 }

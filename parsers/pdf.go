@@ -1,10 +1,10 @@
 package parsers
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"strings"
@@ -131,7 +131,7 @@ func readPDFOnce(ctx context.Context, data []byte, lim Limits) (doc *Document, e
 	if err != nil {
 		return nil, err
 	}
-	w := &walker{ctx: ctx, budget: lim.MaxBytes}
+	w := &walker{ctx: ctx, budget: lim.MaxBytes, maxContent: 2 * lim.MaxBytes}
 	var b strings.Builder
 	for _, p := range pages {
 		var words []word
@@ -140,6 +140,9 @@ func readPDFOnce(ctx context.Context, data []byte, lim Limits) (doc *Document, e
 			return nil, newError(CodeTooLarge, "more than %d bytes of laid-out text", lim.MaxBytes)
 		}
 		b.WriteByte('\f')
+	}
+	if w.readable == 0 && w.broken != "" {
+		return nil, newError(CodeCorrupt, "unreadable content stream: %s", w.broken)
 	}
 	if w.readable == 0 || w.garbled > w.readable {
 		return nil, newError(CodeNoText, "%d readable characters on %d pages", w.readable, len(pages))
@@ -248,7 +251,9 @@ type walker struct {
 	budget            int64 // bytes of text left before errTextLimit
 	ops               int
 	readable, garbled int
-	spaced            bool // a space was shown since the last word
+	spaced            bool   // a space was shown since the last word
+	maxContent        int64  // most bytes of content read for one stream or form
+	broken            string // why a content stream could not be read, if one could not
 
 }
 
@@ -267,10 +272,6 @@ func (w *walker) walk(content, res pdf.Value, ctm matrix, out *[]word, depth int
 		fonts[name] = f
 		return f
 	}
-	if hexUnterminated(content) {
-		w.garbled++
-		return
-	}
 	g := gstate{ctm: ctm, th: 1}
 	var saved []gstate
 	tm, tlm := identity, identity
@@ -279,13 +280,9 @@ func (w *walker) walk(content, res pdf.Value, ctm matrix, out *[]word, depth int
 		tm = tlm
 	}
 
-	pdf.Interpret(content, func(stk *pdf.Stack, op string) {
+	interpret(w.content(content), func(op string, args []pdfToken) {
 		w.tick()
-		args := make([]pdf.Value, stk.Len())
-		for i := len(args) - 1; i >= 0; i-- {
-			args[i] = stk.Pop()
-		}
-		num := func(i int) float64 { return args[i].Float64() }
+		num := func(i int) float64 { return args[i].n }
 		switch {
 		case op == "q":
 			saved = append(saved, g)
@@ -301,7 +298,7 @@ func (w *walker) walk(content, res pdf.Value, ctm matrix, out *[]word, depth int
 		case op == "BT":
 			tm, tlm = identity, identity
 		case op == "Tf" && len(args) == 2:
-			g.font = fontNamed(args[0].Name())
+			g.font = fontNamed(args[0].s)
 			g.size = num(1)
 		case op == "Tc" && len(args) == 1:
 			g.tc = num(0)
@@ -336,7 +333,7 @@ func (w *walker) walk(content, res pdf.Value, ctm matrix, out *[]word, depth int
 		case (op == "Tj" || op == "TJ") && len(args) == 1:
 			w.show(&g, &tm, args[0], out)
 		case op == "Do" && len(args) == 1 && depth < maxFormDepth:
-			xo := res.Key("XObject").Key(args[0].Name())
+			xo := res.Key("XObject").Key(args[0].s)
 			if xo.Key("Subtype").Name() != "Form" {
 				return
 			}
@@ -350,59 +347,36 @@ func (w *walker) walk(content, res pdf.Value, ctm matrix, out *[]word, depth int
 	})
 }
 
-// hexUnterminated reports whether a content stream (or array of them) has a
-// hex string, "<" but not "<<", that no ">" ends. The pdf library's lexer
-// loops on one forever, past any deadline, so such a stream is not read.
-func hexUnterminated(content pdf.Value) bool {
-	var rd io.Reader
-	if content.Kind() == pdf.Array {
-		readers := make([]io.Reader, 0, content.Len())
-		for i := 0; i < content.Len(); i++ {
-			readers = append(readers, content.Index(i).Reader())
+// content returns the decoded bytes of a content stream, or of an array of
+// them joined. A stream that fails to decode part way (a bad checksum, a
+// truncated file) gives what was decoded, as viewers show it.
+func (w *walker) content(v pdf.Value) []byte {
+	var b bytes.Buffer
+	read := func(s pdf.Value) {
+		n := b.Len()
+		defer func() {
+			// The library panics on some broken streams, such as one
+			// with an unknown filter.
+			if x := recover(); x != nil && b.Len() == n {
+				w.broken = fmt.Sprint(x)
+			}
+		}()
+		if s.Kind() != pdf.Stream {
+			return
 		}
-		rd = io.MultiReader(readers...)
+		rd := s.Reader()
+		defer rd.Close()
+		_, _ = io.Copy(&b, io.LimitReader(rd, w.maxContent-int64(b.Len())))
+		b.WriteByte('\n')
+	}
+	if v.Kind() == pdf.Array {
+		for i := 0; i < v.Len() && int64(b.Len()) < w.maxContent; i++ {
+			read(v.Index(i))
+		}
 	} else {
-		rd = content.Reader()
+		read(v)
 	}
-	r := bufio.NewReader(rd)
-	next := func() (byte, bool) {
-		c, err := r.ReadByte()
-		return c, err == nil
-	}
-	for {
-		c, ok := next()
-		if !ok {
-			return false
-		}
-		switch c {
-		case '%': // a comment, to the end of the line
-			for ok && c != '\r' && c != '\n' {
-				c, ok = next()
-			}
-		case '(': // a literal string, with nested parentheses and escapes
-			for depth := 1; ok && depth > 0; {
-				c, ok = next()
-				switch c {
-				case '\\':
-					_, ok = next()
-				case '(':
-					depth++
-				case ')':
-					depth--
-				}
-			}
-		case '<':
-			if c, ok = next(); c == '<' {
-				continue
-			}
-			for ok && c != '>' {
-				c, ok = next()
-			}
-			if !ok {
-				return true
-			}
-		}
-	}
+	return b.Bytes()
 }
 
 // tick is called once per operator: it stops the walk when the context is
@@ -419,7 +393,7 @@ func (w *walker) tick() {
 // show draws a string (Tj) or an array of strings and kerning adjustments
 // (TJ), appends its words with their positions, and advances the text
 // matrix past it.
-func (w *walker) show(g *gstate, tm *matrix, v pdf.Value, out *[]word) {
+func (w *walker) show(g *gstate, tm *matrix, v pdfToken, out *[]word) {
 	if g.font == nil {
 		return // no Tf: invalid, nothing sensible to decode
 	}
@@ -496,18 +470,17 @@ func (w *walker) show(g *gstate, tm *matrix, v pdf.Value, out *[]word) {
 			put(gl.text, em, guessed, gl.space)
 		})
 	}
-	switch v.Kind() {
-	case pdf.String:
-		showString(v.RawString())
-	case pdf.Array:
-		for i := 0; i < v.Len(); i++ {
-			el := v.Index(i)
-			if el.Kind() == pdf.String {
-				showString(el.RawString())
+	switch v.kind {
+	case tokString:
+		showString(v.s)
+	case tokArray:
+		for _, el := range v.arr {
+			if el.kind == tokString {
+				showString(el.s)
 				continue
 			}
 			// A move of a fifth of an em or more to the right ends a word.
-			adj := el.Float64()
+			adj := el.n
 			if adj <= -200 {
 				flush()
 			}
