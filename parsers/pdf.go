@@ -479,9 +479,10 @@ func (w *walker) show(g *gstate, tm *matrix, v pdfToken, out *[]word) {
 				showString(el.s)
 				continue
 			}
-			// A move of a fifth of an em or more to the right ends a word.
+			// A move of more than a tenth of an em to the right ends a word, as in
+			// pdftotext.
 			adj := el.n
-			if adj <= -200 {
+			if adj < -100 {
 				flush()
 			}
 			*tm = translate(-adj/1000*g.size*g.th, 0).mul(*tm)
