@@ -81,3 +81,12 @@ func TestType0IdentityToUnicode(t *testing.T) {
 	cid := "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /X /W [72 [722 222]] >>"
 	require.Equal(t, "Hi", pdfText(t, pageWithFont(font, "BT /F1 10 Tf 100 700 Td <00480069> Tj ET", cid)))
 }
+
+// Rotated text is read along its baseline; mirrored text glyph by glyph
+// in page order, reversed, as pdftotext reads it.
+func TestTurnedAndMirroredText(t *testing.T) {
+	font := "<< /Type /Font /Subtype /Type1 /BaseFont /X /FirstChar 97 /LastChar 99 /Widths [500 500 500] >>"
+	require.Equal(t, "abc", pdfText(t, pageWithFont(font, "BT /F1 10 Tf 0 1 -1 0 300 100 Tm (abc) Tj ET")))
+	require.Equal(t, "abc", pdfText(t, pageWithFont(font, "BT /F1 10 Tf -1 0 0 -1 300 500 Tm (abc) Tj ET")))
+	require.Equal(t, "cba", pdfText(t, pageWithFont(font, "-1 0 0 1 400 0 cm BT /F1 10 Tf 100 500 Td (abc) Tj ET")))
+}

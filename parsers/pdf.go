@@ -408,6 +408,12 @@ func (w *walker) show(g *gstate, tm *matrix, v pdfToken, out *[]word) {
 	} else {
 		cos, sin = 1, 0
 	}
+	// Mirrored text (a reflecting matrix) is read as pdftotext reads it:
+	// glyph by glyph in page order, so its words come out reversed.
+	mirrored := m[0]*m[3]-m[1]*m[2] < 0
+	if mirrored {
+		cos, sin = 1, 0
+	}
 	rot := 0
 	switch {
 	case sin > 0.5:
@@ -436,7 +442,11 @@ func (w *walker) show(g *gstate, tm *matrix, v pdfToken, out *[]word) {
 		if w.budget < 0 {
 			panic(errTextLimit)
 		}
-		*out = append(*out, word{x: start, y: y, end: pos(), size: size, rot: rot, estimated: estimated, spaced: w.spaced, text: s})
+		x, end := start, pos()
+		if end < x {
+			x, end = end, x
+		}
+		*out = append(*out, word{x: x, y: y, end: end, size: size, rot: rot, estimated: estimated, spaced: w.spaced && !mirrored, text: s})
 		estimated, w.spaced = false, false
 	}
 	// put writes the text of one character code and advances past it;
@@ -457,6 +467,9 @@ func (w *walker) show(g *gstate, tm *matrix, v pdfToken, out *[]word) {
 			tx += g.tw
 		}
 		*tm = translate(tx*g.th, 0).mul(*tm)
+		if mirrored {
+			flush()
+		}
 	}
 	showString := func(raw string) {
 		g.font.decode(raw, func(gl glyph) {
