@@ -90,3 +90,12 @@ func TestTurnedAndMirroredText(t *testing.T) {
 	require.Equal(t, "abc", pdfText(t, pageWithFont(font, "BT /F1 10 Tf -1 0 0 -1 300 500 Tm (abc) Tj ET")))
 	require.Equal(t, "cba", pdfText(t, pageWithFont(font, "-1 0 0 1 400 0 cm BT /F1 10 Tf 100 500 Td (abc) Tj ET")))
 }
+
+// Superscripts and subscripts in a smaller size stay on their line, joined
+// to the word they touch.
+func TestSuperscriptsStayOnTheLine(t *testing.T) {
+	font := "<< /Type /Font /Subtype /Type1 /BaseFont /X /FirstChar 43 /LastChar 80 /Widths [584 0 0 0 0 0 0 556 556" +
+		strings.Repeat(" 0", 28) + " 667] >>"
+	content := "BT /F1 10 Tf 100 700 Td (P) Tj /F1 6 Tf 6.67 -2 Td (2) Tj /F1 10 Tf 20 2 Td (P) Tj /F1 6 Tf 6.67 4 Td (+) Tj ET"
+	require.Regexp(t, `^P2 +P\+$`, pdfText(t, pageWithFont(font, content)))
+}

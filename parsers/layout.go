@@ -59,15 +59,16 @@ func layoutWords(b *strings.Builder, words []word, limit int64) bool {
 	}
 	sort.SliceStable(words, func(i, j int) bool { return words[i].y > words[j].y })
 	var rows [][]word
+	var lead word // the largest word of the last row
 	for _, w := range words {
-		if n := len(rows); n > 0 {
-			first := rows[n-1][0]
-			if math.Abs(first.y-w.y) <= max(0.4*min(first.size, w.size), 1) {
-				rows[n-1] = append(rows[n-1], w)
-				continue
+		if n := len(rows); n > 0 && sameRow(lead, w) {
+			rows[n-1] = append(rows[n-1], w)
+			if w.size > lead.size {
+				lead = w
 			}
+			continue
 		}
-		rows = append(rows, []word{w})
+		rows, lead = append(rows, []word{w}), w
 	}
 	cw, left := charWidth(words), math.Inf(1)
 	for _, w := range words {
@@ -146,4 +147,22 @@ func median(v []float64) float64 {
 	v = slices.Clone(v)
 	slices.Sort(v)
 	return v[len(v)/2]
+}
+
+// sameRow reports whether word w belongs on the line of lead: their
+// baselines are close, or w is a smaller superscript or subscript whose
+// middle lies within lead's height.
+func sameRow(lead, w word) bool {
+	if math.Abs(lead.y-w.y) <= max(0.4*min(lead.size, w.size), 1) {
+		return true
+	}
+	big, small := lead, w
+	if small.size > big.size {
+		big, small = small, big
+	}
+	if small.size > 0.85*big.size {
+		return false
+	}
+	mid := small.y + 0.3*small.size
+	return mid > big.y-0.2*big.size && mid < big.y+0.8*big.size
 }
