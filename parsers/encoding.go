@@ -91,7 +91,7 @@ var glyphRunes = map[string]rune{
 	"braceleft": '{', "bar": '|', "braceright": '}', "asciitilde": '~', "exclamdown": '¡',
 	"cent": '¢', "sterling": '£', "fraction": '⁄', "yen": '¥', "florin": 'ƒ', "section": '§',
 	"currency": '¤', "quotedblleft": '“', "guillemotleft": '«', "guilsinglleft": '‹',
-	"guilsinglright": '›', "fi": 'ﬁ', "fl": 'ﬂ', "ff": 'ﬀ', "ffi": 'ﬃ', "ffl": 'ﬄ', "endash": '–',
+	"guilsinglright": '›', "endash": '–',
 	"dagger": '†', "daggerdbl": '‡', "periodcentered": '·', "middot": '·', "paragraph": '¶',
 	"bullet": '•', "quotesinglbase": '‚', "quotedblbase": '„', "quotedblright": '”',
 	"guillemotright": '»', "ellipsis": '…', "perthousand": '‰', "questiondown": '¿', "acute": '´',
@@ -132,6 +132,10 @@ var accents = []struct {
 func glyphText(name string) string {
 	if r, ok := glyphRunes[name]; ok {
 		return string(r)
+	}
+	switch name {
+	case "fi", "fl", "ff", "ffi", "ffl": // ligatures by name read as their letters, as in pdftotext
+		return name
 	}
 	if len(name) == 1 && (name[0] >= 'A' && name[0] <= 'Z' || name[0] >= 'a' && name[0] <= 'z') {
 		return name

@@ -61,7 +61,7 @@ func TestSimpleFontDifferencesAndToUnicode(t *testing.T) {
 func TestGlyphText(t *testing.T) {
 	for name, want := range map[string]string{
 		"A": "A", "eacute": "é", "Scaron": "Š", "uni00410042": "AB", "u1F600": "😀",
-		"germandbls": "ß", "f_i": "fi", "one.oldstyle": "1", "Euro": "€", "g123": "", "": "",
+		"germandbls": "ß", "f_i": "fi", "fl": "fl", "one.oldstyle": "1", "Euro": "€", "g123": "", "": "",
 	} {
 		require.Equal(t, want, glyphText(name), name)
 	}
