@@ -3,8 +3,12 @@ package parsers
 import (
 	"bytes"
 	"compress/zlib"
+	"context"
 	"fmt"
+	"runtime"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -55,4 +59,23 @@ func TestLexerOperands(t *testing.T) {
 	require.Equal(t, "BC", tj.arr[2].s)
 	require.Equal(t, []float64{1, -2.5, 0.5, 3}, []float64{got[2][0].n, got[2][1].n, got[2][2].n, got[2][3].n})
 	require.Equal(t, pdfToken{kind: tokName, s: "F1"}, got[3][0])
+}
+
+// A parse that times out stops its work: the goroutine reading the PDF
+// ends soon after, it does not spin on.
+func TestTimeoutLeavesNoGoroutine(t *testing.T) {
+	slow := slowPDF(t)
+	_, err := Parse(context.Background(), slow, MediaPDF, Limits{Timeout: 20 * time.Millisecond})
+	requireCode(t, CodeTimeout, err)
+	reading := func() string {
+		buf := make([]byte, 1<<20)
+		for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
+			if strings.Contains(g, "parsers.readPDF") {
+				return g
+			}
+		}
+		return ""
+	}
+	require.Eventually(t, func() bool { return reading() == "" }, 30*time.Second, 10*time.Millisecond,
+		"the parse goroutine is still running after the timeout:\n%s", reading())
 }
