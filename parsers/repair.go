@@ -27,7 +27,7 @@ var (
 // with a file whose xref is missing, broken or points to the wrong
 // offsets. It reports false when the scan finds no objects or no catalog.
 func rebuildXref(data []byte) ([]byte, bool) {
-	type entry struct{ num, gen, off int }
+	type entry struct{ num, gen, off, body int } // body: where the object's value starts
 	offsets := map[int]entry{}
 	for _, m := range objHeader.FindAllSubmatchIndex(data, -1) {
 		num, err1 := strconv.Atoi(string(data[m[2]:m[3]]))
@@ -35,7 +35,7 @@ func rebuildXref(data []byte) ([]byte, bool) {
 		if err1 != nil || err2 != nil || num == 0 {
 			continue
 		}
-		offsets[num] = entry{num, gen, m[2]}
+		offsets[num] = entry{num, gen, m[2], m[1]}
 	}
 	if len(offsets) == 0 {
 		return nil, false
@@ -51,7 +51,7 @@ func rebuildXref(data []byte) ([]byte, bool) {
 	if root == nil || !refExists(root, offsets) {
 		root = nil
 		for _, e := range offsets {
-			if catalog.Match(data[e.off+len(fmt.Sprintf("%d %d obj", e.num, e.gen)) : min(len(data), e.off+600)]) {
+			if catalog.Match(data[e.body:min(len(data), e.body+600)]) {
 				root = fmt.Appendf(nil, "/Root %d %d R", e.num, e.gen)
 				break
 			}
