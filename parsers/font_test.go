@@ -99,3 +99,22 @@ func TestSuperscriptsStayOnTheLine(t *testing.T) {
 	content := "BT /F1 10 Tf 100 700 Td (P) Tj /F1 6 Tf 6.67 -2 Td (2) Tj /F1 10 Tf 20 2 Td (P) Tj /F1 6 Tf 6.67 4 Td (+) Tj ET"
 	require.Regexp(t, `^P2 +P\+$`, pdfText(t, pageWithFont(font, content)))
 }
+
+// Form fields' appearance streams are read, placed in their rectangles;
+// other annotations (a note's icon) are not, as in pdftotext.
+func TestFormFieldAppearances(t *testing.T) {
+	ap := stream("/Type /XObject /Subtype /Form /BBox [0 0 100 20] /Resources << /Font << /F1 4 0 R >> >>", "BT /F1 10 Tf 2 5 Td (ACME Ltd) Tj ET")
+	note := stream("/Type /XObject /Subtype /Form /BBox [0 0 20 20] /Resources << /Font << /F1 4 0 R >> >>", "BT /F1 10 Tf 2 5 Td (Note) Tj ET")
+	data := buildPDF("%PDF-1.7",
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R /Annots [6 0 R 8 0 R] >>",
+		helvetica,
+		stream("", "BT /F1 10 Tf 100 505 Td (Supplier:) Tj ET"),
+		"<< /Type /Annot /Subtype /Widget /FT /Tx /Rect [200 500 300 520] /AP << /N 7 0 R >> >>",
+		ap,
+		"<< /Type /Annot /Subtype /Text /Rect [400 500 420 520] /AP << /N 9 0 R >> >>",
+		note,
+	)
+	require.Regexp(t, `^Supplier: +ACME Ltd$`, pdfText(t, data))
+}

@@ -136,6 +136,7 @@ func readPDFOnce(ctx context.Context, data []byte, lim Limits) (doc *Document, e
 	for _, p := range pages {
 		var words []word
 		w.walk(p.v.Key("Contents"), p.res, identity, &words, 0)
+		w.annotations(p, &words)
 		if !layoutPage(&b, words, lim.MaxBytes) {
 			return nil, newError(CodeTooLarge, "more than %d bytes of laid-out text", lim.MaxBytes)
 		}
@@ -345,6 +346,48 @@ func (w *walker) walk(content, res pdf.Value, ctm matrix, out *[]word, depth int
 			w.walk(xo, xres, m.mul(g.ctm), out, depth+1)
 		}
 	})
+}
+
+// maxAnnots bounds the annotations read on one page.
+const maxAnnots = 1000
+
+// annotations walks the normal appearance streams of a page's visible
+// form fields and free-text annotations, placed in their /Rect, as viewers
+// draw them and pdftotext reads them (it leaves out the others: notes'
+// icons, stamps, highlights).
+func (w *walker) annotations(p page, out *[]word) {
+	annots := p.v.Key("Annots")
+	for i := 0; i < annots.Len() && i < maxAnnots; i++ {
+		a := annots.Index(i)
+		if st := a.Key("Subtype").Name(); st != "Widget" && st != "FreeText" || a.Key("F").Int64()&2 != 0 { // hidden
+			continue
+		}
+		ap := a.Key("AP").Key("N")
+		if ap.Kind() == pdf.Dict { // appearance states: the current one
+			ap = ap.Key(a.Key("AS").Name())
+		}
+		rect, bbox := a.Key("Rect"), ap.Key("BBox")
+		if ap.Kind() != pdf.Stream || rect.Len() != 4 || bbox.Len() != 4 {
+			continue
+		}
+		m, _ := matrixOf(ap.Key("Matrix"))
+		// Map the appearance's box (its BBox through its Matrix, taken
+		// as not rotated) onto the annotation's rectangle.
+		x0, y0 := bbox.Index(0).Float64()*m[0]+m[4], bbox.Index(1).Float64()*m[3]+m[5]
+		x1, y1 := bbox.Index(2).Float64()*m[0]+m[4], bbox.Index(3).Float64()*m[3]+m[5]
+		rx0, ry0 := min(rect.Index(0).Float64(), rect.Index(2).Float64()), min(rect.Index(1).Float64(), rect.Index(3).Float64())
+		rx1, ry1 := max(rect.Index(0).Float64(), rect.Index(2).Float64()), max(rect.Index(1).Float64(), rect.Index(3).Float64())
+		sx, sy := 1.0, 1.0
+		if x1-x0 != 0 && y1-y0 != 0 {
+			sx, sy = (rx1-rx0)/(x1-x0), (ry1-ry0)/(y1-y0)
+		}
+		place := matrix{sx, 0, 0, sy, rx0 - min(x0, x1)*sx, ry0 - min(y0, y1)*sy}
+		res := ap.Key("Resources")
+		if res.IsNull() {
+			res = p.res
+		}
+		w.walk(ap, res, m.mul(place), out, 1)
+	}
 }
 
 // content returns the decoded bytes of a content stream, or of an array of
