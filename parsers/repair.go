@@ -23,10 +23,12 @@ var (
 
 // rebuildXref returns data with a new cross-reference table and trailer
 // appended, made by scanning the file for "N G obj" (the last definition
-// of an object wins, as in an incremental update). It is what viewers do
-// with a file whose xref is missing, broken or points to the wrong
-// offsets. It reports false when the scan finds no objects or no catalog.
+// of an object wins, as in an incremental update), after fixLengths. It is
+// what viewers do with a file whose xref is missing, broken or points to
+// the wrong offsets. It reports false when the scan finds no objects or no
+// catalog.
 func rebuildXref(data []byte) ([]byte, bool) {
+	data = fixLengths(data)
 	type entry struct{ num, gen, off, body int } // body: where the object's value starts
 	offsets := map[int]entry{}
 	for _, m := range objHeader.FindAllSubmatchIndex(data, -1) {
@@ -137,4 +139,62 @@ func rc4CryptFilter(data []byte) ([]byte, bool) {
 	out := bytes.Clone(data)
 	out[start+v[1]-1] = '2'
 	return out, true
+}
+
+var directLength = regexp.MustCompile(`/Length[ \t\r\n]+(\d{1,10})\b[ \t\r\n]*(?:[^ \t\r\n\d]|$)`)
+
+// fixLengths returns data with each direct /Length of a stream set to the
+// number of bytes between "stream" and "endstream", where it says
+// otherwise: producers that write a wrong length make the pdf library cut
+// the stream short. One forward scan; offsets change, so it is only used
+// before an xref is rebuilt.
+func fixLengths(data []byte) []byte {
+	var out bytes.Buffer
+	copied, pos := 0, 0
+	for {
+		i := bytes.Index(data[pos:], []byte("stream"))
+		if i < 0 {
+			break
+		}
+		kw := pos + i
+		pos = kw + len("stream")
+		if kw > 0 && data[kw-1] == 'd' { // "endstream"
+			continue
+		}
+		start := pos
+		if start < len(data) && data[start] == '\r' {
+			start++
+		}
+		if start < len(data) && data[start] == '\n' {
+			start++
+		}
+		end := bytes.Index(data[start:], []byte("endstream"))
+		if end < 0 {
+			break
+		}
+		body := bytes.TrimRight(data[start:start+end], "\r\n")
+		pos = start + end
+		// The stream's dictionary: from the last "obj" before it.
+		from := bytes.LastIndex(data[max(copied, kw-4096):kw], []byte("obj"))
+		if from < 0 {
+			continue
+		}
+		from += max(copied, kw-4096)
+		m := directLength.FindSubmatchIndex(data[from:kw])
+		if m == nil {
+			continue
+		}
+		n, err := strconv.Atoi(string(data[from+m[2] : from+m[3]]))
+		if err != nil || n == len(body) {
+			continue
+		}
+		out.Write(data[copied : from+m[2]])
+		out.WriteString(strconv.Itoa(len(body)))
+		copied = from + m[3]
+	}
+	if copied == 0 {
+		return data
+	}
+	out.Write(data[copied:])
+	return out.Bytes()
 }
