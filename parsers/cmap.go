@@ -57,7 +57,7 @@ func readCMap(v pdf.Value) (m *cmap) {
 	data, _ := io.ReadAll(io.LimitReader(v.Reader(), maxCMapBytes))
 	budget := maxCMapEntries
 	var args []pdfToken
-	lex := lexer{data: data}
+	lex := contentLexer{data: data}
 	for {
 		t, ok := lex.next()
 		if !ok {

@@ -28,11 +28,11 @@ type pdfToken struct {
 // maxNesting bounds the depth of arrays and dictionaries the lexer reads.
 const maxNesting = 32
 
-// lexer splits a content stream or a CMap into tokens, in our own code:
+// contentLexer splits a content stream or a CMap into tokens, in our own code:
 // the pdf library's lexer stops at binary inline image data and loops on
 // an unterminated hex string. Everything it does is a forward scan, linear
 // in the data.
-type lexer struct {
+type contentLexer struct {
 	data  []byte
 	pos   int
 	depth int
@@ -46,7 +46,7 @@ func isPDFDelim(c byte) bool {
 	return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' || c == '{' || c == '}' || c == '/' || c == '%'
 }
 
-func (l *lexer) next() (pdfToken, bool) {
+func (l *contentLexer) next() (pdfToken, bool) {
 	d := l.data
 	for l.pos < len(d) {
 		c := d[l.pos]
@@ -108,7 +108,7 @@ func (l *lexer) next() (pdfToken, bool) {
 }
 
 // hex reads a hex string from "<" to ">" (or the end of the data).
-func (l *lexer) hex() string {
+func (l *contentLexer) hex() string {
 	l.pos++
 	var out []byte
 	half, hi := false, byte(0)
@@ -144,7 +144,7 @@ func unhex(c byte) (byte, bool) {
 }
 
 // literal reads a literal string with nested parentheses and escapes.
-func (l *lexer) literal() string {
+func (l *contentLexer) literal() string {
 	l.pos++
 	var out []byte
 	for depth := 1; l.pos < len(l.data); l.pos++ {
@@ -195,7 +195,7 @@ func (l *lexer) literal() string {
 }
 
 // skipDict skips to the ">>" that closes a dictionary whose "<<" was read.
-func (l *lexer) skipDict() {
+func (l *contentLexer) skipDict() {
 	for depth := 1; l.pos < len(l.data); {
 		switch c := l.data[l.pos]; {
 		case c == '(':
@@ -218,7 +218,7 @@ func (l *lexer) skipDict() {
 
 // skipInlineImage skips an inline image whose "BI" was read: its
 // dictionary up to "ID", then its data up to an "EI" between white space.
-func (l *lexer) skipInlineImage() {
+func (l *contentLexer) skipInlineImage() {
 	for {
 		t, ok := l.next()
 		if !ok {
@@ -248,7 +248,7 @@ func (l *lexer) skipInlineImage() {
 // interpret calls do for each operator of a content stream, with its
 // operands. An inline image is skipped.
 func interpret(data []byte, do func(op string, args []pdfToken)) {
-	l := lexer{data: data}
+	l := contentLexer{data: data}
 	var args []pdfToken
 	for {
 		t, ok := l.next()
