@@ -76,7 +76,7 @@ func checkXref(data []byte) error {
 			lx.pos++
 			switch string(lx.name()) {
 			case "Size":
-				if n, ok := lx.int(); ok && (n < 0 || n > limit) {
+				if n, ok := lx.int(); ok && (n < 0 || n > limit) && xrefDict(data, i) {
 					return tooMany("/Size", n)
 				}
 			case "Index":
@@ -90,6 +90,47 @@ func checkXref(data []byte) error {
 	}
 	return nil
 }
+
+// xrefDict reports whether the key at data[at] belongs to a trailer or a
+// cross-reference stream's dictionary, whose /Size is an object count. Other
+// dictionaries have a /Size of their own (an embedded file's /Params holds
+// its length in bytes) that says nothing about objects. A key whose
+// dictionary cannot be found within dictWindow bytes is taken as a
+// trailer's, so the check errs on the safe side.
+func xrefDict(data []byte, at int) bool {
+	start, depth := -1, 0
+	for j := at - 1; j > 0 && j >= at-dictWindow; j-- {
+		switch {
+		case data[j-1] == '>' && data[j] == '>':
+			depth++
+			j--
+		case data[j-1] == '<' && data[j] == '<':
+			if depth == 0 {
+				start = j - 1
+			} else {
+				depth--
+			}
+			j--
+		}
+		if start >= 0 {
+			break
+		}
+	}
+	if start < 0 {
+		return true
+	}
+	if bytes.HasSuffix(bytes.TrimRight(data[max(0, start-16):start], " \t\r\n\f\x00"), []byte("trailer")) {
+		return true
+	}
+	end := min(len(data), start+dictWindow)
+	if e := bytes.Index(data[start:end], []byte("stream")); e >= 0 {
+		end = start + e
+	}
+	return bytes.Contains(data[start:end], []byte("/XRef"))
+}
+
+// dictWindow bounds how far xrefDict looks for a key's dictionary.
+const dictWindow = 64 << 10
 
 // lexer reads the plain tokens of a PDF: runs of regular characters, and
 // delimiters one by one; comments are skipped.
@@ -238,13 +279,9 @@ func (c *streamCheck) font(f pdf.Value) error {
 	if cmap.Kind() != pdf.Stream {
 		return nil
 	}
-	if err := c.read(cmap); err != nil {
-		return err
-	}
-	if hexUnterminated(cmap) {
-		return newError(CodeCorrupt, "a font's /ToUnicode CMap has an unterminated hex string")
-	}
-	return nil
+	// CMaps are read by our own lexer, which cannot loop; only their size
+	// is checked here.
+	return c.read(cmap)
 }
 
 // read decompresses a stream, counting its bytes against the budget.
