@@ -30,15 +30,23 @@ func checkXref(data []byte) error {
 	// many tokens as the file has bytes: more means "xref" sections that
 	// overlap on purpose.
 	budget := int64(len(data))
+	// pair reads "start count" and reports whether there was one.
+	pair := func(lx *lexer, what string) (int64, bool, error) {
+		start, ok1 := lx.int()
+		count, ok2 := lx.int()
+		switch {
+		case !ok1 || !ok2:
+			return 0, false, nil
+		case start < 0 || count < 0 || start > limit || count > limit-start:
+			return 0, false, tooMany(what, start+count)
+		}
+		return count, true, nil
+	}
 	subsections := func(lx *lexer) error {
 		for {
-			start, ok1 := lx.int()
-			count, ok2 := lx.int()
-			if !ok1 || !ok2 {
-				return nil
-			}
-			if start < 0 || count < 0 || start > limit || count > limit-start {
-				return tooMany("a cross-reference subsection", start+count)
+			count, ok, err := pair(lx, "a cross-reference subsection")
+			if !ok {
+				return err
 			}
 			for range count {
 				if budget -= 3; budget < 0 {
@@ -54,13 +62,8 @@ func checkXref(data []byte) error {
 	}
 	indexPairs := func(lx *lexer) error {
 		for {
-			start, ok1 := lx.int()
-			count, ok2 := lx.int()
-			if !ok1 || !ok2 {
-				return nil
-			}
-			if start < 0 || count < 0 || start > limit || count > limit-start {
-				return tooMany("an /Index entry", start+count)
+			if _, ok, err := pair(lx, "an /Index entry"); !ok {
+				return err
 			}
 		}
 	}

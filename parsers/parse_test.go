@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dataforge/dataforge/internal/schema"
+	"github.com/dataforge/dataforge/parsers/hostile"
 	"github.com/dataforge/dataforge/samples"
 )
 
@@ -100,22 +101,7 @@ func requireCode(t *testing.T, want Code, err error) {
 
 // buildPDF assembles a PDF from object bodies, numbered from 1 (object 1 is
 // the catalog), with a correct cross-reference table.
-func buildPDF(header string, objects ...string) []byte {
-	var b bytes.Buffer
-	b.WriteString(header + "\n")
-	offsets := make([]int, len(objects))
-	for i, o := range objects {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objects)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objects)+1, xref)
-	return b.Bytes()
-}
+func buildPDF(header string, objects ...string) []byte { return hostile.Build(header, objects...) }
 
 func stream(dict, content string) string {
 	return fmt.Sprintf("<< %s /Length %d >>\nstream\n%s\nendstream", dict, len(content), content)
