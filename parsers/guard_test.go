@@ -46,7 +46,7 @@ func TestGuards(t *testing.T) {
 	// lexer reads CMaps; the library's looped on it).
 	// An e-invoice's attachment states its length in bytes as /Params
 	// << /Size N >>, which is no object count.
-	attachment := hostile.Build("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+	attachment := hostile.Build("%PDF-1.7", "<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
 		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
 		hostile.Stream("", []byte("BT /F1 10 Tf 50 800 Td (Invoice number: HX-1) Tj ET")),

@@ -175,7 +175,9 @@ func (s *Sandbox) crash(exit *exec.ExitError, stderr string, lim parsers.Limits)
 	ws, _ := exit.Sys().(syscall.WaitStatus)
 	cpu := exit.UserTime() + exit.SystemTime()
 	switch {
-	case strings.Contains(stderr, "out of memory") || strings.Contains(stderr, "cannot allocate memory"):
+	case strings.Contains(stderr, "out of memory") || strings.Contains(stderr, "cannot allocate memory") ||
+		// A thread the runtime cannot create under the ceiling: memory too.
+		strings.Contains(stderr, "pthread_create failed") || strings.Contains(stderr, "failed to create new OS thread"):
 		return &parsers.Error{Code: parsers.CodeTooLarge, Detail: fmt.Sprintf("parsing needs more than %d MiB of memory", s.memory>>20)}
 	case ws.Signaled() && (ws.Signal() == syscall.SIGXCPU || ws.Signal() == syscall.SIGKILL) && cpu >= cpuLimit(lim):
 		return &parsers.Error{Code: parsers.CodeTimeout, Detail: fmt.Sprintf("%s of CPU time", cpu.Round(time.Second))}
