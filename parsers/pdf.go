@@ -11,6 +11,8 @@ import (
 	"unicode"
 
 	"github.com/ledongthuc/pdf"
+
+	"github.com/dataforge/dataforge/einvoice"
 )
 
 // errTextLimit stops a walk whose text outgrows Limits.MaxBytes.
@@ -103,6 +105,7 @@ func readPDF(ctx context.Context, data []byte, lim Limits) (doc *Document, err e
 	case !r.Trailer().Key("Encrypt").IsNull():
 		return nil, newError(CodeEncrypted, "the trailer has an /Encrypt entry")
 	}
+	xml, xmlName := embeddedInvoice(r)
 	if n := r.NumPage(); n > lim.MaxPages {
 		return nil, newError(CodeTooManyPages, "%d pages, limit %d", n, lim.MaxPages)
 	}
@@ -120,10 +123,16 @@ func readPDF(ctx context.Context, data []byte, lim Limits) (doc *Document, err e
 		}
 		b.WriteByte('\f')
 	}
+	doc = &Document{MediaType: MediaPDF, Text: b.String(), Pages: len(pages), EInvoice: xml, EInvoiceName: xmlName}
 	if w.readable < 10 || w.garbled > w.readable {
-		return nil, newError(CodeNoText, "%d readable characters on %d pages", w.readable, len(pages))
+		inv, err := einvoice.Read(xml)
+		if xml == nil || err != nil {
+			return nil, newError(CodeNoText, "%d readable characters on %d pages", w.readable, len(pages))
+		}
+		// An image-only e-invoice: its XML is what can be read.
+		doc.Text = inv.Text()
 	}
-	return &Document{MediaType: MediaPDF, Text: b.String(), Pages: len(pages)}, nil
+	return doc, nil
 }
 
 // page is a page object and the resources it has or inherits.
