@@ -194,6 +194,9 @@ func profileOf(guideline string) string {
 	return guideline
 }
 
+// Label names the invoice's syntax and profile, e.g. "CII EN16931".
+func (inv *Invoice) Label() string { return string(inv.Syntax) + " " + inv.Profile }
+
 // Load reads and checks an e-invoice: Read, then Check.
 func Load(data []byte) (*Invoice, error) {
 	inv, err := Read(data)
