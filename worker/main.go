@@ -145,7 +145,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 func runDemo(ctx context.Context, sub *submit.Submitter, dir string, sla time.Duration, stdout io.Writer) error {
-	paths, err := submit.Expand([]string{filepath.Join(dir, "*.pdf"), filepath.Join(dir, "*.txt")})
+	paths, err := submit.Expand([]string{filepath.Join(dir, "*.pdf"), filepath.Join(dir, "*.txt"), filepath.Join(dir, "*.xml")})
 	if err != nil {
 		return err
 	}
