@@ -76,7 +76,11 @@ func run(dir, output string, w io.Writer) error {
 		return enc.Encode(outs)
 	}
 	completed, right := 0, 0
+	profiles := map[string]int{}
 	for _, o := range outs {
+		if o.Completed {
+			profiles[o.Profile]++
+		}
 		switch {
 		case o.Completed && len(o.Wrong) == 0:
 			completed++
@@ -90,6 +94,14 @@ func run(dir, output string, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "%d files: einvoice completes %d, %d with every field right; %d fall through\n",
 		len(outs), completed, right, len(outs)-completed)
+	keys := make([]string, 0, len(profiles))
+	for k := range profiles {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "  %-22s %d\n", k, profiles[k])
+	}
 	return nil
 }
 
@@ -111,7 +123,7 @@ func score(path string, want expected) outcome {
 	}
 	inv, err := einvoice.Load(doc.EInvoice)
 	if inv != nil {
-		o.Profile = inv.Profile
+		o.Profile = inv.Label()
 	}
 	if err != nil {
 		o.Reason = err.Error()
