@@ -54,10 +54,18 @@ type attachment struct {
 // attachment whose root is CII or UBL. Attachments come from the catalog's
 // /Names /EmbeddedFiles tree and its /AF array; none larger than
 // einvoice.MaxBytes is read. Damaged attachments are skipped.
-func embeddedInvoice(r *pdf.Reader) ([]byte, string) {
+func embeddedInvoice(r *pdf.Reader) (data []byte, name string) {
+	defer func() {
+		// The pdf library panics on damaged objects; a PDF whose
+		// attachments cannot be read is read for its text alone.
+		if recover() != nil {
+			data, name = nil, ""
+		}
+	}()
 	root := r.Trailer().Key("Root")
 	var files []attachment
-	walkNameTree(root.Key("Names").Key("EmbeddedFiles"), &files, 0)
+	budget := 4 * maxAttachments
+	walkNameTree(root.Key("Names").Key("EmbeddedFiles"), &files, 0, &budget)
 	af := root.Key("AF")
 	for i := 0; i < af.Len() && len(files) < maxAttachments; i++ {
 		spec := af.Index(i)
@@ -86,10 +94,11 @@ func embeddedInvoice(r *pdf.Reader) ([]byte, string) {
 	return nil, ""
 }
 
-// walkNameTree collects the leaves of a PDF name tree, bounded in depth and
-// count.
-func walkNameTree(n pdf.Value, out *[]attachment, depth int) {
-	if n.Kind() != pdf.Dict || depth > 16 {
+// walkNameTree collects the leaves of a PDF name tree, bounded in depth,
+// in leaves and in nodes visited (budget), so that a tree whose kids refer
+// back to each other ends.
+func walkNameTree(n pdf.Value, out *[]attachment, depth int, budget *int) {
+	if *budget--; *budget < 0 || n.Kind() != pdf.Dict || depth > 16 {
 		return
 	}
 	names := n.Key("Names")
@@ -103,7 +112,7 @@ func walkNameTree(n pdf.Value, out *[]attachment, depth int) {
 	}
 	kids := n.Key("Kids")
 	for i := 0; i < kids.Len() && len(*out) < maxAttachments; i++ {
-		walkNameTree(kids.Index(i), out, depth+1)
+		walkNameTree(kids.Index(i), out, depth+1, budget)
 	}
 }
 

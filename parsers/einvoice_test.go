@@ -2,6 +2,7 @@ package parsers
 
 import (
 	"bytes"
+	"compress/zlib"
 	"context"
 	"os"
 	"path/filepath"
@@ -72,4 +73,51 @@ func TestXMLDocuments(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, doc.Text, "FX-2024-0042")
 	require.NotNil(t, doc.EInvoice)
+}
+
+// attachedPDF is a one-page PDF whose catalog names tree is names, with the
+// extra objects from number 7 on.
+func attachedPDF(names string, objects ...string) []byte {
+	return buildPDF("%PDF-1.7", append([]string{
+		"<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles " + names + " >> >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+		helvetica,
+		stream("", "BT /F1 10 Tf 50 800 Td (Rechnung 471102, see the attached XML) Tj ET"),
+		"<< >>",
+	}, objects...)...)
+}
+
+func TestEmbeddedEInvoiceBounds(t *testing.T) {
+	t.Parallel()
+	xml := readFile(t, filepath.Join(samples.EInvoiceDir(), "zugferd1-comfort.xml"))
+
+	// A names tree whose kids refer back to it ends, and still yields the
+	// ZUGFeRD 1 file under its old name.
+	looped := attachedPDF("7 0 R",
+		"<< /Kids [7 0 R 7 0 R 7 0 R 8 0 R] >>",
+		"<< /Names [(ZUGFeRD-invoice.xml) 9 0 R] >>",
+		"<< /Type /Filespec /F (ZUGFeRD-invoice.xml) /EF << /F 10 0 R >> >>",
+		stream("/Type /EmbeddedFile", string(xml)))
+	doc, err := Parse(context.Background(), looped, MediaPDF, DefaultLimits())
+	require.NoError(t, err)
+	require.True(t, bytes.Equal(xml, doc.EInvoice))
+	require.Equal(t, "ZUGFeRD-invoice.xml", doc.EInvoiceName)
+
+	// An attachment that inflates beyond einvoice.MaxBytes, and one with a
+	// filter the reader does not know, are skipped; the text is still read.
+	var bomb bytes.Buffer
+	zw := zlib.NewWriter(&bomb)
+	_, err = zw.Write(bytes.Repeat([]byte(" "), einvoice.MaxBytes+1))
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	skipped := attachedPDF("<< /Names [(a) 7 0 R (b) 9 0 R] >>",
+		"<< /Type /Filespec /F (factur-x.xml) /EF << /F 8 0 R >> >>",
+		stream("/Type /EmbeddedFile /Filter /FlateDecode", bomb.String()),
+		"<< /Type /Filespec /F (xrechnung.xml) /EF << /F 10 0 R >> >>",
+		stream("/Type /EmbeddedFile /Filter /JBIG2Decode", string(xml)))
+	doc, err = Parse(context.Background(), skipped, MediaPDF, DefaultLimits())
+	require.NoError(t, err)
+	require.True(t, doc.EInvoice == nil)
+	require.Contains(t, doc.Text, "Rechnung 471102")
 }
