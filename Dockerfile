@@ -4,8 +4,9 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -o /out/worker ./worker && CGO_ENABLED=0 go build -o /out/starter ./starter
+RUN CGO_ENABLED=0 go build -o /out/worker ./worker && CGO_ENABLED=0 go build -o /out/starter ./starter && \
+    CGO_ENABLED=0 go build -o /out/dataforge-parse ./parsers/sandbox/dataforge-parse
 
 FROM debian:bookworm-slim
-COPY --from=build /out/worker /out/starter /usr/local/bin/
+COPY --from=build /out/worker /out/starter /out/dataforge-parse /usr/local/bin/
 ENTRYPOINT ["/usr/local/bin/worker"]

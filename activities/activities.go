@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -28,14 +29,23 @@ const (
 	ErrTypeParse = "ParseFailed"
 	// ErrTypeNotFound: the document is not in Postgres. Not retryable.
 	ErrTypeNotFound = "DocumentNotFound"
+	// ErrTypeInfrastructure: our own infrastructure failed (Postgres
+	// unreachable, timing out, its pool closed). Retryable; a tier that
+	// fails for good with it is run again by the workflow, never counted as
+	// the tier's failure.
+	ErrTypeInfrastructure = "Infrastructure"
 )
 
 // Activities carries what the activities need.
 type Activities struct {
 	Store  *store.Store
 	Limits parsers.Limits
+	// Parser parses documents; the worker passes a sandbox's (a child
+	// process with a memory ceiling). Nil means parsers.Parse, in-process.
+	Parser parsers.ParseFunc
 	Router router.Config
-	// ReviewSLA is how long a review item may wait before it is escalated.
+	// ReviewSLA is the review SLA of items whose workflow does not pass one
+	// (started before the SLA was carried in the activities' input).
 	ReviewSLA time.Duration
 	// Templates are the issuer templates of the rules tier; nil for none.
 	Templates *templates.Set
@@ -44,6 +54,11 @@ type Activities struct {
 	// CacheTTL is how long a validated LLM answer is reused for the same
 	// content, type, model and prompt version.
 	CacheTTL time.Duration
+
+	// unrecorded holds model attempts made while Postgres was unavailable,
+	// recorded with the next attempt.
+	unrecordedMu sync.Mutex
+	unrecorded   []*store.Attempt
 }
 
 // ParseInput names the document to parse.
@@ -79,7 +94,11 @@ func (a *Activities) Parse(ctx context.Context, in ParseInput) (*ParseOutput, er
 	if err != nil {
 		return nil, storeError(err)
 	}
-	parsed, err := parsers.Parse(ctx, doc.Content, doc.MediaType, a.Limits)
+	parse := a.Parser
+	if parse == nil {
+		parse = parsers.Parse
+	}
+	parsed, err := parse(ctx, doc.Content, doc.MediaType, a.Limits)
 	if err != nil {
 		if code, ok := parsers.CodeOf(err); ok {
 			return nil, temporal.NewNonRetryableApplicationError(
@@ -140,7 +159,8 @@ type ExtractOutput struct {
 // matches the document if there is one. A result that fails validation
 // or falls below parsers.ConfidenceThreshold is stored as partial fields for
 // review and reported as not valid.
-func (a *Activities) ExtractRules(ctx context.Context, in ExtractInput) (*ExtractOutput, error) {
+func (a *Activities) ExtractRules(ctx context.Context, in ExtractInput) (_ *ExtractOutput, err error) {
+	defer func() { err = storeError(err) }()
 	if out, ok, err := a.reuse(ctx, in); ok || err != nil {
 		return out, err
 	}
@@ -227,11 +247,18 @@ func (a *Activities) Complete(ctx context.Context, in CompleteInput) error {
 	})
 }
 
-// storeError makes a missing row a non-retryable failure; other errors
-// (connection loss) stay retryable.
+// storeError classifies a failure of the store: a missing row is not
+// retryable (ErrTypeNotFound), Postgres unavailable is ErrTypeInfrastructure
+// (retryable); application errors and other errors pass unchanged.
 func storeError(err error) error {
-	if errors.Is(err, store.ErrNotFound) {
+	var appErr *temporal.ApplicationError
+	switch {
+	case err == nil || errors.As(err, &appErr):
+		return err
+	case errors.Is(err, store.ErrNotFound):
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeNotFound, err)
+	case store.Unavailable(err):
+		return temporal.NewApplicationErrorWithCause("postgres unavailable: "+err.Error(), ErrTypeInfrastructure, err)
 	}
 	return err
 }

@@ -114,6 +114,29 @@ func TestParseFailuresAreTypedAndNotRetried(t *testing.T) {
 	require.Equal(t, activities.ErrTypeNotFound, appErr.Type())
 }
 
+// TestParseUsesTheGivenParser: the activity parses with Activities.Parse (the
+// worker's sandbox); the sandbox's verdicts are typed and final, its
+// infrastructure failures are retried.
+func TestParseUsesTheGivenParser(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.put(t, "invoice-classic.pdf")
+	var fail error
+	b.acts.Parser = func(context.Context, []byte, string, parsers.Limits) (*parsers.Document, error) { return nil, fail }
+
+	fail = &parsers.Error{Code: parsers.CodeTooLarge, Detail: "parsing needs more than 1024 MiB of memory"}
+	_, err := b.env.ExecuteActivity(b.acts.Parse, activities.ParseInput{DocumentID: id})
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, err, &appErr)
+	require.Equal(t, activities.ErrTypeParse, appErr.Type())
+	require.True(t, appErr.NonRetryable())
+
+	fail = errors.New("parse sandbox: fork/exec /worker: resource temporarily unavailable")
+	_, err = b.env.ExecuteActivity(b.acts.Parse, activities.ParseInput{DocumentID: id})
+	require.ErrorContains(t, err, "resource temporarily unavailable")
+	require.False(t, errors.As(err, &appErr) && appErr.NonRetryable(), "an infrastructure failure is retried")
+}
+
 func TestExtractRulesRecordsAndReuses(t *testing.T) {
 	t.Parallel()
 	b := setup(t)

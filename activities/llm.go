@@ -29,7 +29,8 @@ type Model interface {
 // what is transient (after a jittered delay, see llm.Jitter) and the chain
 // moves on from what is not. Every call is
 // recorded in the attempts log with its tokens, cost and latency.
-func (a *Activities) ExtractLLM(ctx context.Context, in ExtractInput) (*ExtractOutput, error) {
+func (a *Activities) ExtractLLM(ctx context.Context, in ExtractInput) (_ *ExtractOutput, err error) {
+	defer func() { err = storeError(err) }()
 	if out, ok, err := a.reuse(ctx, in); ok || err != nil {
 		return out, err
 	}
@@ -73,7 +74,8 @@ type TaskOutput struct {
 // RunTask runs an optional task (classify, summarize) on the tier's model and
 // stores its output; a classification also sets the document's type.
 // Caching, retries and the attempts log work as for ExtractLLM.
-func (a *Activities) RunTask(ctx context.Context, in TaskInput) (*TaskOutput, error) {
+func (a *Activities) RunTask(ctx context.Context, in TaskInput) (_ *TaskOutput, err error) {
+	defer func() { err = storeError(err) }()
 	docType, err := schema.ParseDocType(in.DocType)
 	if err != nil {
 		docType = schema.Other
@@ -137,21 +139,53 @@ func (a *Activities) ask(ctx context.Context, task schema.Task, docType schema.D
 			if attempt.ErrorClass == llm.ErrTypeInvalidOutput {
 				attempt.Outcome = store.OutcomeInvalid
 			}
-			if rerr := a.Store.RecordAttempt(context.WithoutCancel(ctx), attempt); rerr != nil {
-				activity.GetLogger(ctx).Error("attempt not recorded", "error", rerr)
-			}
+			a.record(context.WithoutCancel(ctx), attempt)
 			return nil, "", false, llm.Jitter(err, attempt.Attempt, tier.Retry, rand.Float64())
 		}
 		raw, answeredBy = resp.Raw, resp.Model
 		if err := a.Store.CacheAnswer(ctx, key, raw, answeredBy); err != nil {
+			// The call was made (and paid for): it is recorded even
+			// though its answer is lost.
+			attempt.Latency = time.Since(started)
+			attempt.Outcome, attempt.ErrorClass, attempt.ErrorMessage = store.OutcomeError, ErrTypeInfrastructure,
+				"answer lost: not stored"
+			a.record(context.WithoutCancel(ctx), attempt)
 			return nil, "", false, err
 		}
 	}
 	attempt.Latency = time.Since(started)
-	if err := a.Store.RecordAttempt(ctx, attempt); err != nil {
+	if err := a.record(ctx, attempt); err != nil {
 		return nil, "", false, err
 	}
 	return raw, answeredBy, cached, nil
+}
+
+// record appends an attempt to the attempts log, after the attempts that
+// earlier calls could not record while Postgres was unavailable. An attempt
+// that cannot be recorded for that reason is kept in memory and recorded
+// with the next one, so an outage of the database does not hide model
+// calls that were made.
+func (a *Activities) record(ctx context.Context, at *store.Attempt) error {
+	a.unrecordedMu.Lock()
+	waiting := append(a.unrecorded, at)
+	a.unrecorded = nil
+	a.unrecordedMu.Unlock()
+	var keep []*store.Attempt
+	var err error
+	for _, w := range waiting {
+		if err = a.Store.RecordAttempt(ctx, w); store.Unavailable(err) {
+			keep = append(keep, w)
+		}
+	}
+	if len(keep) > 0 {
+		a.unrecordedMu.Lock()
+		a.unrecorded = append(keep, a.unrecorded...)
+		a.unrecordedMu.Unlock()
+	}
+	if err != nil {
+		activity.GetLogger(ctx).Error("attempt not recorded", "error", err)
+	}
+	return err
 }
 
 // llmSeed makes sampling repeatable where the provider supports seeds.

@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,6 +22,10 @@ type ReviewInput struct {
 	WorkflowID string         `json:"workflow_id"`
 	DocType    string         `json:"doc_type"`
 	Reasons    []store.Reason `json:"reasons"`
+	// SLA is how long the item may wait before it is escalated; it sets
+	// the item's due time. Zero (workflows started before it was passed)
+	// takes Activities.ReviewSLA.
+	SLA time.Duration `json:"sla,omitempty"`
 }
 
 // EnqueueReview puts the document in the review queue with the best partial
@@ -38,7 +43,7 @@ func (a *Activities) EnqueueReview(ctx context.Context, in ReviewInput) (int64, 
 	return a.Store.EnqueueReview(ctx, &store.ReviewItem{
 		DocumentID: in.DocumentID, WorkflowID: in.WorkflowID, DocType: in.DocType,
 		Priority: reviewPriority(partial, now), Reasons: in.Reasons, PartialFields: partial,
-		DueAt: now.Add(a.ReviewSLA),
+		DueAt: now.Add(cmp.Or(in.SLA, a.ReviewSLA)),
 	})
 }
 
@@ -69,9 +74,11 @@ func reviewPriority(partial json.RawMessage, now time.Time) int {
 	return priority
 }
 
-// Escalate raises the priority of a review item that outlived its SLA.
-func (a *Activities) Escalate(ctx context.Context, documentID string) (bool, error) {
-	return a.Store.Escalate(ctx, documentID, a.ReviewSLA)
+// Escalate raises the priority of a review item that outlived its SLA and
+// pushes its due time out by sla (zero, from workflows started before it
+// was passed: Activities.ReviewSLA).
+func (a *Activities) Escalate(ctx context.Context, documentID string, sla time.Duration) (bool, error) {
+	return a.Store.Escalate(ctx, documentID, cmp.Or(sla, a.ReviewSLA))
 }
 
 // ResolveInput is a reviewer's decision on a document.
@@ -80,7 +87,10 @@ type ResolveInput struct {
 	Decision   store.Decision `json:"decision"`
 }
 
-// ResolveReview records the reviewer's decision and ends the document.
+// ResolveReview records the reviewer's decision and ends the document. It is
+// idempotent on the decision: run again after it succeeded (a retry), the
+// same decision is a no-op; a different one on the closed item fails with
+// ErrTypeReviewConflict.
 func (a *Activities) ResolveReview(ctx context.Context, in ResolveInput) error {
 	err := a.Store.ResolveReview(ctx, in.DocumentID, &in.Decision)
 	if errors.Is(err, store.ErrNotHolder) || errors.Is(err, store.ErrClosed) {

@@ -98,11 +98,15 @@ func TestEmbeddedEInvoiceBounds(t *testing.T) {
 		"<< /Kids [7 0 R 7 0 R 7 0 R 8 0 R] >>",
 		"<< /Names [(ZUGFeRD-invoice.xml) 9 0 R] >>",
 		"<< /Type /Filespec /F (ZUGFeRD-invoice.xml) /EF << /F 10 0 R >> >>",
-		stream("/Type /EmbeddedFile", string(xml)))
+		// The embedded file's /Size is its length in bytes, which may be
+		// more objects than the file could hold: not an object count.
+		stream("/Type /EmbeddedFile /Params << /CheckSum <00ff> /ModDate (D:2024\\) (x)) /Size 99999999 >>", string(xml)))
 	doc, err := Parse(context.Background(), looped, MediaPDF, DefaultLimits())
 	require.NoError(t, err)
 	require.True(t, bytes.Equal(xml, doc.EInvoice))
 	require.Equal(t, "ZUGFeRD-invoice.xml", doc.EInvoiceName)
+	_, err = Parse(context.Background(), bytes.Replace(looped, []byte("/Size 11"), []byte("/Size 99999999"), 1), MediaPDF, DefaultLimits())
+	requireCode(t, CodeCorrupt, err)
 
 	// An attachment that inflates beyond einvoice.MaxBytes, and one with a
 	// filter the reader does not know, are skipped; the text is still read.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -32,6 +34,17 @@ func FuzzParse(f *testing.F) {
 		for m := range mediaTypes {
 			f.Add(data[i], uint8(m))
 		}
+	}
+	hostileFiles, err := filepath.Glob(filepath.Join("testdata", "hostile", "*"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, name := range hostileFiles {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data, uint8(2))
 	}
 	f.Add([]byte("%PDF-1.4\n%%EOF"), uint8(0))
 	f.Add(onePage("%PDF-1.4", "BT /F1 10 Tf 50 800 Td [(A) -300 (B)] TJ ET /X1 Do", "BT /F1 9 Tf (C) Tj ET"), uint8(0))

@@ -38,7 +38,8 @@ func DefaultLimits() Limits {
 	return Limits{MaxBytes: 20 << 20, MaxPages: 500, Timeout: 30 * time.Second}
 }
 
-func (l Limits) withDefaults() Limits {
+// WithDefaults returns l with its zero fields set from DefaultLimits.
+func (l Limits) WithDefaults() Limits {
 	d := DefaultLimits()
 	if l.MaxBytes <= 0 {
 		l.MaxBytes = d.MaxBytes
@@ -97,11 +98,15 @@ func DetectMediaType(name string, data []byte) string {
 	return sniffed
 }
 
+// ParseFunc is the signature of Parse, for callers that parse through a
+// sandbox (see package parsers/sandbox) or in-process.
+type ParseFunc func(ctx context.Context, data []byte, mediaType string, lim Limits) (*Document, error)
+
 // Parse turns document bytes into text. mediaType is MediaPDF, MediaText or
 // MediaXML (parameters such as charset are ignored); an empty mediaType is
 // detected with DetectMediaType. Failures are *Error values carrying a Code.
 func Parse(ctx context.Context, data []byte, mediaType string, lim Limits) (*Document, error) {
-	lim = lim.withDefaults()
+	lim = lim.WithDefaults()
 	if len(data) == 0 {
 		return nil, newError(CodeEmpty, "0 bytes")
 	}

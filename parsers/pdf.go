@@ -24,6 +24,9 @@ func parsePDF(ctx context.Context, data []byte, lim Limits) (*Document, error) {
 		return nil, newError(CodeCorrupt, "no %%PDF- header")
 	}
 	data = normalizePDF(data[i:])
+	if err := checkXref(data); err != nil {
+		return nil, err
+	}
 
 	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
 	defer cancel()
@@ -111,6 +114,9 @@ func readPDF(ctx context.Context, data []byte, lim Limits) (doc *Document, err e
 	}
 	pages, err := pageList(r.Trailer().Key("Root").Key("Pages"), lim.MaxPages)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkStreams(ctx, pages, lim); err != nil {
 		return nil, err
 	}
 	w := &walker{ctx: ctx, budget: lim.MaxBytes}

@@ -28,7 +28,7 @@ func cmdAccuracy(ctx context.Context, args []string, e *env) error {
 	}
 	var reports []*accuracy.Report
 	for _, d := range args {
-		r, err := accuracy.Evaluate(ctx, d, set)
+		r, err := accuracy.Evaluate(ctx, d, set, e.parse)
 		if err != nil {
 			return err
 		}

@@ -62,7 +62,7 @@ func cmdExtract(ctx context.Context, args []string, e *env) error {
 	var out []*extraction
 	failed := 0
 	for _, path := range args {
-		x := extractFile(ctx, path, set, !*noEInvoice)
+		x := extractFile(ctx, e.parse, path, set, !*noEInvoice)
 		if x.Error != "" {
 			failed++
 			fmt.Fprintf(e.stderr, "starter extract: %s: %s\n", path, x.Error)
@@ -106,11 +106,11 @@ func cmdExtract(ctx context.Context, args []string, e *env) error {
 	return nil
 }
 
-// extractFile parses, classifies and extracts one file, with the templates
-// of set (which may be nil). With useEInvoice, an e-invoice's XML is read
-// first, as the einvoice tier does; the rules read the text when it is
-// absent or not valid.
-func extractFile(ctx context.Context, path string, set *templates.Set, useEInvoice bool) *extraction {
+// extractFile parses (with parse), classifies and extracts one file, with
+// the templates of set (which may be nil). With useEInvoice, an e-invoice's
+// XML is read first, as the einvoice tier does; the rules read the text when
+// it is absent or not valid.
+func extractFile(ctx context.Context, parse parsers.ParseFunc, path string, set *templates.Set, useEInvoice bool) *extraction {
 	x := &extraction{File: path}
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -118,7 +118,7 @@ func extractFile(ctx context.Context, path string, set *templates.Set, useEInvoi
 		return x
 	}
 	x.MediaType = parsers.DetectMediaType(path, data)
-	doc, err := parsers.Parse(ctx, data, x.MediaType, parsers.DefaultLimits())
+	doc, err := parse(ctx, data, x.MediaType, parsers.DefaultLimits())
 	if err != nil {
 		x.Error = err.Error()
 		if code, ok := parsers.CodeOf(err); ok {

@@ -11,6 +11,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/dataforge/dataforge/parsers"
+	"github.com/dataforge/dataforge/parsers/sandbox"
 )
 
 // Exit codes.
@@ -48,9 +51,15 @@ TEMPORAL_NAMESPACE, DATAFORGE_TASK_QUEUE, DATAFORGE_UI_URL.
 `
 
 func main() {
+	sandbox.Main()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	env := &env{getenv: os.Getenv, stdout: os.Stdout, stderr: os.Stderr, isTerminal: stdoutIsTerminal}
+	sb, err := sandbox.New(sandbox.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "starter:", err)
+		os.Exit(exitFailure)
+	}
+	env := &env{getenv: os.Getenv, stdout: os.Stdout, stderr: os.Stderr, isTerminal: stdoutIsTerminal, parse: sb.Parse}
 	os.Exit(run(ctx, os.Args[1:], env))
 }
 
@@ -61,6 +70,8 @@ type env struct {
 	stdout     io.Writer
 	stderr     io.Writer
 	isTerminal func() bool
+	// parse parses documents locally (extract, accuracy): in a sandbox.
+	parse parsers.ParseFunc
 }
 
 func run(ctx context.Context, args []string, e *env) int {

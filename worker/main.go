@@ -10,9 +10,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
@@ -29,11 +32,13 @@ import (
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/internal/submit"
 	"github.com/dataforge/dataforge/parsers"
+	"github.com/dataforge/dataforge/parsers/sandbox"
 	"github.com/dataforge/dataforge/parsers/templates"
 	"github.com/dataforge/dataforge/workflows"
 )
 
 func main() {
+	sandbox.Main()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
@@ -51,11 +56,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	dev := fs.Bool("dev", false, "run an embedded Temporal server and Web UI in this process")
 	demo := fs.Bool("demo", false, "process the sample documents and print their outcome (implies -dev unless TEMPORAL_ADDRESS is set)")
 	stateDir := fs.String("state-dir", ".dataforge", "where -dev keeps the Temporal server's SQLite database and log")
+	persistence := fs.String("persistence", "sqlite", "-dev: the embedded server's persistence: sqlite (under -state-dir) or postgres "+
+		"(DATAFORGE_TEMPORAL_DATABASE_URL; default: DATABASE_URL's server, database <name>_temporal)")
 	port := fs.Int("port", 7233, "-dev: Temporal frontend port")
 	uiPort := fs.Int("ui-port", 8233, "-dev: Temporal Web UI port")
 	samplesDir := fs.String("samples", "samples", "-demo: the documents to process")
 	reviewSLA := fs.Duration("review-sla", 24*time.Hour, "how long a review item may wait before it is escalated")
 	templatesDir := fs.String("templates", getenv("DATAFORGE_TEMPLATES"), "issuer templates for the rules tier (see parsers/TEMPLATES.md)")
+	parseMemory := fs.Int64("parse-memory", sandbox.DefaultMemory>>20, "memory ceiling of each parse child process, MiB")
+	parseProcs := fs.Int("parse-procs", runtime.NumCPU(), "how many documents may be parsed at once (each in a child process)")
 	simFaults := fs.String("sim-faults", getenv("DATAFORGE_SIM_FAULTS"),
 		"-dev without OPENAI_API_KEY: faults of the LLM simulator, e.g. gpt-4o=unavailable:1,gpt-4o-mini=schema_violation:0.3")
 	if err := fs.Parse(args); err != nil {
@@ -68,17 +77,26 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	if *dev {
-		srv, err := devserver.Start(devserver.Options{
+		opts := devserver.Options{
 			StateDir: *stateDir, Port: *port, UIPort: *uiPort, Namespace: cfg.Namespace,
 			SearchAttributes: workflows.SearchAttributes,
-		})
+		}
+		switch *persistence {
+		case "sqlite":
+		case "postgres":
+			opts.PostgresURL = temporalDatabaseURL(cfg.DatabaseURL, getenv)
+		default:
+			return fmt.Errorf("-persistence %q: want sqlite or postgres", *persistence)
+		}
+		srv, err := devserver.Start(opts)
 		if err != nil {
 			return err
 		}
 		defer srv.Stop()
 		cfg.TemporalAddress = srv.HostPort()
 		cfg.UIURL = srv.UIURL()
-		logger.Info("embedded Temporal server running", "address", srv.HostPort(), "ui", srv.UIURL(), "state", *stateDir)
+		logger.Info("embedded Temporal server running", "address", srv.HostPort(), "ui", srv.UIURL(),
+			"persistence", *persistence, "state", *stateDir)
 		fmt.Fprintf(stdout, "Temporal Web UI: %s\n", srv.UIURL())
 		if err := store.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
 			return err
@@ -121,8 +139,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		logger.Info("issuer templates loaded", "dir", *templatesDir, "templates", len(tpls.Templates()))
 	}
+	sb, err := sandbox.New(sandbox.Options{Memory: *parseMemory << 20, Procs: *parseProcs})
+	if err != nil {
+		return err
+	}
 	limits := parsers.DefaultLimits()
-	acts := &activities.Activities{Store: st, Limits: limits, Router: route, ReviewSLA: *reviewSLA,
+	acts := &activities.Activities{Store: st, Limits: limits, Parser: sb.Parse, Router: route, ReviewSLA: *reviewSLA,
 		Templates: tpls, LLM: extractor, CacheTTL: 30 * 24 * time.Hour}
 	w := pipeline.NewWorker(c, cfg.TaskQueue, acts)
 	if err := w.Start(); err != nil {
@@ -142,6 +164,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	<-ctx.Done()
 	logger.Info("shutting down")
 	return nil
+}
+
+// temporalDatabaseURL is where `-dev -persistence postgres` keeps Temporal's
+// own state: DATAFORGE_TEMPORAL_DATABASE_URL, or the server of dbURL with the
+// database name suffixed "_temporal".
+func temporalDatabaseURL(dbURL string, getenv func(string) string) string {
+	if v := getenv("DATAFORGE_TEMPORAL_DATABASE_URL"); v != "" {
+		return v
+	}
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return dbURL
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/") + "_temporal"
+	return u.String()
 }
 
 func runDemo(ctx context.Context, sub *submit.Submitter, dir string, sla time.Duration, stdout io.Writer) error {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,8 +14,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dataforge/dataforge/internal/store/storetest"
+	"github.com/dataforge/dataforge/parsers/sandbox"
 	"github.com/dataforge/dataforge/samples"
 )
+
+func TestMain(m *testing.M) {
+	sandbox.Main()
+	os.Exit(m.Run())
+}
 
 // syncBuffer is a bytes.Buffer safe for the worker and the test to share.
 type syncBuffer struct {

@@ -32,6 +32,9 @@ const (
 	UpdateRedrive = "redrive"
 )
 
+// DefaultReviewSLA is the review SLA of documents submitted without one.
+const DefaultReviewSLA = 24 * time.Hour
+
 // WorkflowID is the one place workflow ids are made: the same content always
 // maps to the same workflow.
 func WorkflowID(documentID string) string { return "doc-" + documentID }
@@ -43,7 +46,8 @@ type Input struct {
 	// Reprocess runs every tier again instead of reusing stored results.
 	Reprocess bool `json:"reprocess,omitempty"`
 	// ReviewSLA is how long review may wait before the item is escalated
-	// (repeatedly, each period). Default 24 h.
+	// (repeatedly, each period); it also sets the item's due time.
+	// Default DefaultReviewSLA.
 	ReviewSLA time.Duration `json:"review_sla,omitempty"`
 	// Summarize asks the LLM tiers for a short summary of the document.
 	Summarize bool `json:"summarize,omitempty"`
@@ -90,6 +94,15 @@ type ReviewDecision struct {
 
 var a *activities.Activities
 
+// IDs of versioned changes to ProcessDocument's command sequence, for
+// workflow.GetVersion. Every change gets one; see README.md here.
+const (
+	// changeInfraRetry: a tier that fails for good with an
+	// ErrTypeInfrastructure error runs again after a pause instead of
+	// counting as the tier's failure.
+	changeInfraRetry = "infra-retry"
+)
+
 // ProcessDocument takes one stored document to exactly one terminal state.
 func ProcessDocument(ctx workflow.Context, in Input) (*Result, error) {
 	p := &process{in: in, state: State{Step: "parse"}, done: map[schema.Task]bool{}}
@@ -133,6 +146,10 @@ type process struct {
 	typeConfidence float64
 	// decided is set once a review decision has been persisted.
 	decided *Result
+	// deciding names the review decision or re-drive being recorded: set
+	// when its handler starts and cleared if it fails, so that the
+	// validators refuse every other action meanwhile.
+	deciding string
 	// redrivable says the document in review may go through the tiers
 	// again; redrive is set when someone asked for it.
 	redrivable, redrive bool
@@ -155,7 +172,11 @@ func short(ctx workflow.Context, summary string) workflow.Context {
 func (p *process) run(ctx workflow.Context) (*Result, error) {
 	id := p.in.DocumentID
 	var parsed activities.ParseOutput
-	err := workflow.ExecuteActivity(short(ctx, "parse "+p.in.Name), a.Parse,
+	// Longer than the parser's own limit (30 s, and the sandbox's kill 5 s
+	// later), so that a slow document ends in its typed timeout, not a retry.
+	// Timeouts are not matched on replay: no version gate is needed.
+	parseCtx := workflow.WithStartToCloseTimeout(short(ctx, "parse "+p.in.Name), 2*time.Minute)
+	err := workflow.ExecuteActivity(parseCtx, a.Parse,
 		activities.ParseInput{DocumentID: id, Reprocess: p.in.Reprocess}).Get(ctx, &parsed)
 	if code, ok := parseFailure(err); ok {
 		p.docType = string(schema.Other)
@@ -223,7 +244,11 @@ func (p *process) walk(ctx workflow.Context, parsed activities.ParseOutput) (*Re
 		p.state.Step, p.state.Tier = "extract", tier.Name
 		p.state.TiersTried++
 		p.upsert(ctx, AttrTier.ValueSet(tier.Name))
-		out, err := p.extract(ctx, tier)
+		var out *activities.ExtractOutput
+		err := p.retryInfra(ctx, tier.Name, func() (err error) {
+			out, err = p.extract(ctx, tier)
+			return err
+		})
 		if err == nil && out.Valid {
 			res, err := p.complete(ctx, tier, out)
 			return res, nil, err
@@ -238,6 +263,36 @@ func (p *process) walk(ctx workflow.Context, parsed activities.ParseOutput) (*Re
 		reasons = append(reasons, r)
 	}
 	return nil, reasons, nil
+}
+
+// retryInfra runs a tier's step until it ends otherwise than with an
+// ErrTypeInfrastructure failure. An outage of our own infrastructure is no
+// failure of the tier: the same step runs again after a pause (1 s,
+// doubling, at most a minute) for as long as the outage lasts, and the tier
+// is judged only on what it did once the infrastructure answered.
+func (p *process) retryInfra(ctx workflow.Context, tier string, step func() error) error {
+	pause := time.Second
+	for {
+		err := step()
+		if !infrastructure(err) ||
+			workflow.GetVersion(ctx, changeInfraRetry, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+			return err
+		}
+		p.state.LastFailure = tier + ": " + activities.ErrTypeInfrastructure + " (waiting to run it again)"
+		workflow.GetLogger(ctx).Warn("infrastructure unavailable; running the tier again after a pause",
+			"tier", tier, "pause", pause, "error", failureDetail(err))
+		if err := workflow.Sleep(ctx, pause); err != nil {
+			return err
+		}
+		pause = min(2*pause, time.Minute)
+	}
+}
+
+// infrastructure reports whether an activity failed because our own
+// infrastructure did.
+func infrastructure(err error) bool {
+	var appErr *temporal.ApplicationError
+	return errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeInfrastructure
 }
 
 // fail notes a tier's failure in the live state and the log.
@@ -259,8 +314,10 @@ func (p *process) runTask(ctx workflow.Context, task schema.Task, tiers []router
 	for _, tier := range tiers {
 		p.state.Step, p.state.Tier = string(task), tier.Name
 		var out activities.TaskOutput
-		err := workflow.ExecuteActivity(tierContext(ctx, tier, string(task)+": "+tier.Model), a.RunTask,
-			activities.TaskInput{DocumentID: p.in.DocumentID, DocType: p.docType, Task: task, Tier: tier}).Get(ctx, &out)
+		err := p.retryInfra(ctx, string(task)+"/"+tier.Name, func() error {
+			return workflow.ExecuteActivity(tierContext(ctx, tier, string(task)+": "+tier.Model), a.RunTask,
+				activities.TaskInput{DocumentID: p.in.DocumentID, DocType: p.docType, Task: task, Tier: tier}).Get(ctx, &out)
+		})
 		if err == nil {
 			return &out, nil, nil
 		}
@@ -345,15 +402,16 @@ func (p *process) toReview(ctx workflow.Context, reasons []store.Reason, redriva
 	codes := store.ReasonCodes(reasons)
 	p.upsert(ctx, AttrTier.ValueSet("manual"), AttrOutcome.ValueSet(string(store.StatusReview)),
 		AttrReviewReason.ValueSet(codes))
-	err := workflow.ExecuteActivity(short(ctx, "enqueue for review: "+strings.Join(codes, ", ")), a.EnqueueReview,
-		activities.ReviewInput{DocumentID: p.in.DocumentID, WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID,
-			DocType: p.docType, Reasons: reasons}).Get(ctx, &p.state.ReviewItem)
-	if err != nil {
-		return nil, false, err
-	}
+	// One SLA decides when the workflow escalates and the item's due time.
 	sla := p.in.ReviewSLA
 	if sla <= 0 {
-		sla = 24 * time.Hour
+		sla = DefaultReviewSLA
+	}
+	err := workflow.ExecuteActivity(short(ctx, "enqueue for review: "+strings.Join(codes, ", ")), a.EnqueueReview,
+		activities.ReviewInput{DocumentID: p.in.DocumentID, WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID,
+			DocType: p.docType, Reasons: reasons, SLA: sla}).Get(ctx, &p.state.ReviewItem)
+	if err != nil {
+		return nil, false, err
 	}
 	for {
 		done, err := workflow.AwaitWithTimeout(ctx, sla, func() bool { return p.decided != nil || p.redrive })
@@ -364,7 +422,7 @@ func (p *process) toReview(ctx workflow.Context, reasons []store.Reason, redriva
 			return p.decided, p.redrive, nil
 		}
 		workflow.GetLogger(ctx).Warn("review overdue, escalating", "document", p.in.DocumentID)
-		if err := workflow.ExecuteActivity(short(ctx, "escalate overdue review"), a.Escalate, p.in.DocumentID).
+		if err := workflow.ExecuteActivity(short(ctx, "escalate overdue review"), a.Escalate, p.in.DocumentID, sla).
 			Get(ctx, nil); err != nil {
 			return nil, false, err
 		}
@@ -373,7 +431,11 @@ func (p *process) toReview(ctx workflow.Context, reasons []store.Reason, redriva
 
 func (p *process) validateRedrive(ctx workflow.Context, actor string) error {
 	switch {
-	case p.state.Step != "review" || p.state.ReviewItem == 0 || p.decided != nil || p.redrive:
+	case p.decided != nil:
+		return errors.New("document was already reviewed")
+	case p.deciding != "":
+		return fmt.Errorf("another decision is being recorded (%s)", p.deciding)
+	case p.state.Step != "review" || p.state.ReviewItem == 0 || p.redrive:
 		return fmt.Errorf("document is not waiting for review (step %s)", p.state.Step)
 	case !p.redrivable:
 		return errors.New("document cannot be read; running the tiers again would not help")
@@ -386,6 +448,8 @@ func (p *process) validateRedrive(ctx workflow.Context, actor string) error {
 // redriveHandler takes the item out of the queue; the workflow then runs the
 // automated tiers again.
 func (p *process) redriveHandler(ctx workflow.Context, actor string) error {
+	p.deciding = "re-drive by " + actor
+	defer func() { p.deciding = "" }()
 	if err := workflow.ExecuteActivity(short(ctx, "re-drive by "+actor), a.Redrive,
 		activities.RedriveInput{DocumentID: p.in.DocumentID, Actor: actor}).Get(ctx, nil); err != nil {
 		return err
@@ -399,6 +463,8 @@ func (p *process) validateReview(ctx workflow.Context, d ReviewDecision) error {
 	switch {
 	case p.decided != nil:
 		return errors.New("document was already reviewed")
+	case p.deciding != "":
+		return fmt.Errorf("another decision is being recorded (%s)", p.deciding)
 	case p.state.Step != "review" || p.state.ReviewItem == 0:
 		return fmt.Errorf("document is not waiting for review (step %s)", p.state.Step)
 	case strings.TrimSpace(d.Reviewer) == "":
@@ -419,6 +485,11 @@ func (p *process) validateReview(ctx workflow.Context, d ReviewDecision) error {
 }
 
 func (p *process) review(ctx workflow.Context, d ReviewDecision) (*Result, error) {
+	// Validators run before their handler, each update in turn: marking the
+	// decision here makes every later validator refuse, even while the
+	// activity below is running.
+	p.deciding = "review by " + d.Reviewer
+	defer func() { p.deciding = "" }()
 	dec := store.Decision{Reviewer: d.Reviewer, Reason: d.Reason, DocType: d.DocType}
 	if !d.Reject {
 		raw, err := json.Marshal(d.Fields)

@@ -107,6 +107,7 @@ func TestLowConfidenceGoesToReviewAndReviewerCompletes(t *testing.T) {
 	b.env.OnActivity(a.EnqueueReview, mock.Anything, activities.ReviewInput{
 		DocumentID: docID, WorkflowID: "default-test-workflow-id", DocType: "invoice",
 		Reasons: []store.Reason{{Tier: "rules", Code: string(parsers.CodeLowConfidence), Detail: "confidence 0.40"}},
+		SLA:     DefaultReviewSLA,
 	}).Return(int64(7), nil).Once()
 	var resolved activities.ResolveInput
 	b.env.OnActivity(a.ResolveReview, mock.Anything, mock.Anything).
@@ -173,8 +174,9 @@ func TestOverdueReviewIsEscalated(t *testing.T) {
 	b.routes(rulesTier, manualTier)
 	b.env.OnActivity(a.ExtractRules, mock.Anything, mock.Anything).
 		Return(nil, temporal.NewNonRetryableApplicationError("db gone", "Boom", nil)).Once()
-	b.env.OnActivity(a.EnqueueReview, mock.Anything, mock.Anything).Return(int64(1), nil).Once()
-	b.env.OnActivity(a.Escalate, mock.Anything, docID).Return(true, nil).Twice()
+	b.env.OnActivity(a.EnqueueReview, mock.Anything, mock.MatchedBy(func(in activities.ReviewInput) bool { return in.SLA == time.Hour })).
+		Return(int64(1), nil).Once()
+	b.env.OnActivity(a.Escalate, mock.Anything, docID, time.Hour).Return(true, nil).Twice()
 	b.env.OnActivity(a.ResolveReview, mock.Anything, mock.Anything).Return(nil).Once()
 	b.env.RegisterDelayedCallback(func() {
 		b.update(t, UpdateReview, ReviewDecision{Reviewer: "cy", Reject: true, Reason: "duplicate"}, nil)

@@ -1,11 +1,14 @@
 // Package devserver runs a Temporal server and its Web UI inside the current
-// process, persisted to SQLite under a state directory, for development and
-// demos. Production deployments use a Temporal cluster instead.
+// process, for development, demos and tests: persisted to SQLite under a
+// state directory, or to Postgres (the persistence production clusters use,
+// with schemas set up by the server's own SQL schema tooling).
+// Production deployments run a Temporal cluster instead.
 package devserver
 
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -37,8 +40,14 @@ type Options struct {
 	UIPort int
 	// Namespace is created at start if missing. Default "default".
 	Namespace string
-	// SearchAttributes are registered on the namespace when it is created.
+	// SearchAttributes are registered on the namespace when it is created
+	// on SQLite; on Postgres the caller adds them through the operator API.
 	SearchAttributes map[string]enumspb.IndexedValueType
+	// PostgresURL, when set, persists the server to Postgres instead of
+	// SQLite: to the database the URL names and to a visibility database of
+	// the same name with "_visibility" appended, created and brought up to
+	// the server's schema version at start.
+	PostgresURL string
 }
 
 // Server is a running embedded Temporal server.
@@ -83,7 +92,21 @@ func Start(opts Options) (*Server, error) {
 		}
 	}
 
-	cfg, err := serverConfig(opts)
+	var store *config.SQL
+	var visibility *config.SQL
+	if opts.PostgresURL != "" {
+		var err error
+		if store, visibility, err = setupPostgres(opts.PostgresURL); err != nil {
+			return nil, err
+		}
+	} else {
+		var err error
+		if store, err = setupSQLite(opts); err != nil {
+			return nil, err
+		}
+		visibility = store
+	}
+	cfg, err := serverConfig(opts, store, visibility)
 	if err != nil {
 		return nil, err
 	}
@@ -117,6 +140,12 @@ func Start(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("devserver: start: %w", err)
 	}
 	s := &Server{server: srv, hostPort: fmt.Sprintf("%s:%d", host, opts.Port)}
+	if opts.PostgresURL != "" {
+		if err := registerNamespace(s.hostPort, opts); err != nil {
+			_ = srv.Stop()
+			return nil, err
+		}
+	}
 	if opts.UIPort > 0 {
 		s.ui = uiserver.NewServer(uiserveroptions.WithConfigProvider(&uiconfig.Config{
 			Host:                host,
@@ -150,16 +179,25 @@ func checkFree(port int) error {
 	return l.Close()
 }
 
+// freePort returns a port that is free now, below 32768: the cluster
+// membership table of SQL persistence stores ports as smallint, so a port from
+// the kernel's ephemeral range (usually above it) fails the server's start.
 func freePort() (int, error) {
-	l, err := net.Listen("tcp", host+":0")
-	if err != nil {
-		return 0, err
+	for range 100 {
+		port := 20000 + rand.IntN(12000)
+		l, err := net.Listen("tcp", fmt.Sprintf("%s:%d", host, port))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		return port, nil
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return 0, errors.New("devserver: no free port below 32768")
 }
 
-func serverConfig(opts Options) (*config.Config, error) {
+// setupSQLite prepares the SQLite database under the state directory, with
+// the namespace and its search attributes.
+func setupSQLite(opts Options) (*config.SQL, error) {
 	dbFile := filepath.Join(opts.StateDir, "temporal.db")
 	sqlCfg := &config.SQL{
 		PluginName:        sqliteplugin.PluginName,
@@ -178,14 +216,17 @@ func serverConfig(opts Options) (*config.Config, error) {
 	if err := sqlite.CreateNamespaces(sqlCfg, ns); err != nil {
 		return nil, fmt.Errorf("devserver: namespace: %w", err)
 	}
+	return sqlCfg, nil
+}
 
+func serverConfig(opts Options, store, visibility *config.SQL) (*config.Config, error) {
 	cfg := &config.Config{}
 	cfg.Global.Membership = config.Membership{MaxJoinDuration: 30 * time.Second, BroadcastAddress: host}
 	cfg.Persistence = config.Persistence{
-		DefaultStore:     "sqlite",
-		VisibilityStore:  "sqlite",
+		DefaultStore:     "default",
+		VisibilityStore:  "visibility",
 		NumHistoryShards: 1,
-		DataStores:       map[string]config.DataStore{"sqlite": {SQL: sqlCfg}},
+		DataStores:       map[string]config.DataStore{"default": {SQL: store}, "visibility": {SQL: visibility}},
 	}
 	cfg.ClusterMetadata = &cluster.Config{
 		FailoverVersionIncrement: 10,

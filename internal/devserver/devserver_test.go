@@ -2,10 +2,14 @@ package devserver
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/url"
+	"os"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
@@ -57,4 +61,68 @@ func TestRestartKeepsWorkflowsAndServesUI(t *testing.T) {
 	desc, err := c.DescribeWorkflowExecution(ctx, "kept", "")
 	require.NoError(t, err, "the workflow survives a restart")
 	require.Equal(t, enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, desc.GetWorkflowExecutionInfo().GetStatus())
+}
+
+// TestPostgresPersistence runs the server on Postgres, as clusters do: the
+// schemas are created by the server's own tooling, the namespace is
+// registered, search attributes can be added, and a workflow survives a
+// restart (which also finds the schemas up to date).
+func TestPostgresPersistence(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	base := os.Getenv("DATAFORGE_TEST_DATABASE_URL")
+	if base == "" {
+		base = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	}
+	admin, err := pgx.Connect(ctx, base)
+	require.NoError(t, err, "this test needs Postgres at %s (or DATAFORGE_TEST_DATABASE_URL)", base)
+	defer admin.Close(ctx)
+	name := fmt.Sprintf("dataforge_temporal_test_%d", time.Now().UnixNano())
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, base)
+		if err != nil {
+			return
+		}
+		defer conn.Close(ctx)
+		for _, db := range []string{name, name + "_visibility"} {
+			_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+db+" WITH (FORCE)")
+		}
+	})
+	u, err := url.Parse(base)
+	require.NoError(t, err)
+	u.Path = "/" + name
+
+	port, err := freePort()
+	require.NoError(t, err)
+	opts := Options{StateDir: t.TempDir(), Port: port, UIPort: -1, Namespace: "dataforge", PostgresURL: u.String()}
+	srv, err := Start(opts)
+	require.NoError(t, err)
+	var tables int
+	require.NoError(t, admin.QueryRow(ctx, "SELECT count(*) FROM pg_database WHERE datname IN ($1, $2)", name, name+"_visibility").Scan(&tables))
+	require.Equal(t, 2, tables, "store and visibility databases are created")
+
+	c, err := client.DialContext(ctx, client.Options{HostPort: srv.HostPort(), Namespace: "dataforge"})
+	require.NoError(t, err)
+	_, err = c.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{Namespace: "dataforge",
+		SearchAttributes: map[string]enumspb.IndexedValueType{"DocumentType": enumspb.INDEXED_VALUE_TYPE_KEYWORD}})
+	require.NoError(t, err)
+	_, err = c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "kept", TaskQueue: "nobody"}, "SomeWorkflow")
+	require.NoError(t, err)
+	c.Close()
+	srv.Stop()
+
+	srv, err = Start(opts)
+	require.NoError(t, err, "a restart finds the schemas and the namespace in place")
+	defer srv.Stop()
+	c, err = client.DialContext(ctx, client.Options{HostPort: srv.HostPort(), Namespace: "dataforge"})
+	require.NoError(t, err)
+	defer c.Close()
+	desc, err := c.DescribeWorkflowExecution(ctx, "kept", "")
+	require.NoError(t, err, "the workflow survives a restart")
+	require.Equal(t, enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, desc.GetWorkflowExecutionInfo().GetStatus())
+	sa, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: "dataforge"})
+	require.NoError(t, err)
+	require.Contains(t, sa.GetCustomAttributes(), "DocumentType")
 }

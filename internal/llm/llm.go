@@ -214,7 +214,7 @@ func (c *Client) do(ctx context.Context, req Request, resp *Response) error {
 	}
 	name := req.Task.Name(req.DocType)
 	validate := func(reply string) error { return schema.ValidateTask(req.Task, req.DocType, []byte(reply)) }
-	msgs := messages(req.Task, req.DocType, req.Text)
+	msgs := messages(req.Model, req.Task, req.DocType, req.Text)
 	reply, err := c.complete(ctx, req, name, js, msgs, resp)
 	if err != nil {
 		return err

@@ -39,12 +39,17 @@ var instructions = map[schema.Task]string{
 	schema.TaskSummarize: "Summarize this document in at most three sentences, in the document's language: who sent it, what it is about, the amounts and dates that matter.",
 }
 
-// messages is the conversation asking for a task on a document: the
-// instructions, then the document text as delimited data.
-func messages(task schema.Task, t schema.DocType, text string) []openai.ChatCompletionMessage {
+// messages is the conversation asking model for a task on a document: the
+// instructions, then the document text as delimited data, cut to what fits
+// the model's context (the instructions then say so).
+func messages(model string, task schema.Task, t schema.DocType, text string) []openai.ChatCompletionMessage {
 	ask := instructions[task]
 	if task == schema.TaskExtract {
 		ask = fmt.Sprintf(ask, t)
+	}
+	text, note := fitDocument(model, text)
+	if note != "" {
+		ask += "\n" + note
 	}
 	return []openai.ChatCompletionMessage{
 		{Role: openai.ChatMessageRoleSystem, Content: systemPrompt},

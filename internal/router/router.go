@@ -1,6 +1,6 @@
 // Package router decides the tier chain a document walks: which extraction
 // tiers, in which order, with which retry policy and timeouts. The chain is
-// data (DESIGN.md decision 5); the workflow only walks it.
+// data (ARCHITECTURE.md §Decisions 5); the workflow only walks it.
 package router
 
 import (

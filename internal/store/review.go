@@ -139,7 +139,8 @@ type Decision struct {
 // document: completed with the reviewed fields (tier manual), or rejected.
 // An item claimed by another reviewer whose lease has not expired is
 // refused with ErrNotHolder. Applying the same decision twice is a no-op, so
-// the activity that calls it can be retried.
+// the activity that calls it can be retried; a different decision on a
+// closed item is refused with ErrClosed.
 func (s *Store) ResolveReview(ctx context.Context, docID string, d *Decision) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var (
@@ -157,10 +158,7 @@ func (s *Store) ResolveReview(ctx context.Context, docID string, d *Decision) er
 			return notFound(err, "review item of "+docID)
 		}
 		if state == ReviewCompleted || state == ReviewRejected {
-			if claimedBy != nil && *claimedBy == d.Reviewer {
-				return nil
-			}
-			return ErrClosed
+			return sameDecision(ctx, tx, id, state, d)
 		}
 		if state == ReviewRedriven {
 			return fmt.Errorf("%w (re-driven through the automated tiers)", ErrClosed)
@@ -193,6 +191,24 @@ func (s *Store) ResolveReview(ctx context.Context, docID string, d *Decision) er
 			DocumentID: docID, DocType: docType, Fields: d.Fields, Tier: "manual", Reviewer: d.Reviewer,
 		})
 	})
+}
+
+// sameDecision returns nil when d is the decision that closed item id (a
+// retried call), and ErrClosed when another decision did.
+func sameDecision(ctx context.Context, tx pgx.Tx, id int64, state string, d *Decision) error {
+	raw, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	var same bool
+	err = tx.QueryRow(ctx, `
+		SELECT coalesce((SELECT detail = $2::jsonb FROM review_events
+		                 WHERE review_item_id = $1 AND action IN ('completed', 'rejected')
+		                 ORDER BY id DESC LIMIT 1), false)`, id, raw).Scan(&same)
+	if err != nil || same {
+		return err
+	}
+	return fmt.Errorf("%w (already %s by another decision)", ErrClosed, state)
 }
 
 // Escalate raises an overdue item's priority and pushes its due time out by

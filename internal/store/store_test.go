@@ -169,6 +169,10 @@ func TestReviewResolution(t *testing.T) {
 	require.NoError(t, b.st.ResolveReview(b.ctx, id, &store.Decision{Reviewer: "zed", Fields: json.RawMessage(`{"total": 1}`)}),
 		"the same decision again is a no-op")
 	require.ErrorIs(t, b.st.ResolveReview(b.ctx, id, &store.Decision{Reviewer: "ann", Reason: "nope"}), store.ErrClosed)
+	require.ErrorIs(t, b.st.ResolveReview(b.ctx, id, &store.Decision{Reviewer: "zed", Reason: "nope"}), store.ErrClosed,
+		"a different decision by the same reviewer is a conflict too")
+	require.ErrorIs(t, b.st.ResolveReview(b.ctx, id, &store.Decision{Reviewer: "zed", Fields: json.RawMessage(`{"total": 2}`)}),
+		store.ErrClosed, "so are other fields")
 
 	r, err := b.st.Result(b.ctx, id)
 	require.NoError(t, err)

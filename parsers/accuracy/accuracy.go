@@ -82,9 +82,9 @@ type Report struct {
 }
 
 // Evaluate runs tier over the labelled documents in dir: those with
-// expected fields that parse, but for e-invoices, which the einvoice tier
-// reads from their XML.
-func Evaluate(ctx context.Context, dir string, tier Tier) (*Report, error) {
+// expected fields that parse (with parse), but for e-invoices, which the
+// einvoice tier reads from their XML.
+func Evaluate(ctx context.Context, dir string, tier Tier, parse parsers.ParseFunc) (*Report, error) {
 	list, err := samples.LoadDir(dir)
 	if err != nil {
 		return nil, err
@@ -103,7 +103,7 @@ func Evaluate(ctx context.Context, dir string, tier Tier) (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
-		parsed, err := parsers.Parse(ctx, data, parsers.DetectMediaType(e.File, data), parsers.DefaultLimits())
+		parsed, err := parse(ctx, data, parsers.DetectMediaType(e.File, data), parsers.DefaultLimits())
 		if err != nil {
 			d.Error = err.Error()
 			r.Docs = append(r.Docs, d)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/dataforge/dataforge/parsers"
 	"github.com/dataforge/dataforge/parsers/templates"
 	"github.com/dataforge/dataforge/samples"
 )
@@ -32,7 +33,7 @@ func TestAccuracy(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			r, err := Evaluate(context.Background(), tc.dir, tc.tier)
+			r, err := Evaluate(context.Background(), tc.dir, tc.tier, parsers.Parse)
 			require.NoError(t, err)
 			var out bytes.Buffer
 			require.NoError(t, r.Write(&out, true))

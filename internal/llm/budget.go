@@ -1,0 +1,89 @@
+package llm
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// ContextTokens is the context window, in tokens, of the models whose size
+// is known; other models are given DefaultContextTokens.
+var ContextTokens = map[string]int{
+	"gpt-4o":       128_000,
+	"gpt-4o-mini":  128_000,
+	"gpt-4.1":      1_000_000,
+	"gpt-4.1-mini": 1_000_000,
+}
+
+// DefaultContextTokens is the context assumed of a model not in
+// ContextTokens.
+const DefaultContextTokens = 32_000
+
+// reservedTokens is what a request needs besides the document: the system
+// prompt, the instructions, the JSON schema, a repair round and the answer.
+const reservedTokens = 20_000
+
+// documentTokens is how many tokens of document text a request to model may
+// carry: a quarter of the context at least.
+func documentTokens(model string) int {
+	n, ok := ContextTokens[model]
+	if !ok {
+		n = DefaultContextTokens
+	}
+	return max(n-reservedTokens, n/4)
+}
+
+// estimateTokens estimates the tokens of s the way it is cut: a token for
+// every four ASCII bytes (English text is about that), one for every other
+// character (accented letters, CJK).
+func estimateTokens(s string) int {
+	ascii, other := 0, 0
+	for _, r := range s {
+		if r < utf8.RuneSelf {
+			ascii++
+		} else {
+			other++
+		}
+	}
+	return (ascii+3)/4 + other
+}
+
+// cutToBudget returns the longest prefix of text whose estimated tokens
+// fit in budget, ending at a line break when one is near, and whether it
+// cut anything.
+func cutToBudget(text string, budget int) (string, bool) {
+	if len(text) <= budget*4 && estimateTokens(text) <= budget { // fast path: short ASCII
+		return text, false
+	}
+	quarters := 0 // tokens counted in quarters: an ASCII byte is one, anything else four
+	end := len(text)
+	for i, r := range text {
+		cost := 4
+		if r < utf8.RuneSelf {
+			cost = 1
+		}
+		if quarters+cost > 4*budget {
+			end = i
+			break
+		}
+		quarters += cost
+	}
+	if end == len(text) {
+		return text, false
+	}
+	if nl := strings.LastIndexByte(text[:end], '\n'); nl >= end*9/10 {
+		end = nl + 1
+	}
+	return text[:end], true
+}
+
+// fitDocument cuts a document's text to what a request to model may carry,
+// and returns the note that tells the model so (empty when nothing was cut).
+func fitDocument(model, text string) (string, string) {
+	cut, ok := cutToBudget(text, documentTokens(model))
+	if !ok {
+		return text, ""
+	}
+	return cut, fmt.Sprintf("The document is too long for one request: only its first %d of %d characters follow. Use what they state; never guess the rest.",
+		utf8.RuneCountInString(cut), utf8.RuneCountInString(text))
+}

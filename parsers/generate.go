@@ -1,0 +1,3 @@
+package parsers
+
+//go:generate go run ./hostile/gen testdata/hostile
