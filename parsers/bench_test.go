@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -143,6 +146,102 @@ func BenchmarkRulesTier(b *testing.B) {
 		// pdftotext runs as a process per file, as a pipeline calling it would.
 		if theirs := perPage(b); ours > 0 {
 			b.ReportMetric(theirs/ours, "x-dataforge-time")
+		}
+	})
+}
+
+// corpusDocs returns the PDFs of the shared real-world corpora
+// (../shared/corpus beside the repository, or $DATAFORGE_CORPUS) that
+// pdftotext and Parse both read, with the pages Parse found.
+func corpusDocs(b *testing.B) ([]benchDoc, int) {
+	root := os.Getenv("DATAFORGE_CORPUS")
+	if root == "" {
+		root = filepath.Join("..", "..", "shared", "corpus")
+	}
+	var docs []benchDoc
+	pages := 0
+	for _, dir := range []string{"text", "einvoices"} {
+		paths, _ := filepath.Glob(filepath.Join(root, dir, "*.pdf"))
+		for _, p := range paths {
+			if _, err := os.Stat(strings.TrimSuffix(p, ".pdf") + ".pdftotext.txt"); err != nil {
+				continue // pdftotext cannot read it either
+			}
+			data, err := os.ReadFile(p)
+			require.NoError(b, err)
+			doc, err := Parse(context.Background(), data, MediaPDF, Limits{})
+			if err != nil {
+				continue
+			}
+			docs, pages = append(docs, benchDoc{p, MediaPDF, data, doc}), pages+doc.Pages
+		}
+	}
+	if len(docs) == 0 {
+		b.Skipf("no corpus under %s (set DATAFORGE_CORPUS)", root)
+	}
+	return docs, pages
+}
+
+// BenchmarkCorpusText times PDF text extraction per page on the shared
+// real-world corpora next to poppler's pdftotext -layout on the same files,
+// in the same run. pdftotext runs as a process per file, as a pipeline
+// calling it would; "pdftotext-start" times `pdftotext -v` once per file,
+// the cost of starting the process alone. Reported: ns/page and B/page
+// (bytes allocated) for ours; ns/page for pdftotext; x-faster, pdftotext's
+// time over ours, and x-faster-no-start, the same without its process
+// starts. Without pdftotext (Debian package poppler-utils) the comparison
+// is skipped, and says so.
+//
+//	go test ./parsers -run '^$' -bench BenchmarkCorpusText -benchtime 3x
+func BenchmarkCorpusText(b *testing.B) {
+	docs, pages := corpusDocs(b)
+	perPage := func(b *testing.B) float64 {
+		ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N*pages)
+		b.ReportMetric(ns, "ns/page")
+		return ns
+	}
+	var ours, start float64
+	b.Run("dataforge", func(b *testing.B) {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for b.Loop() {
+			for _, d := range docs {
+				if _, err := Parse(context.Background(), d.data, MediaPDF, Limits{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		runtime.ReadMemStats(&after)
+		ours = perPage(b)
+		b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(b.N*pages), "B/page")
+	})
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		const msg = "pdftotext not found (apt-get install poppler-utils): no comparison with pdftotext -layout"
+		fmt.Fprintln(os.Stderr, b.Name()+": "+msg)
+		b.Skip(msg)
+	}
+	b.Run("pdftotext-start", func(b *testing.B) {
+		for b.Loop() {
+			for range docs {
+				if err := exec.Command(bin, "-v").Run(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		start = perPage(b)
+	})
+	b.Run("pdftotext-layout", func(b *testing.B) {
+		for b.Loop() {
+			for _, d := range docs {
+				if err := exec.Command(bin, "-layout", "-enc", "UTF-8", d.path, os.DevNull).Run(); err != nil {
+					b.Fatalf("pdftotext %s: %v", d.path, err)
+				}
+			}
+		}
+		theirs := perPage(b)
+		if ours > 0 {
+			b.ReportMetric(theirs/ours, "x-faster")
+			b.ReportMetric((theirs-start)/ours, "x-faster-no-start")
 		}
 	})
 }

@@ -25,13 +25,16 @@ type Classification struct {
 }
 
 // keywords are words and phrases that suggest a type, with their weights.
+// Suffixes count words that end with them, once per suffix: German builds
+// compounds (Handelsrechnung, Teilrechnung, Rechnungskorrektur is not one).
 type keywords struct {
 	weight   map[string]float64 // by phraseKey
 	maxWords int
+	suffix   map[string]float64
 }
 
-func newKeywords(ks map[string]float64) keywords {
-	k := keywords{weight: map[string]float64{}}
+func newKeywords(suffix, ks map[string]float64) keywords {
+	k := keywords{weight: map[string]float64{}, suffix: suffix}
 	for phrase, w := range ks {
 		k.weight[phraseKey(phrase)] = w
 		k.maxWords = max(k.maxWords, len(labelWords(phrase)))
@@ -45,6 +48,13 @@ func (k keywords) score(text string) float64 {
 	seen := map[string]bool{}
 	var s float64
 	for i := range words {
+		low := strings.ToLower(words[i].text)
+		for suf, w := range k.suffix {
+			if strings.HasSuffix(low, suf) && !seen["-"+suf] {
+				seen["-"+suf] = true
+				s += w
+			}
+		}
 		key := ""
 		for j := i; j < len(words) && j-i < k.maxWords; j++ {
 			if j > i && !joinable(text[words[j-1].end:words[j].start]) {
@@ -61,14 +71,17 @@ func (k keywords) score(text string) float64 {
 }
 
 var (
-	invoiceWords = newKeywords(map[string]float64{
+	invoiceWords = newKeywords(map[string]float64{"rechnung": 3}, map[string]float64{
 		"invoice": 3, "factuur": 3, "rechnung": 3, "facture": 3, "fattura": 3, "factura": 3, "faktura": 3,
 		"bill to": 2, "billed to": 2, "invoice to": 2, "due date": 2, "amount due": 2,
 		"balance due": 2, "total due": 1, "payment terms": 1, "net 30": 1, "please pay": 1,
 		"remit": 1, "iban": 1, "vervaldatum": 2, "factuurnummer": 2, "rechnungsnummer": 2,
 		"fällig": 1, "zahlbar": 1, "échéance": 2, "gelieve": 1, "bank transfer": 1,
+		"rechnungskorrektur": 3, "gutschrift": 3, "credit note": 3, "creditnota": 3, "avoir": 2,
+		"nota de crédito": 3, "nota di credito": 3, "rechnungsdatum": 2, "verkäufer": 1,
+		"ust id nr": 1, "steuernummer": 1,
 	})
-	receiptWords = newKeywords(map[string]float64{
+	receiptWords = newKeywords(nil, map[string]float64{
 		"receipt": 3, "kassabon": 3, "kassenbon": 3, "quittung": 3, "reçu": 3,
 		"ticket de caisse": 3, "bon": 1, "beleg": 1, "cash": 1.5, "change": 1.5,
 		"tendered": 2, "cashier": 2, "kassa": 1, "kasse": 1, "rückgeld": 2,
@@ -77,7 +90,7 @@ var (
 		"vielen dank": 1, "bedankt voor uw bezoek": 2, "merci de votre visite": 2,
 		"server": 1, "tip": 1, "gratuity": 1, "espèces": 1.5, "rendu": 1.5,
 	})
-	letterWords = newKeywords(map[string]float64{
+	letterWords = newKeywords(nil, map[string]float64{
 		"dear": 2, "sincerely": 2, "regards": 2, "yours faithfully": 2, "geachte": 2,
 		"met vriendelijke groet": 2, "sehr geehrte": 2, "mit freundlichen grüßen": 2,
 		"madame": 1, "monsieur": 1, "cordialement": 2, "agenda": 1, "minutes": 1,

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/dataforge/dataforge/internal/schema"
 )
@@ -68,10 +69,17 @@ func ExtractRulesWith(text string, t schema.DocType, known *Known) Extraction {
 	x.findCurrency()
 	x.dates = newDateReader(x.lines, x.cands["currency"][0].text)
 	x.findLabelled()
+	x.findTitle()
+	x.findBareNumber()
 	x.findIssuer()
 	x.findIssueDate()
 	x.findIBAN()
+	due, paid := x.takeAmounts(kindDue), x.takeAmounts(kindPaid)
+	if len(nonZeroOnly(x.cands["total"])) == 0 {
+		x.cands["total"] = append(x.cands["total"], due...) // nothing else says what the total is
+	}
 	x.choose()
+	x.checkDue(due, paid)
 	x.crossCheck()
 	x.findItems()
 	ex := x.finish()
@@ -112,6 +120,9 @@ type extractor struct {
 	conf  map[string]float64
 	spans map[string][2]int // byte offsets of each chosen value
 	cap   float64           // upper bound on Overall from failed cross-checks
+	// sumsAgree is set when subtotal + tax = total: three readings
+	// confirm each other.
+	sumsAgree bool
 }
 
 // at returns a candidate for the text of l from byte i to byte j.
@@ -236,7 +247,11 @@ var tableHeaderWords = map[string]bool{
 	"artikel": true, "aantal": true, "prijs": true, "bedrag": true, "beschreibung": true,
 	"bezeichnung": true, "menge": true, "anzahl": true, "preis": true, "einzelpreis": true,
 	"betrag": true, "gesamt": true, "désignation": true, "designation": true, "quantité": true,
-	"qté": true, "prix": true, "montant": true, "unit": true,
+	"qté": true, "prix": true, "montant": true, "unit": true, "produkt": true, "pos": true,
+	"position": true, "einheit": true, "nettopreis": true, "steuersatz": true,
+	"artikelbeschreibung": true, "leistung": true, "descripción": true, "cantidad": true,
+	"precio": true, "importe": true, "descrizione": true, "quantità": true, "prezzo": true,
+	"importo": true,
 }
 
 // isTableHeader reports whether l is the header row of an item table.
@@ -279,11 +294,49 @@ func (x *extractor) findLabelled() {
 				continue // the label's own cell has something else after it
 			}
 			if k, c, ok := x.below(i, m); ok {
+				weight := 0.95
+				if amountKinds[m.entry.kind] {
+					if k2, c2, ok := x.lastRow(k, c); ok {
+						k, c, weight = k2, c2, 0.9
+					}
+				}
 				n := x.lines[k]
-				x.readValue(m, n, n.cells[c][0], n.cells[c][1], n.cells[c][1], 0.95)
+				x.readValue(m, n, n.cells[c][0], n.cells[c][1], n.cells[c][1], weight)
 			}
 		}
 	}
+}
+
+// amountKinds are the label kinds whose values are amounts.
+var amountKinds = map[string]bool{"total": true, "subtotal": true, "tax": true, kindDue: true, kindPaid: true}
+
+// lastRow follows the column of cell c of line k, an amount under a column
+// header, down through the rows that hold an amount in that column, and
+// returns the last: in a summary table with a row per tax rate, the last
+// row is the sum. It reports false when k is the only row.
+func (x *extractor) lastRow(k, c int) (int, int, bool) {
+	l := x.lines[k]
+	c0, c1 := l.column(l.cells[c][0]), l.column(l.cells[c][1])
+	found := false
+	for j := k + 1; j < len(x.lines) && x.lines[j].page == l.page; j++ {
+		n := x.lines[j]
+		best := -1
+		for ci, cell := range n.cells {
+			if min(c1, n.column(cell[1]))-max(c0, n.column(cell[0])) > 0 {
+				best = ci
+				break
+			}
+		}
+		if best < 0 {
+			break
+		}
+		as := amounts(n.cell(best))
+		if len(as) != 1 || !as[0].money() || len(n.labels) > 0 {
+			break
+		}
+		k, c, found = j, best, true
+	}
+	return k, c, found
 }
 
 // valueTrim is what may stand between a label and its value.
@@ -291,7 +344,8 @@ const valueTrim = " :#.-–=*|"
 
 // below finds the value of label m of line i, which has nothing to its
 // right, under it: in the next two lines of the page, the cell whose
-// columns overlap most with those of the label's cell. A cell that starts
+// columns overlap most with those of the label's cell, or else the first
+// cell right of the label's start (a right-aligned value). A cell that starts
 // with a label is another label, not a value.
 func (x *extractor) below(i int, m labelMatch) (lineIndex, cell int, ok bool) {
 	l := x.lines[i]
@@ -305,6 +359,16 @@ func (x *extractor) below(i int, m labelMatch) (lineIndex, cell int, ok bool) {
 		for c, cell := range n.cells {
 			if o := min(c1, n.column(cell[1])) - max(c0, n.column(cell[0])); o > overlap {
 				best, overlap = c, o
+			}
+		}
+		if best < 0 {
+			// a value printed right-aligned under its label: the first cell
+			// that starts under or not far right of the label
+			for c, cell := range n.cells {
+				if col := n.column(cell[0]); col >= c0 && col <= c1+40 {
+					best = c
+					break
+				}
 			}
 		}
 		if best < 0 {
@@ -348,11 +412,14 @@ func (x *extractor) readValue(m labelMatch, l line, from, to, cellEnd int, weigh
 			return false
 		}
 		if v, i, j := idValue(value); v != "" {
-			conf := 0.95
-			if e.rank == 1 {
+			conf, rank := 0.95, e.rank
+			switch {
+			case rank == 1:
 				conf = 0.85
+			case !m.cellStart && len(strings.Fields(l.text[l.cells[m.cell][0]:m.start])) >= 3, prose(l.text[:m.start]):
+				conf, rank = 0.7, 2 // "… bitte Ihre Belegnummer 2018-7 angeben": prose
 			}
-			add(e.kind, candidate{text: v}, i, j, conf, e.rank)
+			add(e.kind, candidate{text: v}, i, j, conf, rank)
 		}
 	case "issue_date", "due_date":
 		if ds := x.dates.find(value); len(ds) > 0 {
@@ -362,7 +429,9 @@ func (x *extractor) readValue(m labelMatch, l line, from, to, cellEnd int, weigh
 			}
 			add(e.kind, candidate{text: ds[0].iso}, ds[0].start, ds[0].end, conf, e.rank)
 		}
-	case "total", "subtotal", "tax":
+	case "total", "subtotal", "tax", kindDue, kindPaid:
+		// the amount keeps its sign: "Bruttosumme   -8,79"
+		vs := from + len(region) - len(strings.TrimLeft(region, " :#.=*|"))
 		found = x.readAmount(e.kind, e.rank, m, l, vs, to, max(from, min(to, cellEnd)), weight)
 	case kindVAT:
 		if id, i, j := taxID(value); vatIDRE.MatchString(id) {
@@ -385,11 +454,15 @@ func (x *extractor) readValue(m labelMatch, l line, from, to, cellEnd int, weigh
 			}
 		}
 	case kindIssuer:
-		if !m.cellStart {
-			return false
+		if !m.cellStart || weight < 1 {
+			return false // a heading: findIssuer reads its block
 		}
-		v, _, _ := strings.Cut(value, columnGap)
-		if v = strings.TrimSpace(v); nameLike(v) {
+		v, after, _ := strings.Cut(value, columnGap)
+		if rest, _, _ := strings.Cut(after, columnGap); strings.HasSuffix(strings.TrimSpace(rest), ":") ||
+			strings.HasPrefix(strings.TrimSpace(after), ":") {
+			return false // "Nummer   : 549910": another label
+		}
+		if v = strings.TrimSpace(v); nameLike(v) && !strings.Contains(v, ":") {
 			add("issuer", candidate{text: v}, 0, len(v), 0.9, 3)
 		}
 	}
@@ -444,6 +517,19 @@ func (x *extractor) readAmount(field string, rank int, m labelMatch, l line, fro
 	c.num, c.conf, c.rank = &v, conf*weight, rank
 	x.add(field, c)
 	return true
+}
+
+// prose reports whether s, the text before a label on its line, reads as
+// a sentence rather than a form: four words or more, two of them in lower
+// case ("Bei Schriftwechsel bitte Ihre Kundennummer 35040727 und").
+func prose(s string) bool {
+	words, lower := strings.Fields(s), 0
+	for _, w := range words {
+		if r := []rune(w)[0]; unicode.IsLower(r) {
+			lower++
+		}
+	}
+	return len(words) >= 4 && lower >= 2
 }
 
 // thousandsBefore reads the thousands of a, written in s with a space as
@@ -534,8 +620,7 @@ func taxID(s string) (string, int, int) {
 }
 
 var (
-	legalFormRE = regexp.MustCompile(`(?i)\b(inc|ltd|llc|llp|lp|gmbh|ag|kg|ohg|b\.?v|n\.?v|s\.?a|s\.?a\.?s|s\.?a\.?r\.?l|sarl|plc|corp|corporation|limited|company|co|bvba|oy|ab|a/s|aps|srl|spa|pty)\.?$`)
-	titles      = map[string]bool{
+	titles = map[string]bool{
 		"invoice": true, "tax invoice": true, "receipt": true, "sales receipt": true, "factuur": true,
 		"rechnung": true, "facture": true, "kassenbon": true, "kassabon": true, "quittung": true,
 		"reçu": true, "bon": true, "credit note": true, "statement": true,
@@ -566,48 +651,6 @@ func nameLike(s string) bool {
 	return len(dateReader{}.find(s)) == 0
 }
 
-// findIssuer takes the first name-like line at the top of the first page,
-// skipping titles and labelled lines. Confidence drops when the name is far
-// down or after a customer block, where it may be the customer's.
-func (x *extractor) findIssuer() {
-	if len(x.cands["issuer"]) > 0 || x.typ == schema.Other {
-		return
-	}
-	afterCustomer := false
-	for i, l := range x.lines {
-		if l.page > 0 || i > 12 {
-			return
-		}
-		first := strings.ToLower(strings.Trim(l.cell(0), " .:!"))
-		if titles[first] {
-			continue
-		}
-		if len(l.labels) > 0 && l.labels[0].cell == 0 && l.labels[0].cellStart {
-			if l.labels[0].entry.kind == kindCustomer {
-				afterCustomer = true
-			}
-			continue
-		}
-		name := strings.TrimSpace(l.cell(0))
-		if !nameLike(name) {
-			continue
-		}
-		conf := 0.85
-		switch {
-		case afterCustomer || i > 4:
-			conf = 0.5
-		case legalFormRE.MatchString(name):
-			conf = 0.95
-		case i == 0:
-			conf = 0.9
-		}
-		c := at(l, l.cells[0][0], l.cells[0][1])
-		c.text, c.conf, c.rank = name, conf, 1
-		x.add("issuer", c)
-		return
-	}
-}
-
 // findIssueDate falls back on unlabelled dates: one date in the document is
 // likely the issue date; with several, it is a guess.
 func (x *extractor) findIssueDate() {
@@ -620,6 +663,9 @@ func (x *extractor) findIssueDate() {
 		seen[c.text] = true
 	}
 	for _, l := range x.lines {
+		if low := strings.ToLower(l.text); strings.Contains(low, "version") || strings.Contains(low, "(c)") {
+			continue // "Stylesheet-Version 2.0 vom 18.10.2018" dates a program, not the document
+		}
 		for _, d := range x.dates.find(l.text) {
 			if !seen[d.iso] {
 				seen[d.iso] = true
@@ -726,6 +772,50 @@ func (x *extractor) choose() {
 	}
 }
 
+// takeAmounts removes the candidates of a helper kind (amount due, amount
+// paid), which are no field of their own, and returns those not zero.
+func (x *extractor) takeAmounts(kind string) []candidate {
+	cs := nonZeroOnly(x.cands[kind])
+	delete(x.cands, kind)
+	return cs
+}
+
+func nonZeroOnly(cs []candidate) []candidate {
+	var out []candidate
+	for _, c := range cs {
+		if c.num != nil && *c.num != 0 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// checkDue weighs the amounts due against the total: the same amount
+// confirms it; a smaller one is explained by a prepayment on the document
+// (total - paid = due) or by any amount labelled as paid; anything else
+// means one of them was misread, and the total is doubted.
+func (x *extractor) checkDue(due, paid []candidate) {
+	t := x.f.Total
+	if t == nil {
+		return
+	}
+	for _, d := range due {
+		switch {
+		case near(*d.num, *t):
+			x.conf["total"] = max(x.conf["total"], min(0.95, d.conf+0.05))
+		case len(paid) > 0 && math.Abs(*d.num) < math.Abs(*t):
+			for _, p := range paid {
+				if near(math.Abs(*t)-math.Abs(*p.num), math.Abs(*d.num)) {
+					x.conf["total"] = max(x.conf["total"], 0.95)
+				}
+			}
+		default:
+			x.conf["total"] = min(x.conf["total"], 0.6)
+			return
+		}
+	}
+}
+
 func isZero(c candidate) bool { return c.num != nil && *c.num == 0 }
 
 // nonZero reports whether an amount in cs is not zero.
@@ -766,8 +856,9 @@ func (x *extractor) set(field string, c candidate) {
 }
 
 // crossCheck confirms or doubts the amounts: subtotal + tax = total raises
-// all three; a total that disagrees is replaced by a candidate that agrees,
-// or caps Overall.
+// all three; when they disagree, other readings of subtotal and tax that
+// add up to the total, or else another total that agrees, replace them;
+// otherwise Overall is capped.
 func (x *extractor) crossCheck() {
 	f := &x.f
 	if f.Subtotal == nil || f.Tax == nil || f.Total == nil {
@@ -775,6 +866,20 @@ func (x *extractor) crossCheck() {
 	}
 	want := *f.Subtotal + *f.Tax
 	if !near(want, *f.Total) {
+		// other readings of subtotal and tax that add up to the total: a
+		// tax column header read a row of the VAT table, say
+		for _, sc := range x.cands["subtotal"] {
+			for _, tc := range x.cands["tax"] {
+				if sc.num != nil && tc.num != nil && near(*sc.num+*tc.num, *f.Total) {
+					sc.conf, tc.conf = 0.9, 0.9
+					x.set("subtotal", sc)
+					x.set("tax", tc)
+					x.conf["total"] = max(x.conf["total"], 0.95)
+					x.sumsAgree = true
+					return
+				}
+			}
+		}
 		for _, c := range x.cands["total"] {
 			if c.num != nil && near(*c.num, want) {
 				c.conf = 0.85
@@ -788,6 +893,7 @@ func (x *extractor) crossCheck() {
 	for _, field := range []string{"subtotal", "tax", "total"} {
 		x.conf[field] = max(x.conf[field], 0.97)
 	}
+	x.sumsAgree = true
 }
 
 func near(a, b float64) bool { return math.Abs(a-b) <= schema.Tolerance }

@@ -1,6 +1,7 @@
 package parsers
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"math"
@@ -48,6 +49,12 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte("%PDF-1.4\n%%EOF"), uint8(0))
 	f.Add(onePage("%PDF-1.4", "BT /F1 10 Tf 50 800 Td [(A) -300 (B)] TJ ET /X1 Do", "BT /F1 9 Tf (C) Tj ET"), uint8(0))
+	f.Add(pageWithFont("<< /Type /Font /Subtype /Type0 /Encoding /Identity-H /ToUnicode 6 0 R /DescendantFonts [7 0 R] >>",
+		"BT /F1 10 Tf 100 700 Td <00010002> Tj BI /W 1 /H 1 ID\n~>\nEI [<0003> -120 <0004>] TJ ET",
+		stream("", "1 begincodespacerange <0000> <FFFF> endcodespacerange 1 beginbfrange <0001> <0004> [<0041> <00660066> <0042> <0043>] endbfrange"),
+		"<< /Type /Font /Subtype /CIDFontType2 /DW 500 /W [1 [600 700] 3 4 500] >>"), uint8(0))
+	noXref := onePage("%PDF-1.4", "BT /F1 10 Tf 50 800 Td (Invoice) Tj ET", "")
+	f.Add(append(noXref[:bytes.LastIndex(noXref, []byte("xref"))], "%%EOF"...), uint8(0))
 	lim := Limits{MaxBytes: 1 << 20, MaxPages: 50, Timeout: 5 * time.Second}
 	f.Fuzz(func(t *testing.T, data []byte, m uint8) {
 		doc, err := Parse(context.Background(), data, mediaTypes[int(m)%len(mediaTypes)], lim)
@@ -83,6 +90,10 @@ func FuzzExtractRules(f *testing.F) {
 		}
 	}
 	f.Add("Invoice #1 Date: 01/02/03 Total: €1.234,5 IBAN NL91ABNA0417164300", uint8(0))
+	f.Add("Verkäufer\n   Nummer:   549910\n             MVM Musterhafter\n   Name:     Verein a.G.\n"+
+		"Handelsrechnung (380) Nr. 471102 vom\n05.06.2018\nLieferant   GMBH\n", uint8(0))
+	f.Add("  Nettobetrag   MwSt-Betrag   Endbetrag\n   100,00   19,00   119,00\n   -5,00   -0,95   -5,95\n"+
+		"Bruttosumme   -8,79\nZahlbetrag   -8,79\nINV/2023/03/0008\n", uint8(0))
 	f.Fuzz(func(t *testing.T, text string, typ uint8) {
 		dt := schema.Types[int(typ)%len(schema.Types)]
 		x := ExtractRules(text, dt)

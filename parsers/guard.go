@@ -30,15 +30,23 @@ func checkXref(data []byte) error {
 	// many tokens as the file has bytes: more means "xref" sections that
 	// overlap on purpose.
 	budget := int64(len(data))
+	// pair reads "start count" and reports whether there was one.
+	pair := func(lx *lexer, what string) (int64, bool, error) {
+		start, ok1 := lx.int()
+		count, ok2 := lx.int()
+		switch {
+		case !ok1 || !ok2:
+			return 0, false, nil
+		case start < 0 || count < 0 || start > limit || count > limit-start:
+			return 0, false, tooMany(what, start+count)
+		}
+		return count, true, nil
+	}
 	subsections := func(lx *lexer) error {
 		for {
-			start, ok1 := lx.int()
-			count, ok2 := lx.int()
-			if !ok1 || !ok2 {
-				return nil
-			}
-			if start < 0 || count < 0 || start > limit || count > limit-start {
-				return tooMany("a cross-reference subsection", start+count)
+			count, ok, err := pair(lx, "a cross-reference subsection")
+			if !ok {
+				return err
 			}
 			for range count {
 				if budget -= 3; budget < 0 {
@@ -54,13 +62,8 @@ func checkXref(data []byte) error {
 	}
 	indexPairs := func(lx *lexer) error {
 		for {
-			start, ok1 := lx.int()
-			count, ok2 := lx.int()
-			if !ok1 || !ok2 {
-				return nil
-			}
-			if start < 0 || count < 0 || start > limit || count > limit-start {
-				return tooMany("an /Index entry", start+count)
+			if _, ok, err := pair(lx, "an /Index entry"); !ok {
+				return err
 			}
 		}
 	}
@@ -76,7 +79,7 @@ func checkXref(data []byte) error {
 			lx.pos++
 			switch string(lx.name()) {
 			case "Size":
-				if n, ok := lx.int(); ok && (n < 0 || n > limit) && !notCount(data, i) {
+				if n, ok := lx.int(); ok && (n < 0 || n > limit) && xrefDict(data, i) {
 					return tooMany("/Size", n)
 				}
 			case "Index":
@@ -91,16 +94,15 @@ func checkXref(data []byte) error {
 	return nil
 }
 
-// notCount reports whether the /Size at i is surely not an object count:
-// the library reads one only from a trailer (the dictionary after
-// "trailer") and from a cross-reference stream (a dictionary followed by
-// "stream"). An embedded file's /Params /Size, its length in bytes, is in
-// neither. When the enclosing dictionary cannot be delimited, the /Size
-// counts.
-func notCount(data []byte, i int) bool {
-	depth := 0
-	start := -1
-	for j := i - 1; j > 0 && j > i-4096; j-- {
+// xrefDict reports whether the key at data[at] belongs to a trailer or a
+// cross-reference stream's dictionary, whose /Size is an object count. Other
+// dictionaries have a /Size of their own (an embedded file's /Params holds
+// its length in bytes) that says nothing about objects. A key whose
+// dictionary cannot be found within dictWindow bytes is taken as a
+// trailer's, so the check errs on the safe side.
+func xrefDict(data []byte, at int) bool {
+	start, depth := -1, 0
+	for j := at - 1; j > 0 && j >= at-dictWindow; j-- {
 		switch {
 		case data[j-1] == '>' && data[j] == '>':
 			depth++
@@ -108,8 +110,9 @@ func notCount(data []byte, i int) bool {
 		case data[j-1] == '<' && data[j] == '<':
 			if depth == 0 {
 				start = j - 1
+			} else {
+				depth--
 			}
-			depth--
 			j--
 		}
 		if start >= 0 {
@@ -117,67 +120,20 @@ func notCount(data []byte, i int) bool {
 		}
 	}
 	if start < 0 {
-		return false
+		return true
 	}
-	end := dictEnd(data, start)
-	if end < 0 {
-		return false
+	if bytes.HasSuffix(bytes.TrimRight(data[max(0, start-16):start], " \t\r\n\f\x00"), []byte("trailer")) {
+		return true
 	}
-	before := bytes.TrimRight(data[max(0, start-64):start], " \t\r\n\f\x00")
-	after := bytes.TrimLeft(data[end:min(len(data), end+64)], " \t\r\n\f\x00")
-	return !bytes.HasSuffix(before, []byte("trailer")) && !bytes.HasPrefix(after, []byte("stream"))
+	end := min(len(data), start+dictWindow)
+	if e := bytes.Index(data[start:end], []byte("stream")); e >= 0 {
+		end = start + e
+	}
+	return bytes.Contains(data[start:end], []byte("/XRef"))
 }
 
-// dictEnd returns the offset just past the dictionary that starts at from
-// (after white space), or -1 when there is none within 4 KiB. Hex and
-// literal strings inside it are skipped.
-func dictEnd(data []byte, from int) int {
-	i := from
-	for i < len(data) && isSpace(data[i]) {
-		i++
-	}
-	if !bytes.HasPrefix(data[i:], []byte("<<")) {
-		return -1
-	}
-	depth := 0
-	for end := min(len(data), i+4096); i < end; {
-		switch {
-		case bytes.HasPrefix(data[i:], []byte("<<")):
-			depth++
-			i += 2
-		case bytes.HasPrefix(data[i:], []byte(">>")):
-			depth--
-			i += 2
-			if depth == 0 {
-				return i
-			}
-		case data[i] == '<':
-			for i < end && data[i] != '>' {
-				i++
-			}
-			i++
-		case data[i] == '(':
-			nest := 0
-			for ; i < end; i++ {
-				if data[i] == '\\' {
-					i++
-					continue
-				}
-				if data[i] == '(' {
-					nest++
-				} else if data[i] == ')' {
-					if nest--; nest == 0 {
-						break
-					}
-				}
-			}
-			i++
-		default:
-			i++
-		}
-	}
-	return -1
-}
+// dictWindow bounds how far xrefDict looks for a key's dictionary.
+const dictWindow = 64 << 10
 
 // lexer reads the plain tokens of a PDF: runs of regular characters, and
 // delimiters one by one; comments are skipped.
@@ -326,13 +282,9 @@ func (c *streamCheck) font(f pdf.Value) error {
 	if cmap.Kind() != pdf.Stream {
 		return nil
 	}
-	if err := c.read(cmap); err != nil {
-		return err
-	}
-	if hexUnterminated(cmap) {
-		return newError(CodeCorrupt, "a font's /ToUnicode CMap has an unterminated hex string")
-	}
-	return nil
+	// CMaps are read by our own lexer, which cannot loop; only their size
+	// is checked here.
+	return c.read(cmap)
 }
 
 // read decompresses a stream, counting its bytes against the budget.

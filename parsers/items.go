@@ -145,8 +145,8 @@ func (x *extractor) findItems() {
 	}
 	want := map[string]*float64{"subtotal": x.f.Subtotal, "total": x.f.Total}[target]
 	if want == nil || !near(sum, *want) {
-		if header {
-			x.cap = min(x.cap, 0.75)
+		if header && !x.sumsAgree {
+			x.cap = min(x.cap, 0.75) // unless subtotal + tax = total vouch for the amounts
 		}
 		return
 	}

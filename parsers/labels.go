@@ -11,6 +11,9 @@ const (
 	kindCustomer = "customer" // "Bill to", "Customer": the start of the customer's block
 	kindIssuer   = "from"     // "From", "Seller": the issuer's block
 	kindIgnore   = "ignore"   // looks like a label of ours but is not ("Order number", "Cash")
+	kindDue      = "due"      // "Amount due", "Zahlbetrag": what is left to pay, the total unless prepaid
+	kindName     = "name"     // "Name", "Firma": a name in an address block
+	kindPaid     = "paid"     // "Amount paid", "Erhaltene Anzahlungen": paid before the amount due
 )
 
 // labelEntry is a group of phrases that label the same thing. Rank orders
@@ -23,7 +26,7 @@ type labelEntry struct {
 }
 
 // lexicon lists the labels the rules know, in English, Dutch, German and
-// French. Words in a phrase match with a space, a dot, a hyphen or nothing
+// French, with the commonest in Spanish and Italian. Words in a phrase match with a space, a dot, a hyphen or nothing
 // between them, so "sub total" also matches "Sub-total" and "Subtotal".
 var lexicon = []labelEntry{
 	{"invoice_number", 3, []string{
@@ -33,39 +36,59 @@ var lexicon = []labelEntry{
 		"rechnungsnummer", "rechnung nr", "rechnungs nr", "re nr", "numéro de facture",
 		"n° de facture", "facture n°", "facture no", "document no", "document number",
 		"ticket n°", "ticket no", "ticket nr", "trans #", "transaction no", "transaction #",
-		"transaction number", "beleg", "kassenbon nr",
+		"transaction number", "beleg", "kassenbon nr", "gutschrift nr", "gutschriftsnummer", "facture numéro",
+		"numéro facture", "n° facture", "credit note number", "credit note no",
+		"número de factura", "factura n°", "factura nº", "nº factura", "n° factura",
+		"numero fattura", "fattura n", "fattura nr", "fattura n°", "n fattura",
 	}},
-	{"invoice_number", 1, []string{"invoice", "tax invoice", "receipt", "factuur", "rechnung", "facture"}},
+	{"invoice_number", 1, []string{
+		"invoice", "tax invoice", "receipt", "factuur", "rechnung", "facture", "factura", "fattura",
+	}},
 	{"issue_date", 3, []string{
 		"invoice date", "date of issue", "issue date", "issued on", "issued", "invoice dated",
 		"receipt date", "factuurdatum", "rechnungsdatum", "ausstellungsdatum", "date de facture",
-		"date facture", "date d'émission", "tax point", "date of supply",
+		"date facture", "date d'émission", "tax point", "date of supply", "belegdatum",
+		"date de la facture", "fecha de factura", "fecha factura",
+		"fecha de emisión", "data fattura", "data documento", "data di emissione",
 	}},
-	{"issue_date", 2, []string{"date", "datum", "dated"}},
+	{"issue_date", 2, []string{"date", "datum", "dated", "fecha", "data"}},
 	{"due_date", 3, []string{
 		"due date", "payment due", "due on", "due by", "pay by", "payable by", "date due", "due",
 		"vervaldatum", "vervaldag", "uiterste betaaldatum", "fällig", "fällig am", "fälligkeit",
 		"fälligkeitsdatum", "zahlbar bis", "échéance", "date d'échéance", "date limite de paiement",
+		"fecha de vencimiento", "vencimiento", "scadenza", "data scadenza",
 	}},
 	{"total", 3, []string{
-		"total due", "amount due", "balance due", "total amount due", "grand total", "total amount",
-		"total to pay", "amount payable", "total payable", "invoice total", "total incl vat",
-		"total including vat", "total incl tax", "total incl", "te betalen", "totaalbedrag",
-		"totaal incl btw", "totaal te betalen", "gesamtbetrag", "rechnungsbetrag", "zu zahlen",
-		"endbetrag", "gesamtsumme", "summe", "total ttc", "montant ttc", "net à payer",
-		"montant total", "total à payer",
+		"grand total", "total amount", "invoice total", "total incl vat", "total including vat",
+		"total incl tax", "total incl", "totaalbedrag", "totaal incl btw", "gesamtbetrag",
+		"rechnungsbetrag", "endbetrag", "gesamtsumme", "summe", "bruttosumme", "bruttobetrag",
+		"rechnungssumme", "rechnungssumme brutto", "rechnungsbeitrag", "summe brutto", "gesamt brutto", "summe inkl", "summe inkl ust", "summe inkl mwst",
+		"gesamtbetrag inkl ust", "gesamtbetrag inkl mwst", "rechnungssumme inkl ust",
+		"gesamtbetrag brutto", "total ttc", "montant ttc", "montant total", "total facture",
+		"importe total", "total factura", "totale fattura", "totale documento", "importo totale",
+	}},
+	{kindDue, 3, []string{
+		"total due", "amount due", "balance due", "total amount due", "total to pay",
+		"amount payable", "total payable", "due payable", "te betalen", "totaal te betalen", "zu zahlen",
+		"zahlbetrag", "zahlbetrag brutto", "offener betrag", "net à payer", "total à payer",
+		"reste à payer", "montant à payer", "total a pagar", "importe a pagar", "netto a pagare",
+		"totale da pagare",
 	}},
 	{"total", 2, []string{"total", "totaal", "gesamt", "totale", "total paid"}},
 	{"subtotal", 3, []string{
 		"subtotal", "net total", "total net", "net amount", "amount before tax",
 		"total before tax", "total excl vat", "total excluding vat", "total excl tax", "total excl",
 		"subtotaal", "totaal excl btw", "netto", "nettobetrag", "zwischensumme", "summe netto",
-		"gesamt netto", "sous total", "total ht", "montant ht",
+		"gesamt netto", "sous total", "total ht", "montant ht", "nettosumme",
+		"rechnungssumme netto", "rechnungssumme ohne ust", "rechnungssumme ohne mwst",
+		"gesamtbetrag netto", "total hors taxes", "base imponible", "imponibile", "totale imponibile",
 	}},
 	{"tax", 3, []string{
 		"sales tax", "total tax", "total vat", "vat amount", "tax amount", "btw bedrag", "gst", "hst",
 		"pst", "umsatzsteuer", "mehrwertsteuer", "incl vat", "including vat", "incl btw", "inkl mwst",
-		"enth mwst", "davon mwst", "total tva", "montant tva", "tax",
+		"enth mwst", "davon mwst", "total tva", "montant tva", "tax", "steuerbetrag",
+		"vat total", "tax total", "versicherungsteuer", "versicherungssteuer", "ust betrag", "mwst betrag", "umsatzsteuerbetrag", "zuzügl ust", "zuzüglich ust",
+		"zzgl ust", "zzgl mwst", "cuota iva", "importe iva", "imposta", "totale iva",
 	}},
 	{kindVAT, 3, []string{"vat", "btw", "mwst", "ust", "tva", "iva"}},
 	{"issuer_tax_id", 3, []string{
@@ -73,6 +96,7 @@ var lexicon = []labelEntry{
 		"vat id", "vat reg", "btw nummer", "btw nr", "btw id", "btw identificatienummer",
 		"ust idnr", "ust id", "umsatzsteuer id", "ust identifikationsnummer",
 		"n° tva", "numéro de tva", "tva intracommunautaire", "gst no", "gst number", "abn",
+		"ust identnr", "partita iva", "p iva", "nif", "cif",
 	}},
 	{"issuer_tax_id", 2, []string{
 		"tax id", "tax number", "tax no", "tin", "ein", "steuernummer", "st nr", "steuer nr",
@@ -82,15 +106,33 @@ var lexicon = []labelEntry{
 		"kvk", "kvk nummer", "company no", "company number", "company reg no", "registration no",
 		"registration number", "handelsregister", "hrb",
 	}},
-	{"currency", 3, []string{"currency", "valuta", "währung", "devise", "munt"}},
+	{"currency", 3, []string{
+		"currency", "valuta", "währung", "devise", "munt", "rechnungswährung", "invoice currency",
+		"devise de facturation", "moneda", "divisa", "beträge in",
+	}},
 	{kindCustomer, 0, []string{
 		"bill to", "billed to", "invoice to", "sold to", "ship to", "deliver to", "customer",
 		"client", "klant", "kunde", "rechnungsempfänger", "factureren aan", "facturé à",
-		"adressé à", "recipient", "to",
+		"adressé à", "recipient", "to", "buyer", "käufer", "leistungsempfänger", "käufer leistungsempfänger",
+		"acheteur", "koper", "afnemer", "cliente", "destinatario", "abweichender warenempfänger",
+		"warenempfänger", "factuuradres", "rechnungsadresse", "billing address", "invoice address",
+		"adresse de facturation", "dirección de facturación", "indirizzo di fatturazione",
 	}},
 	{kindIssuer, 0, []string{
 		"from", "seller", "supplier", "vendor", "issued by", "van", "von", "verkäufer",
-		"lieferant", "leverancier", "fournisseur", "émetteur",
+		"lieferant", "leverancier", "fournisseur", "émetteur", "rechnungsersteller",
+		"leistungserbringer", "rechnungssteller", "vendeur", "verkoper", "venditore", "fornitore",
+		"proveedor", "vendedor", "emisor", "cedente prestatore",
+	}},
+	{kindPaid, 0, []string{
+		"amount paid", "paid", "prepaid", "prepaid amount", "paid amount", "prepayment",
+		"erhaltene anzahlungen", "erhaltene anzahlung", "anzahlung", "anzahlungen", "vorauszahlung",
+		"bereits bezahlt", "bereits gezahlt", "acompte", "acomptes", "déjà payé", "déjà réglé",
+		"reeds betaald", "aanbetaling", "anticipo", "acconto", "già pagato",
+	}},
+	{kindName, 0, []string{
+		"name", "firma", "firmenname", "company", "company name", "naam", "bedrijfsnaam",
+		"raison sociale", "nom", "razón social", "ragione sociale", "denominazione",
 	}},
 	{kindIgnore, 0, []string{
 		"order number", "order no", "order date", "order #", "po number", "po", "purchase order",
@@ -101,12 +143,37 @@ var lexicon = []labelEntry{
 		"service date", "leverdatum", "lieferdatum", "date de livraison", "print date", "tracking",
 		"phone", "tel", "fax", "page", "pagina", "seite", "vat rate", "tax rate", "btw tarief",
 		"excl vat", "excl btw", "excl tax", "cash", "change", "card", "visa", "mastercard",
-		"tendered", "amount paid", "paid", "bar", "rückgeld", "gegeben", "wisselgeld", "contant",
+		"tendered", "bar", "rückgeld", "gegeben", "wisselgeld", "contant",
 		"pin", "espèces", "rendu", "total items", "total qty", "total quantity", "items",
 		"discount", "korting", "rabatt", "remise", "terms", "payment terms",
 		"n° de commande", "numéro de commande", "référence client", "référence", "bestelnummer",
-		"auftragsnummer", "lieferschein", "leveringsdatum", "afleverdatum",
+		"auftragsnummer", "lieferschein", "währung der umsatzsteuerbuchung", "tax currency",
+		"vat currency", "leveringsdatum", "afleverdatum", "leistungsdatum",
+		"liefer und leistungsdatum", "lieferscheindatum", "bestelldatum",
+		"bestellung", "positionssumme", "basisbetrag", "steuerbasisbetrag", "lieferantennummer", "leitweg id",
+		"referenz", "projektnummer", "vertragsnummer", "rapport nr", "mandatsreferenz",
 	}},
+}
+
+// chargeWords name allowances and charges: a total of them ("Gesamtbetrag
+// der Zuschläge", "Total charges", "Montant des remises") is not the
+// document's total.
+var chargeWords = map[string]bool{
+	"zuschläge": true, "abschläge": true, "zuschlag": true, "abschlag": true, "rabatte": true,
+	"nachlässe": true, "allowances": true, "charges": true, "discounts": true, "remises": true,
+	"frais": true, "kortingen": true, "toeslagen": true, "descuentos": true, "cargos": true,
+	"sconti": true, "maggiorazioni": true,
+}
+
+// chargeFollows reports whether one of the next two words names
+// allowances or charges.
+func chargeFollows(next []token) bool {
+	for k := 0; k < 2 && k < len(next); k++ {
+		if chargeWords[strings.ToLower(next[k].text)] {
+			return true
+		}
+	}
+	return false
 }
 
 type labelMatch struct {
@@ -202,19 +269,30 @@ func findLabels(s string, cells [][2]int) []labelMatch {
 			continue
 		}
 		start, end := words[i].start, words[i+n-1].end
-		if (e.kind == kindIssuer || e.kind == kindCustomer && key == "to") &&
-			!strings.HasPrefix(strings.TrimLeft(s[end:], " "), ":") {
-			// "Van Dijk B.V." and "To be paid" are not labels; "Van:" is.
-			i++
-			continue
-		}
 		lm := labelMatch{entry: e, start: start, end: end}
+		cellEnd := len(s)
 		for c, cell := range cells {
 			if start < cell[1] {
-				lm.cell = c
+				lm.cell, cellEnd = c, max(end, cell[1])
 				lm.cellStart = strings.Trim(s[cell[0]:start], " :#*-–|") == ""
 				break
 			}
+		}
+		if rest := strings.TrimSpace(s[end:cellEnd]); (e.kind == kindIssuer || e.kind == kindCustomer && key == "to") &&
+			!strings.HasPrefix(rest, ":") && !(lm.cellStart && rest == "" && !hasLegalForm(s[start:min(len(s), cellEnd+24)])) {
+			// "Van Dijk B.V." and "To be paid" are not labels; "Van:" is,
+			// and so is a heading alone in its cell ("Verkäufer"), unless
+			// a legal form follows ("Lieferant   GmbH" is a name).
+			i++
+			continue
+		}
+		if strings.Count(s[:start], "(") > strings.Count(s[:start], ")") {
+			i += n // "Summe Brutto (inkl. USt.)": a label's qualifier, not a label
+			continue
+		}
+		if e.kind == "total" && chargeFollows(words[i+n:]) {
+			i += n // "Gesamtbetrag der Zuschläge": a sum of charges, not the total
+			continue
 		}
 		out = append(out, lm)
 		i += n

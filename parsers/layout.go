@@ -22,21 +22,53 @@ var spaces = strings.Repeat(" ", maxColumn)
 // stay at least two spaces apart; the words of a phrase are one space apart;
 // a wide vertical gap leaves a blank line. It stops, reporting false, once
 // b holds more than limit bytes.
+//
+// Words drawn in another direction (rotated text) are laid out the same
+// way after the others, each direction as if the page were turned to read it.
 func layoutPage(b *strings.Builder, words []word, limit int64) bool {
+	var turned []word
+	upright := words[:0:0]
+	for _, w := range words {
+		if w.rot == 0 {
+			upright = append(upright, w)
+		} else {
+			turned = append(turned, w)
+		}
+	}
+	if !layoutWords(b, upright, limit) {
+		return false
+	}
+	for rot := 1; rot < 4; rot++ {
+		var group []word
+		for _, w := range turned {
+			if w.rot == rot {
+				group = append(group, w)
+			}
+		}
+		if !layoutWords(b, group, limit) {
+			return false
+		}
+	}
+	return true
+}
+
+// layoutWords lays out words of one direction.
+func layoutWords(b *strings.Builder, words []word, limit int64) bool {
 	if len(words) == 0 {
 		return true
 	}
 	sort.SliceStable(words, func(i, j int) bool { return words[i].y > words[j].y })
 	var rows [][]word
+	var lead word // the largest word of the last row
 	for _, w := range words {
-		if n := len(rows); n > 0 {
-			first := rows[n-1][0]
-			if math.Abs(first.y-w.y) <= max(0.4*min(first.size, w.size), 1) {
-				rows[n-1] = append(rows[n-1], w)
-				continue
+		if n := len(rows); n > 0 && sameRow(lead, w) {
+			rows[n-1] = append(rows[n-1], w)
+			if w.size > lead.size {
+				lead = w
 			}
+			continue
 		}
-		rows = append(rows, []word{w})
+		rows, lead = append(rows, []word{w}), w
 	}
 	cw, left := charWidth(words), math.Inf(1)
 	for _, w := range words {
@@ -66,7 +98,7 @@ func layoutPage(b *strings.Builder, words []word, limit int64) bool {
 			pad := column(w.x) - n
 			if i > 0 {
 				switch gap, em := w.x-end, max(w.size, 1); {
-				case gap < 0.15*em && !w.estimated && !last.estimated:
+				case gap < 0.1*em && !w.estimated && !last.estimated && !w.spaced:
 					pad = 0
 				case gap < 1.2*em:
 					pad = 1
@@ -115,4 +147,22 @@ func median(v []float64) float64 {
 	v = slices.Clone(v)
 	slices.Sort(v)
 	return v[len(v)/2]
+}
+
+// sameRow reports whether word w belongs on the line of lead: their
+// baselines are close, or w is a smaller superscript or subscript whose
+// middle lies within lead's height.
+func sameRow(lead, w word) bool {
+	if math.Abs(lead.y-w.y) <= max(0.4*min(lead.size, w.size), 1) {
+		return true
+	}
+	big, small := lead, w
+	if small.size > big.size {
+		big, small = small, big
+	}
+	if small.size > 0.85*big.size {
+		return false
+	}
+	mid := small.y + 0.3*small.size
+	return mid > big.y-0.2*big.size && mid < big.y+0.8*big.size
 }

@@ -1,10 +1,10 @@
 package parsers
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"strings"
@@ -82,9 +82,23 @@ func (c ctxReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	return c.r.ReadAt(p, off)
 }
 
-// readPDF does the work of parsePDF. The pdf library reports many problems
+// readPDF does the work of parsePDF. A file the pdf library finds corrupt
+// is read again with a cross-reference table rebuilt by scanning it.
+func readPDF(ctx context.Context, data []byte, lim Limits) (*Document, error) {
+	doc, err := readPDFOnce(ctx, data, lim)
+	if code, _ := CodeOf(err); code == CodeCorrupt && ctx.Err() == nil {
+		if fixed, ok := rebuildXref(data); ok {
+			if doc, err2 := readPDFOnce(ctx, fixed, lim); err2 == nil {
+				return doc, nil
+			}
+		}
+	}
+	return doc, err
+}
+
+// readPDFOnce reads a PDF as it is. The pdf library reports many problems
 // by panicking; they are recovered here.
-func readPDF(ctx context.Context, data []byte, lim Limits) (doc *Document, err error) {
+func readPDFOnce(ctx context.Context, data []byte, lim Limits) (doc *Document, err error) {
 	defer func() {
 		x := recover()
 		switch {
@@ -98,6 +112,15 @@ func readPDF(ctx context.Context, data []byte, lim Limits) (doc *Document, err e
 		}
 	}()
 	r, err := pdf.NewReader(ctxReaderAt{ctx, bytes.NewReader(data)}, int64(len(data)))
+	if err != nil && ctx.Err() == nil {
+		if fixed, ok := rc4CryptFilter(data); ok {
+			if r2, err2 := pdf.NewReader(ctxReaderAt{ctx, bytes.NewReader(fixed)}, int64(len(fixed))); err2 == nil {
+				r, err = r2, nil
+			}
+		}
+	}
+	// An encrypted file the library opened had the empty user password,
+	// which it decrypts with; other passwords are not known here.
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return nil, timeoutError(ctx.Err(), lim.Timeout)
@@ -105,8 +128,6 @@ func readPDF(ctx context.Context, data []byte, lim Limits) (doc *Document, err e
 		return nil, newError(CodeEncrypted, "%v", err)
 	case err != nil:
 		return nil, newError(CodeCorrupt, "%v", err)
-	case !r.Trailer().Key("Encrypt").IsNull():
-		return nil, newError(CodeEncrypted, "the trailer has an /Encrypt entry")
 	}
 	xml, xmlName := embeddedInvoice(r)
 	if n := r.NumPage(); n > lim.MaxPages {
@@ -119,24 +140,28 @@ func readPDF(ctx context.Context, data []byte, lim Limits) (doc *Document, err e
 	if err := checkStreams(ctx, pages, lim); err != nil {
 		return nil, err
 	}
-	w := &walker{ctx: ctx, budget: lim.MaxBytes}
+	w := &walker{ctx: ctx, budget: lim.MaxBytes, maxContent: 2 * lim.MaxBytes}
 	var b strings.Builder
 	for _, p := range pages {
 		var words []word
 		w.walk(p.v.Key("Contents"), p.res, identity, &words, 0)
+		w.annotations(p, &words)
 		if !layoutPage(&b, words, lim.MaxBytes) {
 			return nil, newError(CodeTooLarge, "more than %d bytes of laid-out text", lim.MaxBytes)
 		}
 		b.WriteByte('\f')
 	}
 	doc = &Document{MediaType: MediaPDF, Text: b.String(), Pages: len(pages), EInvoice: xml, EInvoiceName: xmlName}
-	if w.readable < 10 || w.garbled > w.readable {
-		inv, err := einvoice.Read(xml)
-		if xml == nil || err != nil {
-			return nil, newError(CodeNoText, "%d readable characters on %d pages", w.readable, len(pages))
-		}
+	if w.readable == 0 || w.garbled > w.readable {
 		// An image-only e-invoice: its XML is what can be read.
-		doc.Text = inv.Text()
+		if inv, err := einvoice.Read(xml); xml != nil && err == nil {
+			doc.Text = inv.Text()
+			return doc, nil
+		}
+		if w.readable == 0 && w.broken != "" {
+			return nil, newError(CodeCorrupt, "unreadable content stream: %s", w.broken)
+		}
+		return nil, newError(CodeNoText, "%d readable characters on %d pages", w.readable, len(pages))
 	}
 	return doc, nil
 }
@@ -221,22 +246,16 @@ func matrixOf(v pdf.Value) (matrix, bool) {
 type word struct {
 	x, y, end float64 // start and end of the baseline
 	size      float64 // font size in page units
+	rot       int     // direction of the baseline in quarter turns: x and y are measured along and across it
 	estimated bool    // the width is a guess (the font has no widths)
+	spaced    bool    // a space character came before it: it starts a word however close it is
 	text      string
-}
-
-// fontInfo is what the walker needs of a font, read once per content stream.
-type fontInfo struct {
-	enc       pdf.TextEncoding
-	first     int
-	widths    []float64
-	composite bool // two-byte codes; widths unknown here
 }
 
 // gstate is the part of the graphics state that places text.
 type gstate struct {
 	ctm                         matrix
-	font                        *fontInfo
+	font                        *font
 	size, tc, tw, th, tl, trise float64
 }
 
@@ -248,6 +267,10 @@ type walker struct {
 	budget            int64 // bytes of text left before errTextLimit
 	ops               int
 	readable, garbled int
+	spaced            bool   // a space was shown since the last word
+	maxContent        int64  // most bytes of content read for one stream or form
+	broken            string // why a content stream could not be read, if one could not
+
 }
 
 const maxFormDepth = 8
@@ -256,24 +279,14 @@ func (w *walker) walk(content, res pdf.Value, ctm matrix, out *[]word, depth int
 	if content.Kind() != pdf.Stream && content.Kind() != pdf.Array {
 		return
 	}
-	fonts := map[string]*fontInfo{}
-	fontNamed := func(name string) *fontInfo {
+	fonts := map[string]*font{}
+	fontNamed := func(name string) *font {
 		if f, ok := fonts[name]; ok {
 			return f
 		}
-		f := pdf.Font{V: res.Key("Font").Key(name)}
-		fi := &fontInfo{
-			enc:       f.Encoder(),
-			first:     f.FirstChar(),
-			widths:    f.Widths(),
-			composite: f.V.Key("Subtype").Name() == "Type0",
-		}
-		fonts[name] = fi
-		return fi
-	}
-	if hexUnterminated(content) {
-		w.garbled++
-		return
+		f := loadFont(res.Key("Font").Key(name))
+		fonts[name] = f
+		return f
 	}
 	g := gstate{ctm: ctm, th: 1}
 	var saved []gstate
@@ -283,13 +296,9 @@ func (w *walker) walk(content, res pdf.Value, ctm matrix, out *[]word, depth int
 		tm = tlm
 	}
 
-	pdf.Interpret(content, func(stk *pdf.Stack, op string) {
+	interpret(w.content(content), func(op string, args []pdfToken) {
 		w.tick()
-		args := make([]pdf.Value, stk.Len())
-		for i := len(args) - 1; i >= 0; i-- {
-			args[i] = stk.Pop()
-		}
-		num := func(i int) float64 { return args[i].Float64() }
+		num := func(i int) float64 { return args[i].n }
 		switch {
 		case op == "q":
 			saved = append(saved, g)
@@ -305,7 +314,7 @@ func (w *walker) walk(content, res pdf.Value, ctm matrix, out *[]word, depth int
 		case op == "BT":
 			tm, tlm = identity, identity
 		case op == "Tf" && len(args) == 2:
-			g.font = fontNamed(args[0].Name())
+			g.font = fontNamed(args[0].s)
 			g.size = num(1)
 		case op == "Tc" && len(args) == 1:
 			g.tc = num(0)
@@ -340,7 +349,7 @@ func (w *walker) walk(content, res pdf.Value, ctm matrix, out *[]word, depth int
 		case (op == "Tj" || op == "TJ") && len(args) == 1:
 			w.show(&g, &tm, args[0], out)
 		case op == "Do" && len(args) == 1 && depth < maxFormDepth:
-			xo := res.Key("XObject").Key(args[0].Name())
+			xo := res.Key("XObject").Key(args[0].s)
 			if xo.Key("Subtype").Name() != "Form" {
 				return
 			}
@@ -354,59 +363,78 @@ func (w *walker) walk(content, res pdf.Value, ctm matrix, out *[]word, depth int
 	})
 }
 
-// hexUnterminated reports whether a content stream (or array of them) has a
-// hex string, "<" but not "<<", that no ">" ends. The pdf library's lexer
-// loops on one forever, past any deadline, so such a stream is not read.
-func hexUnterminated(content pdf.Value) bool {
-	var rd io.Reader
-	if content.Kind() == pdf.Array {
-		readers := make([]io.Reader, 0, content.Len())
-		for i := 0; i < content.Len(); i++ {
-			readers = append(readers, content.Index(i).Reader())
+// maxAnnots bounds the annotations read on one page.
+const maxAnnots = 1000
+
+// annotations walks the normal appearance streams of a page's visible
+// form fields and free-text annotations, placed in their /Rect, as viewers
+// draw them and pdftotext reads them (it leaves out the others: notes'
+// icons, stamps, highlights).
+func (w *walker) annotations(p page, out *[]word) {
+	annots := p.v.Key("Annots")
+	for i := 0; i < annots.Len() && i < maxAnnots; i++ {
+		a := annots.Index(i)
+		if st := a.Key("Subtype").Name(); st != "Widget" && st != "FreeText" || a.Key("F").Int64()&2 != 0 { // hidden
+			continue
 		}
-		rd = io.MultiReader(readers...)
+		ap := a.Key("AP").Key("N")
+		if ap.Kind() == pdf.Dict { // appearance states: the current one
+			ap = ap.Key(a.Key("AS").Name())
+		}
+		rect, bbox := a.Key("Rect"), ap.Key("BBox")
+		if ap.Kind() != pdf.Stream || rect.Len() != 4 || bbox.Len() != 4 {
+			continue
+		}
+		m, _ := matrixOf(ap.Key("Matrix"))
+		// Map the appearance's box (its BBox through its Matrix, taken
+		// as not rotated) onto the annotation's rectangle.
+		x0, y0 := bbox.Index(0).Float64()*m[0]+m[4], bbox.Index(1).Float64()*m[3]+m[5]
+		x1, y1 := bbox.Index(2).Float64()*m[0]+m[4], bbox.Index(3).Float64()*m[3]+m[5]
+		rx0, ry0 := min(rect.Index(0).Float64(), rect.Index(2).Float64()), min(rect.Index(1).Float64(), rect.Index(3).Float64())
+		rx1, ry1 := max(rect.Index(0).Float64(), rect.Index(2).Float64()), max(rect.Index(1).Float64(), rect.Index(3).Float64())
+		sx, sy := 1.0, 1.0
+		if x1-x0 != 0 && y1-y0 != 0 {
+			sx, sy = (rx1-rx0)/(x1-x0), (ry1-ry0)/(y1-y0)
+		}
+		place := matrix{sx, 0, 0, sy, rx0 - min(x0, x1)*sx, ry0 - min(y0, y1)*sy}
+		res := ap.Key("Resources")
+		if res.IsNull() {
+			res = p.res
+		}
+		w.walk(ap, res, m.mul(place), out, 1)
+	}
+}
+
+// content returns the decoded bytes of a content stream, or of an array of
+// them joined. A stream that fails to decode part way (a bad checksum, a
+// truncated file) gives what was decoded, as viewers show it.
+func (w *walker) content(v pdf.Value) []byte {
+	var b bytes.Buffer
+	read := func(s pdf.Value) {
+		n := b.Len()
+		defer func() {
+			// The library panics on some broken streams, such as one
+			// with an unknown filter.
+			if x := recover(); x != nil && b.Len() == n {
+				w.broken = fmt.Sprint(x)
+			}
+		}()
+		if s.Kind() != pdf.Stream {
+			return
+		}
+		rd := s.Reader()
+		defer rd.Close()
+		_, _ = io.Copy(&b, io.LimitReader(rd, w.maxContent-int64(b.Len())))
+		b.WriteByte('\n')
+	}
+	if v.Kind() == pdf.Array {
+		for i := 0; i < v.Len() && int64(b.Len()) < w.maxContent; i++ {
+			read(v.Index(i))
+		}
 	} else {
-		rd = content.Reader()
+		read(v)
 	}
-	r := bufio.NewReader(rd)
-	next := func() (byte, bool) {
-		c, err := r.ReadByte()
-		return c, err == nil
-	}
-	for {
-		c, ok := next()
-		if !ok {
-			return false
-		}
-		switch c {
-		case '%': // a comment, to the end of the line
-			for ok && c != '\r' && c != '\n' {
-				c, ok = next()
-			}
-		case '(': // a literal string, with nested parentheses and escapes
-			for depth := 1; ok && depth > 0; {
-				c, ok = next()
-				switch c {
-				case '\\':
-					_, ok = next()
-				case '(':
-					depth++
-				case ')':
-					depth--
-				}
-			}
-		case '<':
-			if c, ok = next(); c == '<' {
-				continue
-			}
-			for ok && c != '>' {
-				c, ok = next()
-			}
-			if !ok {
-				return true
-			}
-		}
-	}
+	return b.Bytes()
 }
 
 // tick is called once per operator: it stops the walk when the context is
@@ -423,15 +451,41 @@ func (w *walker) tick() {
 // show draws a string (Tj) or an array of strings and kerning adjustments
 // (TJ), appends its words with their positions, and advances the text
 // matrix past it.
-func (w *walker) show(g *gstate, tm *matrix, v pdf.Value, out *[]word) {
+func (w *walker) show(g *gstate, tm *matrix, v pdfToken, out *[]word) {
 	if g.font == nil {
 		return // no Tf: invalid, nothing sensible to decode
 	}
 	scale := matrix{g.size * g.th, 0, 0, g.size, 0, g.trise}
 	at := func() matrix { return scale.mul(*tm).mul(g.ctm) }
 	m := at()
-	size, y := math.Hypot(m[2], m[3]), m[5]
-	pos := func() float64 { return at()[4] }
+	// Text drawn in another direction is measured along it: x along the
+	// baseline, y across it, as if the page were turned to read it.
+	cos, sin := m[0], m[1]
+	if n := math.Hypot(cos, sin); n > 0 {
+		cos, sin = cos/n, sin/n
+	} else {
+		cos, sin = 1, 0
+	}
+	// Mirrored text (a reflecting matrix) is read as pdftotext reads it:
+	// glyph by glyph in page order, so its words come out reversed.
+	mirrored := m[0]*m[3]-m[1]*m[2] < 0
+	if mirrored {
+		cos, sin = 1, 0
+	}
+	rot := 0
+	switch {
+	case sin > 0.5:
+		rot = 1
+	case cos < -0.5:
+		rot = 2
+	case sin < -0.5:
+		rot = 3
+	}
+	size, y := math.Hypot(m[2], m[3]), -m[4]*sin+m[5]*cos
+	pos := func() float64 {
+		m := at()
+		return m[4]*cos + m[5]*sin
+	}
 	var cur strings.Builder
 	var start float64
 	estimated := false
@@ -446,14 +500,19 @@ func (w *walker) show(g *gstate, tm *matrix, v pdf.Value, out *[]word) {
 		if w.budget < 0 {
 			panic(errTextLimit)
 		}
-		*out = append(*out, word{x: start, y: y, end: pos(), size: size, estimated: estimated, text: s})
-		estimated = false
+		x, end := start, pos()
+		if end < x {
+			x, end = end, x
+		}
+		*out = append(*out, word{x: x, y: y, end: end, size: size, rot: rot, estimated: estimated, spaced: w.spaced && !mirrored, text: s})
+		estimated, w.spaced = false, false
 	}
-	// glyph writes the text of one character code and advances past it;
+	// put writes the text of one character code and advances past it;
 	// a space ends the current word.
-	glyph := func(s string, em float64, guessed, space bool) {
-		if space || s == " " {
+	put := func(s string, em float64, guessed, space bool) {
+		if s == " " {
 			flush()
+			w.spaced = true
 		} else {
 			if cur.Len() == 0 {
 				start = pos()
@@ -466,39 +525,35 @@ func (w *walker) show(g *gstate, tm *matrix, v pdf.Value, out *[]word) {
 			tx += g.tw
 		}
 		*tm = translate(tx*g.th, 0).mul(*tm)
+		if mirrored {
+			flush()
+		}
 	}
 	showString := func(raw string) {
-		if g.font.composite || len(g.font.widths) == 0 {
-			for _, r := range g.font.enc.Decode(raw) {
-				em := 0.5
-				if r == ' ' {
+		g.font.decode(raw, func(gl glyph) {
+			em, guessed := gl.width, g.font.guessed
+			if guessed {
+				em = 0.5
+				if gl.text == " " {
 					em = 0.25
 				}
-				glyph(string(r), em, true, false)
 			}
-			return
-		}
-		for i := 0; i < len(raw); i++ {
-			em, guessed := 0.5, true
-			if j := int(raw[i]) - g.font.first; j >= 0 && j < len(g.font.widths) && g.font.widths[j] > 0 {
-				em, guessed = g.font.widths[j]/1000, false
-			}
-			glyph(g.font.enc.Decode(raw[i:i+1]), em, guessed, raw[i] == ' ')
-		}
+			put(gl.text, em, guessed, gl.space)
+		})
 	}
-	switch v.Kind() {
-	case pdf.String:
-		showString(v.RawString())
-	case pdf.Array:
-		for i := 0; i < v.Len(); i++ {
-			el := v.Index(i)
-			if el.Kind() == pdf.String {
-				showString(el.RawString())
+	switch v.kind {
+	case tokString:
+		showString(v.s)
+	case tokArray:
+		for _, el := range v.arr {
+			if el.kind == tokString {
+				showString(el.s)
 				continue
 			}
-			// A move of a fifth of an em or more to the right ends a word.
-			adj := el.Float64()
-			if adj <= -200 {
+			// A move of more than a tenth of an em to the right ends a word, as in
+			// pdftotext.
+			adj := el.n
+			if adj < -100 {
 				flush()
 			}
 			*tm = translate(-adj/1000*g.size*g.th, 0).mul(*tm)

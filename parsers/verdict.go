@@ -38,10 +38,28 @@ func Judge(ex Extraction, t schema.DocType, typeConfidence float64) Verdict {
 		return Verdict{Code: CodeInvalidFields, Detail: ve.Error(), Problems: ve.Problems}
 	}
 	if ex.Overall < ConfidenceThreshold {
-		return Verdict{Code: CodeLowConfidence, Detail: fmt.Sprintf("confidence %.2f below %.2f", ex.Overall, ConfidenceThreshold)}
+		return Verdict{Code: CodeLowConfidence, Detail: fmt.Sprintf("confidence %.2f below %.2f%s", ex.Overall, ConfidenceThreshold, doubt(ex))}
 	}
 	if t == schema.Other && typeConfidence < ConfidenceThreshold {
 		return Verdict{Code: CodeLowConfidence, Detail: fmt.Sprintf("document type unclear (other, confidence %.2f)", typeConfidence)}
 	}
 	return Verdict{OK: true}
+}
+
+// doubt names what lowered the confidence, for the reviewer: the least
+// sure field, or the cross-checks when every field is sure by itself.
+func doubt(ex Extraction) string {
+	if len(ex.Confidence) == 0 {
+		return ""
+	}
+	field, c := "", 2.0
+	for f, v := range ex.Confidence {
+		if v < c || v == c && f < field {
+			field, c = f, v
+		}
+	}
+	if c < ConfidenceThreshold {
+		return fmt.Sprintf(" (least sure: %s %.2f)", field, c)
+	}
+	return " (the amounts or the item table do not add up)"
 }

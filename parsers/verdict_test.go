@@ -24,6 +24,11 @@ func TestJudge(t *testing.T) {
 	require.Equal(t, CodeLowConfidence, v.Code)
 	require.Equal(t, "confidence 0.50 below 0.80", v.Detail)
 
+	low.Confidence = map[string]float64{"issuer": 0.5, "total": 0.95}
+	require.Equal(t, "confidence 0.50 below 0.80 (least sure: issuer 0.50)", Judge(low, schema.Receipt, 0.95).Detail)
+	low.Confidence = map[string]float64{"issuer": 0.9, "total": 0.95}
+	require.Equal(t, "confidence 0.50 below 0.80 (the amounts or the item table do not add up)", Judge(low, schema.Receipt, 0.95).Detail)
+
 	require.True(t, Judge(Extraction{Overall: 1}, schema.Other, 0.95).OK, "a letter is confidently other")
 	v = Judge(Extraction{Overall: 1}, schema.Other, 0.5)
 	require.Equal(t, CodeLowConfidence, v.Code, "an unplaced document is not passed as other")

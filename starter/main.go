@@ -39,9 +39,14 @@ commands:
   result ID|FILE            a document's extracted fields and provenance
   extract FILE...           parse, classify and run the rules locally, without Temporal
                             (--templates DIR: issuer templates, default $DATAFORGE_TEMPLATES)
+  text FILE                 the text the tiers read, layout kept (--pages N-M;
+                            --output json: pages, lines and the parse verdict)
   templates check [PATH...] validate issuer template files (default $DATAFORGE_TEMPLATES)
   accuracy [DIR...]         per-field accuracy of the rules tier on labelled documents
-                            (default samples/labelled; --templates DIR, -v)
+                            with an expected.json (default samples/labelled;
+                            --templates DIR, -v: the misses with the value found and where)
+  parity DIR...             word F1 of PDF text against pdftotext -layout references
+                            (NAME.pdftotext.txt beside NAME.pdf; -v lists every file)
   migrate [up|down]         apply (or roll back one step of) the database migrations
   review <command>          the manual review queue: list, next, show, submit, reject,
                             release, extend, retry (starter review for details)
@@ -89,6 +94,8 @@ func run(ctx context.Context, args []string, e *env) int {
 		"extract":   cmdExtract,
 		"templates": cmdTemplates,
 		"accuracy":  cmdAccuracy,
+		"parity":    cmdParity,
+		"text":      cmdText,
 		"migrate":   cmdMigrate,
 		"review":    cmdReview,
 	}

@@ -247,3 +247,53 @@ func TestReviewQueueCommands(t *testing.T) {
 	require.Contains(t, errOut, "no review item is waiting")
 	require.Equal(t, 1, strings.Count(errOut, "\n"))
 }
+
+// A submission that fails part-way (here Postgres refuses one file) says
+// which files it accepted and which not, and exits 1.
+func TestSubmitReportsPartialFailure(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, err := b.st.Pool().Exec(b.ctx, `
+		CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'disk full (test)'; END $$;
+		CREATE TRIGGER refuse_poison BEFORE INSERT ON documents
+		FOR EACH ROW WHEN (NEW.name = 'poison.txt') EXECUTE FUNCTION refuse_poison();`)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	var paths []string
+	for i, name := range []string{"a.txt", "b.txt", "poison.txt", "c.txt"} {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte("Invoice INV-"+strings.Repeat("7", i+1)+"\nTotal 10.00 EUR\n"), 0o644))
+		paths = append(paths, p)
+	}
+
+	code, out, errOut := b.cli(append([]string{"submit", "--no-wait", "--output", "json"}, paths...)...)
+	require.Equal(t, exitFailure, code)
+	require.Contains(t, errOut, "stopped after accepting 2 of 4 files")
+	require.Contains(t, errOut, "disk full (test)")
+	var reports []submit.Report
+	require.NoError(t, json.Unmarshal([]byte(out), &reports))
+	require.Len(t, reports, 4)
+	want := []string{submit.StatusAccepted, submit.StatusAccepted, submit.StatusNotAccepted, submit.StatusNotAccepted}
+	for i, r := range reports {
+		require.Equal(t, want[i], r.Status, r.Name)
+	}
+	require.Contains(t, reports[2].Error, "disk full (test)")
+	require.Equal(t, submit.ErrNotSubmitted.Error(), reports[3].Error)
+
+	// What was accepted is processed; what was not is not in the database.
+	docs, err := b.st.Documents(b.ctx, []string{reports[0].DocumentID, reports[1].DocumentID})
+	require.NoError(t, err)
+	require.Len(t, docs, 2)
+	var stored int
+	require.NoError(t, b.st.Pool().QueryRow(b.ctx, `SELECT count(*) FROM documents`).Scan(&stored))
+	require.Equal(t, 2, stored)
+	sub := &submit.Submitter{Store: b.st}
+	items := []*submit.Item{{DocumentID: reports[0].DocumentID}, {DocumentID: reports[1].DocumentID}}
+	require.NoError(t, sub.Wait(b.ctx, items, nil))
+
+	code, out, _ = b.cli(append([]string{"submit", "--no-wait"}, paths...)...)
+	require.Equal(t, exitFailure, code)
+	require.Contains(t, out, "not accepted")
+	require.Contains(t, out, "poison.txt")
+}

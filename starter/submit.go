@@ -51,7 +51,19 @@ func cmdSubmit(ctx context.Context, args []string, e *env) error {
 
 	items, err := sub.Submit(ctx, paths, opts)
 	if err != nil {
-		return err
+		// Say which files are in (their workflows run; a stored file whose
+		// start failed is started by the worker's sweep) and which are not.
+		if werr := writeReports(e, *output, sub.Accepted(items)); werr != nil {
+			return werr
+		}
+		accepted := 0
+		for _, it := range items {
+			if it.Started {
+				accepted++
+			}
+		}
+		fmt.Fprintf(e.stderr, "starter submit: stopped after accepting %d of %d files: %v\n", accepted, len(items), err)
+		return errReported
 	}
 	failed := 0
 	for _, it := range items {
@@ -68,6 +80,12 @@ func cmdSubmit(ctx context.Context, args []string, e *env) error {
 			progress = progressBar(e)
 		}
 		if err := sub.Wait(wctx, items, progress); err != nil {
+			// Interrupted or timed out: show where the documents are.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			if reports, rerr := sub.Reports(rctx, items); rerr == nil {
+				_ = writeReports(e, *output, reports)
+			}
 			return err
 		}
 	}
@@ -75,12 +93,7 @@ func cmdSubmit(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
-	if *output == "json" {
-		err = writeJSON(e.stdout, reports)
-	} else {
-		err = submit.WriteTable(e.stdout, reports)
-	}
-	if err != nil {
+	if err := writeReports(e, *output, reports); err != nil {
 		return err
 	}
 	if failed > 0 {
@@ -88,6 +101,13 @@ func cmdSubmit(ctx context.Context, args []string, e *env) error {
 		return errReported
 	}
 	return nil
+}
+
+func writeReports(e *env, output string, reports []*submit.Report) error {
+	if output == "json" {
+		return writeJSON(e.stdout, reports)
+	}
+	return submit.WriteTable(e.stdout, reports)
 }
 
 // progressBar draws progress on stderr, for terminals only.

@@ -62,6 +62,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	uiPort := fs.Int("ui-port", 8233, "-dev: Temporal Web UI port")
 	samplesDir := fs.String("samples", "samples", "-demo: the documents to process")
 	reviewSLA := fs.Duration("review-sla", 24*time.Hour, "how long a review item may wait before it is escalated")
+	pendingGrace := fs.Duration("pending-grace", time.Minute, "start documents stored but still without a workflow after this long")
 	templatesDir := fs.String("templates", getenv("DATAFORGE_TEMPLATES"), "issuer templates for the rules tier (see parsers/TEMPLATES.md)")
 	parseMemory := fs.Int64("parse-memory", sandbox.DefaultMemory>>20, "memory ceiling of each parse child process, MiB")
 	parseProcs := fs.Int("parse-procs", runtime.NumCPU(), "how many documents may be parsed at once (each in a child process)")
@@ -153,9 +154,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer w.Stop()
 	logger.Info("worker running", "task_queue", cfg.TaskQueue, "namespace", cfg.Namespace)
 	go pipeline.ExpireLeases(ctx, st, 30*time.Second, logger)
+	sub := &submit.Submitter{Store: st, Temporal: c, Config: cfg, MaxBytes: limits.MaxBytes}
+	go pipeline.StartPending(ctx, sub, 30*time.Second, *pendingGrace, logger)
 
 	if *demo {
-		sub := &submit.Submitter{Store: st, Temporal: c, Config: cfg, MaxBytes: limits.MaxBytes}
 		if err := runDemo(ctx, sub, *samplesDir, *reviewSLA, stdout); err != nil {
 			return err
 		}

@@ -397,7 +397,7 @@ func (p *process) complete(ctx workflow.Context, tier router.Tier, out *activiti
 // review update; each time the SLA passes the item is escalated. When the
 // item is re-driven (and redrivable), it reports redrive instead of a result.
 func (p *process) toReview(ctx workflow.Context, reasons []store.Reason, redrivable bool) (*Result, bool, error) {
-	p.state.Step, p.state.Tier, p.state.Reasons = "review", "manual", reasons
+	p.state.Step, p.state.Tier, p.state.Reasons, p.state.ReviewItem = "review", "manual", reasons, 0
 	p.redrivable, p.redrive = redrivable, false
 	codes := store.ReasonCodes(reasons)
 	p.upsert(ctx, AttrTier.ValueSet("manual"), AttrOutcome.ValueSet(string(store.StatusReview)),
@@ -435,7 +435,7 @@ func (p *process) validateRedrive(ctx workflow.Context, actor string) error {
 		return errors.New("document was already reviewed")
 	case p.deciding != "":
 		return fmt.Errorf("another decision is being recorded (%s)", p.deciding)
-	case p.state.Step != "review" || p.state.ReviewItem == 0 || p.redrive:
+	case p.state.Step != "review" || p.redrive:
 		return fmt.Errorf("document is not waiting for review (step %s)", p.state.Step)
 	case !p.redrivable:
 		return errors.New("document cannot be read; running the tiers again would not help")
@@ -450,6 +450,9 @@ func (p *process) validateRedrive(ctx workflow.Context, actor string) error {
 func (p *process) redriveHandler(ctx workflow.Context, actor string) error {
 	p.deciding = "re-drive by " + actor
 	defer func() { p.deciding = "" }()
+	if err := p.awaitItem(ctx); err != nil {
+		return err
+	}
 	if err := workflow.ExecuteActivity(short(ctx, "re-drive by "+actor), a.Redrive,
 		activities.RedriveInput{DocumentID: p.in.DocumentID, Actor: actor}).Get(ctx, nil); err != nil {
 		return err
@@ -459,13 +462,20 @@ func (p *process) redriveHandler(ctx workflow.Context, actor string) error {
 	return nil
 }
 
+// awaitItem waits until the review item is enqueued. A reviewer who saw the
+// item in Postgres may act before the workflow has heard that EnqueueReview
+// returned; the decision then waits for it instead of being refused.
+func (p *process) awaitItem(ctx workflow.Context) error {
+	return workflow.Await(ctx, func() bool { return p.state.ReviewItem != 0 })
+}
+
 func (p *process) validateReview(ctx workflow.Context, d ReviewDecision) error {
 	switch {
 	case p.decided != nil:
 		return errors.New("document was already reviewed")
 	case p.deciding != "":
 		return fmt.Errorf("another decision is being recorded (%s)", p.deciding)
-	case p.state.Step != "review" || p.state.ReviewItem == 0:
+	case p.state.Step != "review":
 		return fmt.Errorf("document is not waiting for review (step %s)", p.state.Step)
 	case strings.TrimSpace(d.Reviewer) == "":
 		return errors.New("reviewer identity is required")
@@ -490,6 +500,9 @@ func (p *process) review(ctx workflow.Context, d ReviewDecision) (*Result, error
 	// activity below is running.
 	p.deciding = "review by " + d.Reviewer
 	defer func() { p.deciding = "" }()
+	if err := p.awaitItem(ctx); err != nil {
+		return nil, err
+	}
 	dec := store.Decision{Reviewer: d.Reviewer, Reason: d.Reason, DocType: d.DocType}
 	if !d.Reject {
 		raw, err := json.Marshal(d.Fields)

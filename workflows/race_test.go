@@ -167,3 +167,32 @@ func conflict() error {
 	return temporal.NewNonRetryableApplicationError("review item is not claimed by this reviewer (held by zed)",
 		activities.ErrTypeReviewConflict, nil)
 }
+
+// TestDecisionBeforeEnqueueReturns: a reviewer may claim the item as soon as
+// EnqueueReview has written it, before the workflow hears that the activity
+// returned. The decision then waits for the item instead of being refused.
+func TestDecisionBeforeEnqueueReturns(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.parses("invoice")
+	b.routes(rulesTier, manualTier)
+	b.env.OnActivity(a.ExtractRules, mock.Anything, mock.Anything).
+		Return(&activities.ExtractOutput{Code: string(parsers.CodeLowConfidence), Detail: "confidence 0.40"}, nil).Once()
+	var early *outcome
+	b.env.OnActivity(a.EnqueueReview, mock.Anything, mock.Anything).
+		Run(func(mock.Arguments) {
+			early = b.send(UpdateReview, ReviewDecision{Reviewer: "ann", Fields: validFields()})
+		}).
+		Return(int64(7), nil).Once()
+	b.env.OnActivity(a.ResolveReview, mock.Anything, mock.Anything).Return(nil).Once()
+
+	b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "a.pdf"})
+
+	require.NotNil(t, early)
+	require.True(t, early.done)
+	require.NoError(t, early.rejected)
+	require.NoError(t, early.err)
+	res := b.result(t)
+	require.Equal(t, store.StatusCompleted, res.Status)
+	require.Equal(t, "ann", res.Reviewer)
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/dataforge/dataforge/activities"
 	"github.com/dataforge/dataforge/internal/store"
+	"github.com/dataforge/dataforge/internal/submit"
 	"github.com/dataforge/dataforge/workflows"
 )
 
@@ -74,6 +75,27 @@ func ExpireLeases(ctx context.Context, st *store.Store, period time.Duration, lo
 			case n > 0:
 				logger.Info("review leases expired; items back in the queue", "items", n)
 			}
+		}
+	}
+}
+
+// StartPending starts the documents that were stored but never started (see
+// submit.Submitter.Sweep), once now and then every period until ctx is done.
+func StartPending(ctx context.Context, sub *submit.Submitter, period, grace time.Duration, logger *slog.Logger) {
+	tick := time.NewTicker(period)
+	defer tick.Stop()
+	for {
+		n, err := sub.Sweep(ctx, grace)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			logger.Warn("starting pending documents failed", "error", err)
+		case n > 0:
+			logger.Info("started documents that were stored but never started", "documents", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
 		}
 	}
 }

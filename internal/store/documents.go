@@ -103,6 +103,18 @@ func (s *Store) Documents(ctx context.Context, ids []string) ([]*Document, error
 	return out, nil
 }
 
+// Pending returns up to limit documents that have been pending (stored,
+// not yet picked up by a workflow) for longer than grace, oldest first.
+func (s *Store) Pending(ctx context.Context, grace time.Duration, limit int) ([]*Document, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+documentColumns+` FROM documents
+		WHERE status = 'pending' AND updated_at < now() - make_interval(secs => $1)
+		ORDER BY updated_at LIMIT $2`, grace.Seconds(), limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*Document, error) { return scanDocument(row) })
+}
+
 // Content returns a document with its bytes.
 func (s *Store) Content(ctx context.Context, id string) (*Document, error) {
 	var d Document

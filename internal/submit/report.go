@@ -56,6 +56,32 @@ func (s *Submitter) Reports(ctx context.Context, items []*Item) ([]*Report, erro
 	return out, nil
 }
 
+// Statuses of Accepted's reports.
+const (
+	StatusAccepted    = "accepted"
+	StatusNotAccepted = "not accepted"
+)
+
+// Accepted reports which items a submission that stopped part-way accepted
+// (stored, workflow started) and which not, with why. It reads neither
+// Postgres nor Temporal, which may be what stopped it.
+func (s *Submitter) Accepted(items []*Item) []*Report {
+	out := make([]*Report, 0, len(items))
+	for _, it := range items {
+		r := &Report{Name: it.Name, Path: it.Path, DocumentID: it.DocumentID, Existing: it.Existing, Status: StatusAccepted}
+		switch {
+		case it.Started:
+			r.URL = s.Config.WorkflowURL(it.WorkflowID)
+		case it.Err != nil:
+			r.Status, r.Error = StatusNotAccepted, it.Err.Error()
+		default:
+			r.Status, r.Error = StatusNotAccepted, ErrNotSubmitted.Error()
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
 // Report returns one document's outcome.
 func (s *Submitter) Report(ctx context.Context, documentID string) (*Report, error) {
 	doc, err := s.Store.Document(ctx, documentID)

@@ -58,9 +58,16 @@ type Item struct {
 	// Existing is set when the content was already processed and its
 	// stored result is reported instead of processing it again.
 	Existing bool `json:"existing,omitempty"`
+	// Started is set once the workflow runs (or ran) for the document: the
+	// file is accepted.
+	Started bool `json:"started"`
 	// Err is why the file was not accepted; nothing was started for it.
 	Err error `json:"-"`
 }
+
+// ErrNotSubmitted is the Err of the files a submission did not reach because
+// it stopped at an earlier one.
+var ErrNotSubmitted = errors.New("not submitted: the submission stopped before this file")
 
 // InputError is a file that cannot be accepted; Path names it.
 type InputError struct {
@@ -129,54 +136,87 @@ func Expand(args []string) ([]string, error) {
 // Submit stores each file and starts its workflow, or attaches to the one
 // already running for the same content. Files that cannot be accepted get
 // an Err and nothing else happens to them. The returned error is for
-// failures that stop the whole submission (Postgres or Temporal down).
+// failures that stop the whole submission (Postgres or Temporal down,
+// ctx cancelled): the items are then still returned, every path with one,
+// those accepted with Started set and the others with an Err saying why not.
 func (s *Submitter) Submit(ctx context.Context, paths []string, opts Options) ([]*Item, error) {
-	items := make([]*Item, 0, len(paths))
-	for _, p := range paths {
-		it := &Item{Path: p, Name: filepath.Base(p)}
-		items = append(items, it)
-		content, mediaType, err := s.read(p)
-		if err != nil {
+	items := make([]*Item, len(paths))
+	for i, p := range paths {
+		items[i] = &Item{Path: p, Name: filepath.Base(p), Err: ErrNotSubmitted}
+	}
+	for _, it := range items {
+		it.Err = nil
+		if err := s.submit(ctx, it, opts); err != nil {
 			it.Err = err
-			continue
-		}
-		sum := sha256.Sum256(content)
-		it.DocumentID = hex.EncodeToString(sum[:])
-		it.WorkflowID = workflows.WorkflowID(it.DocumentID)
-		if _, err := s.Store.PutDocument(ctx, &store.Document{
-			ID: it.DocumentID, Name: it.Name, MediaType: mediaType, Content: content,
-		}); err != nil {
-			return items, err
-		}
-		doc, err := s.Store.Document(ctx, it.DocumentID)
-		if err != nil {
-			return items, err
-		}
-		if doc.Status.Terminal() {
-			if !opts.Reprocess {
-				it.Existing = true
-				continue
-			}
-			if _, err := s.Store.Requeue(ctx, it.DocumentID); err != nil {
+			var ie *InputError
+			if !errors.As(err, &ie) {
 				return items, err
 			}
 		}
-		_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-			ID:                       it.WorkflowID,
-			TaskQueue:                s.Config.TaskQueue,
-			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-			WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-			StaticSummary:            it.Name,
-			StaticDetails:            fmt.Sprintf("%s, %d bytes, sha256 %s", mediaType, len(content), it.DocumentID),
-		}, workflows.ProcessDocument, workflows.Input{
-			DocumentID: it.DocumentID, Name: it.Name, Reprocess: opts.Reprocess, ReviewSLA: opts.ReviewSLA,
-			Summarize: opts.Summarize, Fallbacks: opts.Fallbacks,
-		})
-		if err != nil {
-			return items, fmt.Errorf("start workflow for %s: %w", it.Name, err)
-		}
 	}
 	return items, nil
+}
+
+// submit stores one file and starts its workflow. An *InputError refuses
+// the file alone; other errors stop the submission.
+func (s *Submitter) submit(ctx context.Context, it *Item, opts Options) error {
+	content, mediaType, err := s.read(it.Path)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(content)
+	it.DocumentID = hex.EncodeToString(sum[:])
+	it.WorkflowID = workflows.WorkflowID(it.DocumentID)
+	if _, err := s.Store.PutDocument(ctx, &store.Document{
+		ID: it.DocumentID, Name: it.Name, MediaType: mediaType, Content: content,
+	}); err != nil {
+		return err
+	}
+	doc, err := s.Store.Document(ctx, it.DocumentID)
+	if err != nil {
+		return err
+	}
+	if doc.Status.Terminal() {
+		if !opts.Reprocess {
+			it.Existing, it.Started = true, true
+			return nil
+		}
+		// The run that made the document terminal may still be finishing;
+		// a start now would attach to it, and the requeued document would
+		// never settle. Wait until it has closed.
+		if err := s.Temporal.GetWorkflow(ctx, it.WorkflowID, "").Get(ctx, nil); err != nil && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if _, err := s.Store.Requeue(ctx, it.DocumentID); err != nil {
+			return err
+		}
+	}
+	doc.Size = int64(len(content))
+	if err := s.start(ctx, doc, workflows.Input{
+		DocumentID: it.DocumentID, Name: it.Name, Reprocess: opts.Reprocess, ReviewSLA: opts.ReviewSLA,
+		Summarize: opts.Summarize, Fallbacks: opts.Fallbacks,
+	}); err != nil {
+		return err
+	}
+	it.Started = true
+	return nil
+}
+
+// start starts a stored document's workflow, or attaches to the one
+// already running for it.
+func (s *Submitter) start(ctx context.Context, doc *store.Document, in workflows.Input) error {
+	_, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       workflows.WorkflowID(doc.ID),
+		TaskQueue:                s.Config.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		StaticSummary:            doc.Name,
+		StaticDetails:            fmt.Sprintf("%s, %d bytes, sha256 %s", doc.MediaType, doc.Size, doc.ID),
+	}, workflows.ProcessDocument, in)
+	if err != nil {
+		return fmt.Errorf("start workflow for %s: %w", doc.Name, err)
+	}
+	return nil
 }
 
 // read loads a file and checks what can be known before processing: that it

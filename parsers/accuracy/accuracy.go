@@ -1,6 +1,6 @@
-// Package accuracy measures the rules tier on a labelled set: documents with
-// an expected.json that gives their true fields (the format of package
-// samples). It parses and classifies each document as the pipeline does,
+// Package accuracy measures the rules tier on a labelled set: a directory
+// of documents with an expected.json that gives their true fields (see
+// Load for its two formats). It parses and classifies each document as the pipeline does,
 // extracts its fields and compares them, field by field, with the truth.
 package accuracy
 
@@ -9,11 +9,12 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"text/tabwriter"
 
 	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/parsers"
-	"github.com/dataforge/dataforge/samples"
 )
 
 // Tier classifies documents and extracts their fields. *templates.Set is
@@ -60,14 +61,27 @@ func (s FieldStat) Accuracy() float64 {
 	return float64(s.Correct) / float64(n)
 }
 
+// Miss is a field found wrong, missed or found where the labels have none.
+type Miss struct {
+	Field string `json:"field"`
+	Want  string `json:"want"`
+	Got   string `json:"got"`
+	// Span is where the rules read Got, when they say.
+	Span *parsers.Span `json:"span,omitempty"`
+}
+
 // Doc is the outcome of one document.
 type Doc struct {
-	File      string   `json:"file"`
-	Template  string   `json:"template,omitempty"`
-	Overall   float64  `json:"overall"`
-	Confident bool     `json:"confident"` // the rules tier would accept it (parsers.Judge)
-	Wrong     []string `json:"wrong,omitempty"`
-	Error     string   `json:"error,omitempty"`
+	File      string  `json:"file"`
+	Template  string  `json:"template,omitempty"`
+	Overall   float64 `json:"overall"`
+	Confident bool    `json:"confident"` // the rules tier would accept it (parsers.Judge)
+	// Compared and Right count the labelled fields of the document and
+	// those found right.
+	Compared int    `json:"compared"`
+	Right    int    `json:"right"`
+	Misses   []Miss `json:"misses,omitempty"`
+	Error    string `json:"error,omitempty"`
 }
 
 // Report is the outcome of a labelled set.
@@ -75,35 +89,40 @@ type Report struct {
 	Dir    string      `json:"dir"`
 	Fields []FieldStat `json:"fields"`
 	Docs   []Doc       `json:"docs"`
+	// Compared and Right count the field comparisons over all documents.
+	Compared int `json:"compared"`
+	Right    int `json:"right"`
 	// Exact counts the documents whose every field is right; Confident
 	// those the rules tier would accept; ConfidentWrong those it would
 	// accept with a field wrong, the costly mistake.
-	Exact, Confident, ConfidentWrong, Templated int
+	Exact          int `json:"exact"`
+	Confident      int `json:"confident"`
+	ConfidentWrong int `json:"confident_wrong"`
+	Templated      int `json:"templated"`
+	// ConfidentCompared and ConfidentRight count the field comparisons
+	// over the accepted documents: their share is the precision of what
+	// the tier completes without a person.
+	ConfidentCompared int `json:"confident_compared"`
+	ConfidentRight    int `json:"confident_right"`
 }
 
-// Evaluate runs tier over the labelled documents in dir: those with
-// expected fields that parse (with parse), but for e-invoices, which the
-// einvoice tier reads from their XML.
+// Evaluate runs tier over the labelled documents in dir (see Load),
+// reading each with parse.
 func Evaluate(ctx context.Context, dir string, tier Tier, parse parsers.ParseFunc) (*Report, error) {
-	list, err := samples.LoadDir(dir)
+	labels, err := Load(dir)
 	if err != nil {
 		return nil, err
 	}
 	r := &Report{Dir: dir}
 	stats := map[string]*FieldStat{}
-	for _, f := range Fields {
-		stats[f] = &FieldStat{Field: f}
-	}
-	for _, e := range list {
-		if e.Fields == nil || e.ParseError != "" || e.Outcome == samples.OutcomeEInvoice {
-			continue
-		}
-		d := Doc{File: e.File}
-		data, err := e.Read()
+	var order []string
+	for _, lb := range labels {
+		d := Doc{File: lb.File}
+		data, err := os.ReadFile(filepath.Join(dir, lb.File))
 		if err != nil {
 			return nil, err
 		}
-		parsed, err := parse(ctx, data, parsers.DetectMediaType(e.File, data), parsers.DefaultLimits())
+		parsed, err := parse(ctx, data, parsers.DetectMediaType(lb.File, data), parsers.DefaultLimits())
 		if err != nil {
 			d.Error = err.Error()
 			r.Docs = append(r.Docs, d)
@@ -113,15 +132,22 @@ func Evaluate(ctx context.Context, dir string, tier Tier, parse parsers.ParseFun
 		x := tier.Extract(parsed.Text, cls.Type)
 		d.Template, d.Overall = x.Template, x.Overall
 		d.Confident = parsers.Judge(x, cls.Type, cls.Confidence).OK
-		want, got := values(e.Type, e.Fields), values(cls.Type, &x.Fields)
-		for _, f := range Fields {
+		want, got := values(lb.Type, &lb.Fields), values(cls.Type, &x.Fields)
+		for _, f := range lb.Compare {
 			s := stats[f]
+			if s == nil {
+				s = &FieldStat{Field: f}
+				stats[f] = s
+				order = append(order, f)
+			}
 			w, g := want[f], got[f]
 			switch {
 			case w == "" && g == "":
 				continue
-			case w == g:
+			case Same(f, w, g):
 				s.Correct++
+				d.Compared++
+				d.Right++
 				continue
 			case g == "":
 				s.Missed++
@@ -130,14 +156,23 @@ func Evaluate(ctx context.Context, dir string, tier Tier, parse parsers.ParseFun
 			default:
 				s.Wrong++
 			}
-			d.Wrong = append(d.Wrong, fmt.Sprintf("%s: want %q, got %q", f, w, g))
+			d.Compared++
+			m := Miss{Field: f, Want: w, Got: g}
+			if sp, ok := x.Spans[f]; ok && g != "" {
+				m.Span = &sp
+			}
+			d.Misses = append(d.Misses, m)
 		}
-		if len(d.Wrong) == 0 {
+		r.Compared += d.Compared
+		r.Right += d.Right
+		if len(d.Misses) == 0 {
 			r.Exact++
 		}
 		if d.Confident {
 			r.Confident++
-			if len(d.Wrong) > 0 {
+			r.ConfidentCompared += d.Compared
+			r.ConfidentRight += d.Right
+			if len(d.Misses) > 0 {
 				r.ConfidentWrong++
 			}
 		}
@@ -147,7 +182,15 @@ func Evaluate(ctx context.Context, dir string, tier Tier, parse parsers.ParseFun
 		r.Docs = append(r.Docs, d)
 	}
 	for _, f := range Fields {
-		r.Fields = append(r.Fields, *stats[f])
+		if s := stats[f]; s != nil {
+			r.Fields = append(r.Fields, *s)
+			delete(stats, f)
+		}
+	}
+	for _, f := range order {
+		if s := stats[f]; s != nil {
+			r.Fields = append(r.Fields, *s)
+		}
 	}
 	return r, nil
 }
@@ -173,8 +216,17 @@ func values(t schema.DocType, f *schema.Fields) map[string]string {
 	}
 }
 
-// Write prints the report as a table, followed by the documents that had a
-// field wrong when verbose is set.
+// share renders right out of n as "right/n = p%".
+func share(right, n int) string {
+	if n == 0 {
+		return "0/0"
+	}
+	return fmt.Sprintf("%d/%d = %.1f%%", right, n, 100*float64(right)/float64(n))
+}
+
+// Write prints the report as a table and a summary, followed by the
+// documents that had a field wrong, with the value found and where, when
+// verbose is set.
 func (r *Report) Write(w io.Writer, verbose bool) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "FIELD\tCORRECT\tWRONG\tMISSED\tSPURIOUS\tACCURACY\t")
@@ -185,8 +237,10 @@ func (r *Report) Write(w io.Writer, verbose bool) error {
 		return err
 	}
 	n := len(r.Docs)
-	fmt.Fprintf(w, "%s: %d documents, %d with every field right, %d confident (%d of them with a field wrong), %d read with a template\n",
-		r.Dir, n, r.Exact, r.Confident, r.ConfidentWrong, r.Templated)
+	fmt.Fprintf(w, "%s: %d documents, %d with every field right, %d read with a template; fields right %s\n",
+		r.Dir, n, r.Exact, r.Templated, share(r.Right, r.Compared))
+	fmt.Fprintf(w, "accepted by the verdict: %d documents (%d of them with a field wrong); fields right among them %s\n",
+		r.Confident, r.ConfidentWrong, share(r.ConfidentRight, r.ConfidentCompared))
 	if !verbose {
 		return nil
 	}
@@ -194,10 +248,14 @@ func (r *Report) Write(w io.Writer, verbose bool) error {
 		switch {
 		case d.Error != "":
 			fmt.Fprintf(w, "%s: %s\n", d.File, d.Error)
-		case len(d.Wrong) > 0:
-			fmt.Fprintf(w, "%s (overall %.2f, template %q):\n", d.File, d.Overall, d.Template)
-			for _, s := range d.Wrong {
-				fmt.Fprintf(w, "  %s\n", s)
+		case len(d.Misses) > 0:
+			fmt.Fprintf(w, "%s (overall %.2f, accepted %t, template %q):\n", d.File, d.Overall, d.Confident, d.Template)
+			for _, m := range d.Misses {
+				where := ""
+				if m.Span != nil {
+					where = fmt.Sprintf(" at page %d line %d", m.Span.Page, m.Span.Line)
+				}
+				fmt.Fprintf(w, "  %s: want %q, got %q%s\n", m.Field, m.Want, m.Got, where)
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package accuracy
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -46,5 +47,48 @@ func TestAccuracy(t *testing.T) {
 				require.Empty(t, d.Error, d.File)
 			}
 		})
+	}
+}
+
+// TestLoadFlat reads a directory labelled the way a person labels a folder
+// of invoices (an object keyed by file name) and scores the five core
+// fields, with the comparison rules of Same.
+func TestLoadFlat(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	doc := "ACME Trading B.V.\nInvoice number: INV-77\nInvoice date: 2024-03-05\n" +
+		"Subtotal EUR 100.00\nVAT 21% EUR 21.00\nTotal EUR 121.00\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.txt"), []byte(doc), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, LabelFile), []byte(`{
+	  "a.txt": {"invoice_number": "INV-77", "issue_date": "2024-03-05", "issuer": "ACME  trading BV",
+	            "currency": "EUR", "total": 121.0, "amount_due": null, "type_code": "380"}
+	}`), 0o644))
+	r, err := Evaluate(context.Background(), dir, Rules{}, parsers.Parse)
+	require.NoError(t, err)
+	require.Len(t, r.Docs, 1)
+	require.Equal(t, 5, r.Compared)
+	require.Equal(t, 5, r.Right, "%+v", r.Docs[0].Misses)
+	var names []string
+	for _, f := range r.Fields {
+		names = append(names, f.Field)
+	}
+	require.Equal(t, []string{"invoice_number", "issue_date", "issuer", "currency", "total"}, names)
+}
+
+func TestSame(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		field, want, got string
+		same             bool
+	}{
+		{"issuer", "Lieferant GmbH", "LIEFERANT G.m.b.H.", true},
+		{"issuer", "MVM Musterhafter\nVersicherungsverein a.G.", "MVM Musterhafter Versicherungsverein a. G.", true},
+		{"issuer", "Redbrick Print Works Limited", "Redbrick Print Works Ltd.", true},
+		{"issuer", "Van Dijk B.V.", "Van Dijk", false},
+		{"invoice_number", " 471102 ", "471102", true},
+		{"invoice_number", "INV-7", "inv-7", false},
+		{"total", "121.00", "121.00", true},
+	} {
+		require.Equal(t, tc.same, Same(tc.field, tc.want, tc.got), "%+v", tc)
 	}
 }

@@ -1,0 +1,120 @@
+package parsers
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// pageWithFont returns a one-page PDF whose font F1 is fontObj (object 4);
+// extra objects follow as 6, 7, ….
+func pageWithFont(fontObj, content string, extra ...string) []byte {
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+		fontObj,
+		stream("", content),
+	}
+	return buildPDF("%PDF-1.7", append(objs, extra...)...)
+}
+
+func pdfText(t *testing.T, data []byte) string {
+	t.Helper()
+	doc, err := Parse(context.Background(), data, MediaPDF, Limits{})
+	require.NoError(t, err)
+	return strings.TrimSpace(doc.Text)
+}
+
+// A Type0 font's glyphs placed one by one, each at the advance its /W
+// width gives, make one word; a gap of a third of an em separates words.
+func TestType0WidthsJoinGlyphs(t *testing.T) {
+	toUnicode := stream("", `/CIDInit /ProcSet findresource begin 12 dict begin begincmap
+1 begincodespacerange <0000> <FFFF> endcodespacerange
+2 beginbfrange <0001> <0003> <0041> <0010> <0011> [<0078> <00660066>] endbfrange
+1 beginbfchar <0020> <20AC> endbfchar
+endcmap CMapName currentdict /CMap defineresource pop end end`)
+	font := "<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding /Identity-H /ToUnicode 6 0 R /DescendantFonts [7 0 R] >>"
+	cid := "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /X /DW 1000 /W [1 [600 700] 3 3 500 16 17 400 32 [556]] >>"
+	// A (600) B (700) C (500) drawn one per Tj at their advances; then
+	// x ff € after a gap.
+	content := "BT /F1 10 Tf 100 700 Td <0001> Tj 6 0 Td <0002> Tj 7 0 Td <0003> Tj 8.5 0 Td <0010 0011 0020> Tj ET"
+	require.Equal(t, "ABC xff€", pdfText(t, pageWithFont(font, content, toUnicode, cid)))
+}
+
+// /Differences over a /BaseEncoding name glyphs by name, including
+// uniXXXX names and ligatures; the codes it leaves keep the base encoding's
+// text; a ToUnicode CMap wins over both.
+func TestSimpleFontDifferencesAndToUnicode(t *testing.T) {
+	font := "<< /Type /Font /Subtype /Type1 /BaseFont /X /FirstChar 65 /LastChar 70 /Widths [600 600 600 600 600 600]" +
+		" /Encoding << /Type /Encoding /BaseEncoding /WinAnsiEncoding /Differences [65 /Zcaron /uni20AC /f_f /Aacute.sc] >> >>"
+	require.Equal(t, "Ž€ffÁEF \u00e9", pdfText(t, pageWithFont(font, `BT /F1 10 Tf 100 700 Td (ABCDEF \351) Tj ET`)))
+
+	toUnicode := stream("", "1 begincodespacerange <00> <FF> endcodespacerange 1 beginbfchar <41> <005A> endbfchar")
+	font = "<< /Type /Font /Subtype /TrueType /BaseFont /X /FirstChar 65 /LastChar 66 /Widths [600 600]" +
+		" /Encoding << /Differences [65 /B] >> /ToUnicode 6 0 R >>"
+	require.Equal(t, "ZB", pdfText(t, pageWithFont(font, `BT /F1 10 Tf 100 700 Td (AB) Tj ET`, toUnicode)))
+}
+
+func TestGlyphText(t *testing.T) {
+	for name, want := range map[string]string{
+		"A": "A", "eacute": "é", "Scaron": "Š", "uni00410042": "AB", "u1F600": "😀",
+		"germandbls": "ß", "f_i": "fi", "fl": "fl", "one.oldstyle": "1", "Euro": "€", "g123": "", "": "",
+	} {
+		require.Equal(t, want, glyphText(name), name)
+	}
+}
+
+// A Type0 font with a predefined national CMap and no ToUnicode reads its
+// codes, of one or two bytes, in that character set.
+func TestType0LegacyCMap(t *testing.T) {
+	font := "<< /Type /Font /Subtype /Type0 /BaseFont /SimSun /Encoding /GBK-EUC-H /DescendantFonts [6 0 R] >>"
+	cid := "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /SimSun /DW 1000 >>"
+	require.Equal(t, "AB中文", pdfText(t, pageWithFont(font, "BT /F1 10 Tf 100 700 Td <4142D6D0CEC4> Tj ET", cid)))
+}
+
+// A Type0 font whose ToUnicode is the name Identity-H has UTF-16 codes.
+func TestType0IdentityToUnicode(t *testing.T) {
+	font := "<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding /Identity-H /ToUnicode /Identity-H /DescendantFonts [6 0 R] >>"
+	cid := "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /X /W [72 [722 222]] >>"
+	require.Equal(t, "Hi", pdfText(t, pageWithFont(font, "BT /F1 10 Tf 100 700 Td <00480069> Tj ET", cid)))
+}
+
+// Rotated text is read along its baseline; mirrored text glyph by glyph
+// in page order, reversed, as pdftotext reads it.
+func TestTurnedAndMirroredText(t *testing.T) {
+	font := "<< /Type /Font /Subtype /Type1 /BaseFont /X /FirstChar 97 /LastChar 99 /Widths [500 500 500] >>"
+	require.Equal(t, "abc", pdfText(t, pageWithFont(font, "BT /F1 10 Tf 0 1 -1 0 300 100 Tm (abc) Tj ET")))
+	require.Equal(t, "abc", pdfText(t, pageWithFont(font, "BT /F1 10 Tf -1 0 0 -1 300 500 Tm (abc) Tj ET")))
+	require.Equal(t, "cba", pdfText(t, pageWithFont(font, "-1 0 0 1 400 0 cm BT /F1 10 Tf 100 500 Td (abc) Tj ET")))
+}
+
+// Superscripts and subscripts in a smaller size stay on their line, joined
+// to the word they touch.
+func TestSuperscriptsStayOnTheLine(t *testing.T) {
+	font := "<< /Type /Font /Subtype /Type1 /BaseFont /X /FirstChar 43 /LastChar 80 /Widths [584 0 0 0 0 0 0 556 556" +
+		strings.Repeat(" 0", 28) + " 667] >>"
+	content := "BT /F1 10 Tf 100 700 Td (P) Tj /F1 6 Tf 6.67 -2 Td (2) Tj /F1 10 Tf 20 2 Td (P) Tj /F1 6 Tf 6.67 4 Td (+) Tj ET"
+	require.Regexp(t, `^P2 +P\+$`, pdfText(t, pageWithFont(font, content)))
+}
+
+// Form fields' appearance streams are read, placed in their rectangles;
+// other annotations (a note's icon) are not, as in pdftotext.
+func TestFormFieldAppearances(t *testing.T) {
+	ap := stream("/Type /XObject /Subtype /Form /BBox [0 0 100 20] /Resources << /Font << /F1 4 0 R >> >>", "BT /F1 10 Tf 2 5 Td (ACME Ltd) Tj ET")
+	note := stream("/Type /XObject /Subtype /Form /BBox [0 0 20 20] /Resources << /Font << /F1 4 0 R >> >>", "BT /F1 10 Tf 2 5 Td (Note) Tj ET")
+	data := buildPDF("%PDF-1.7",
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R /Annots [6 0 R 8 0 R] >>",
+		helvetica,
+		stream("", "BT /F1 10 Tf 100 505 Td (Supplier:) Tj ET"),
+		"<< /Type /Annot /Subtype /Widget /FT /Tx /Rect [200 500 300 520] /AP << /N 7 0 R >> >>",
+		ap,
+		"<< /Type /Annot /Subtype /Text /Rect [400 500 420 520] /AP << /N 9 0 R >> >>",
+		note,
+	)
+	require.Regexp(t, `^Supplier: +ACME Ltd$`, pdfText(t, data))
+}
