@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/dataforge/dataforge/einvoice"
 	"github.com/dataforge/dataforge/internal/router"
 	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/internal/store"
@@ -75,6 +76,11 @@ type ParseOutput struct {
 	Complexity float64 `json:"complexity"`
 	Pages      int     `json:"pages"`
 	Chars      int     `json:"chars"`
+	// EInvoice says the document carries EN 16931 XML (stored in Postgres
+	// for the einvoice tier); EInvoiceProfile names its syntax and profile
+	// when the XML could be read.
+	EInvoice        bool   `json:"einvoice,omitempty"`
+	EInvoiceProfile string `json:"einvoice_profile,omitempty"`
 }
 
 // Parse reads the document's bytes, extracts its text, classifies it and
@@ -101,13 +107,22 @@ func (a *Activities) Parse(ctx context.Context, in ParseInput) (*ParseOutput, er
 		return nil, err
 	}
 	cls := a.Templates.Classify(parsed.Text)
+	out := &ParseOutput{Name: doc.Name, Pages: parsed.Pages, Chars: len(parsed.Text), EInvoice: parsed.EInvoice != nil}
+	if out.EInvoice {
+		if err := a.Store.SaveEInvoice(ctx, doc.ID, parsed.EInvoiceName, parsed.EInvoice); err != nil {
+			return nil, err
+		}
+		if inv, err := einvoice.Read(parsed.EInvoice); err == nil {
+			// The XML says what the document is.
+			cls.Type, cls.Confidence = schema.Invoice, 1
+			out.EInvoiceProfile = inv.Label()
+		}
+	}
 	if err := a.Store.SaveText(ctx, doc.ID, parsed.Text, parsed.Pages, string(cls.Type), cls); err != nil {
 		return nil, err
 	}
-	return &ParseOutput{
-		Name: doc.Name, DocType: string(cls.Type), Confidence: cls.Confidence,
-		Complexity: cls.Complexity, Pages: parsed.Pages, Chars: len(parsed.Text),
-	}, nil
+	out.DocType, out.Confidence, out.Complexity = string(cls.Type), cls.Confidence, cls.Complexity
+	return out, nil
 }
 
 // Route plans a document: whether to classify it with the LLM tiers, and

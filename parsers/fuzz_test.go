@@ -15,7 +15,7 @@ import (
 	"github.com/dataforge/dataforge/internal/schema"
 )
 
-var mediaTypes = []string{MediaPDF, MediaText, ""}
+var mediaTypes = []string{MediaPDF, MediaText, MediaXML, ""}
 
 // sampleTexts returns the text of every sample that parses.
 func sampleTexts(f *testing.F) []string {
@@ -71,7 +71,7 @@ func FuzzParse(f *testing.F) {
 		switch {
 		case doc == nil:
 			t.Fatal("nil document without an error")
-		case doc.MediaType != MediaPDF && doc.MediaType != MediaText:
+		case doc.MediaType != MediaPDF && doc.MediaType != MediaText && doc.MediaType != MediaXML:
 			t.Fatalf("media type %q", doc.MediaType)
 		case doc.Pages < 1:
 			t.Fatalf("%d pages", doc.Pages)

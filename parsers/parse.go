@@ -64,13 +64,19 @@ type Document struct {
 	// Text of a text file is as written, with line endings normalised to \n.
 	Text  string
 	Pages int
+	// EInvoice is the EN 16931 XML (CII or UBL) the document carries: a
+	// PDF's embedded factur-x.xml and the like, or a bare XML document's
+	// own bytes; nil when there is none.
+	EInvoice []byte
+	// EInvoiceName is the name of the PDF attachment EInvoice came from.
+	EInvoiceName string
 }
 
 var textExts = map[string]bool{".txt": true, ".text": true, ".csv": true, ".md": true, ".eml": true}
 
 // DetectMediaType sniffs data, using the extension of name as a hint, and
-// returns MediaPDF, MediaText or another media type, which Parse rejects as
-// unsupported. A ".pdf" file whose content is unrecognisable is reported as
+// returns MediaPDF, MediaText, MediaXML (any XML: Parse accepts CII and UBL
+// only) or another media type, which Parse rejects as unsupported. A ".pdf" file whose content is unrecognisable is reported as
 // MediaPDF, so that Parse calls it corrupt rather than unsupported.
 func DetectMediaType(name string, data []byte) string {
 	head := data[:min(len(data), 1024)]
@@ -80,6 +86,8 @@ func DetectMediaType(name string, data []byte) string {
 	sniffed, _, _ := strings.Cut(http.DetectContentType(data), ";")
 	ext := strings.ToLower(filepath.Ext(name))
 	switch {
+	case sniffed == "text/xml" || (ext == ".xml" && strings.HasPrefix(sniffed, "text/")):
+		return MediaXML
 	case sniffed == MediaText:
 		return MediaText
 	case ext == ".pdf" && sniffed == "application/octet-stream":
@@ -94,9 +102,9 @@ func DetectMediaType(name string, data []byte) string {
 // sandbox (see package parsers/sandbox) or in-process.
 type ParseFunc func(ctx context.Context, data []byte, mediaType string, lim Limits) (*Document, error)
 
-// Parse turns document bytes into text. mediaType is MediaPDF or MediaText
-// (parameters such as charset are ignored); an empty mediaType is detected
-// with DetectMediaType. Failures are *Error values carrying a Code.
+// Parse turns document bytes into text. mediaType is MediaPDF, MediaText or
+// MediaXML (parameters such as charset are ignored); an empty mediaType is
+// detected with DetectMediaType. Failures are *Error values carrying a Code.
 func Parse(ctx context.Context, data []byte, mediaType string, lim Limits) (*Document, error) {
 	lim = lim.WithDefaults()
 	if len(data) == 0 {
@@ -123,8 +131,10 @@ func Parse(ctx context.Context, data []byte, mediaType string, lim Limits) (*Doc
 		return parsePDF(ctx, data, lim)
 	case MediaText:
 		return parseText(data)
+	case MediaXML:
+		return parseXML(data)
 	}
-	return nil, newError(CodeUnsupported, "%s (want a PDF or a text file)", mediaType)
+	return nil, newError(CodeUnsupported, "%s (want a PDF, a text file or a CII/UBL e-invoice)", mediaType)
 }
 
 func timeoutError(err error, limit time.Duration) *Error {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/dataforge/dataforge/einvoice"
 	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/parsers/hostile"
 	"github.com/dataforge/dataforge/samples"
@@ -60,6 +61,11 @@ func TestSamples(t *testing.T) {
 				require.GreaterOrEqual(t, x.Overall, ConfidenceThreshold, "confidence: %v", x.Confidence)
 			case samples.OutcomeReview:
 				require.Less(t, x.Overall, ConfidenceThreshold, "confidence: %v", x.Confidence)
+			case samples.OutcomeEInvoice:
+				require.NotNil(t, doc.EInvoice, "the e-invoice XML is found")
+				inv, err := einvoice.Load(doc.EInvoice)
+				require.NoError(t, err)
+				require.Equal(t, *e.Fields, inv.Fields)
 			default:
 				t.Fatalf("unknown outcome %q", e.Outcome)
 			}

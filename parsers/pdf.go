@@ -11,6 +11,8 @@ import (
 	"unicode"
 
 	"github.com/ledongthuc/pdf"
+
+	"github.com/dataforge/dataforge/einvoice"
 )
 
 // errTextLimit stops a walk whose text outgrows Limits.MaxBytes.
@@ -127,6 +129,7 @@ func readPDFOnce(ctx context.Context, data []byte, lim Limits) (doc *Document, e
 	case err != nil:
 		return nil, newError(CodeCorrupt, "%v", err)
 	}
+	xml, xmlName := embeddedInvoice(r)
 	if n := r.NumPage(); n > lim.MaxPages {
 		return nil, newError(CodeTooManyPages, "%d pages, limit %d", n, lim.MaxPages)
 	}
@@ -148,13 +151,19 @@ func readPDFOnce(ctx context.Context, data []byte, lim Limits) (doc *Document, e
 		}
 		b.WriteByte('\f')
 	}
-	if w.readable == 0 && w.broken != "" {
-		return nil, newError(CodeCorrupt, "unreadable content stream: %s", w.broken)
-	}
+	doc = &Document{MediaType: MediaPDF, Text: b.String(), Pages: len(pages), EInvoice: xml, EInvoiceName: xmlName}
 	if w.readable == 0 || w.garbled > w.readable {
+		// An image-only e-invoice: its XML is what can be read.
+		if inv, err := einvoice.Read(xml); xml != nil && err == nil {
+			doc.Text = inv.Text()
+			return doc, nil
+		}
+		if w.readable == 0 && w.broken != "" {
+			return nil, newError(CodeCorrupt, "unreadable content stream: %s", w.broken)
+		}
 		return nil, newError(CodeNoText, "%d readable characters on %d pages", w.readable, len(pages))
 	}
-	return &Document{MediaType: MediaPDF, Text: b.String(), Pages: len(pages)}, nil
+	return doc, nil
 }
 
 // page is a page object and the resources it has or inherits.

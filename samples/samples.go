@@ -15,13 +15,17 @@ import (
 	"github.com/dataforge/dataforge/internal/schema"
 )
 
-// Outcome is what the rule-based tier should achieve on a document.
+// Outcome is what the pipeline should achieve on a document without LLM
+// tiers.
 type Outcome string
 
 // Outcomes.
 const (
 	OutcomeRules  Outcome = "rules"  // a confident result that passes validation
 	OutcomeReview Outcome = "review" // not confident: the document goes to a person
+	// OutcomeEInvoice: an e-invoice, read from its EN 16931 XML by the
+	// einvoice tier before any other.
+	OutcomeEInvoice Outcome = "einvoice"
 )
 
 // Expected describes one sample document.
@@ -54,6 +58,10 @@ func Dir() string {
 // LabelledDir returns the directory of the labelled set, documents made to
 // measure the rules tier's accuracy (written by go run ./samples/labelled/gen).
 func LabelledDir() string { return filepath.Join(Dir(), "labelled") }
+
+// EInvoiceDir returns the directory of the e-invoice test set: one invoice
+// in every CII profile, ZUGFeRD 1.0 and UBL (written by go run ./samples/gen).
+func EInvoiceDir() string { return filepath.Join(Dir(), "einvoices") }
 
 // Load reads the list of samples.
 func Load() ([]Expected, error) { return LoadDir(Dir()) }

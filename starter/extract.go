@@ -6,6 +6,7 @@ import (
 	"os"
 	"text/tabwriter"
 
+	"github.com/dataforge/dataforge/einvoice"
 	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/parsers"
 	"github.com/dataforge/dataforge/parsers/templates"
@@ -19,6 +20,14 @@ type extraction struct {
 	DocType        string  `json:"doc_type,omitempty"`
 	TypeConfidence float64 `json:"type_confidence,omitempty"`
 	Complexity     float64 `json:"complexity,omitempty"`
+	// Tier is what read the fields: einvoice (the document's EN 16931
+	// XML) or rules. Profile, TypeCode and AmountDue come from the XML;
+	// EInvoiceProblem says why an XML that is there was not used.
+	Tier            string   `json:"tier"`
+	Profile         string   `json:"profile,omitempty"`
+	TypeCode        string   `json:"type_code,omitempty"`
+	AmountDue       *float64 `json:"amount_due,omitempty"`
+	EInvoiceProblem string   `json:"einvoice_problem,omitempty"`
 	// Template names the issuer template that matched; TemplateProblems
 	// lists its fields it could not read (the rules looked for them).
 	Template         string                  `json:"template,omitempty"`
@@ -36,6 +45,7 @@ type extraction struct {
 func cmdExtract(ctx context.Context, args []string, e *env) error {
 	fs, output := newFlags("extract", e)
 	dir := fs.String("templates", e.getenv("DATAFORGE_TEMPLATES"), "directory of issuer templates (default $DATAFORGE_TEMPLATES)")
+	noEInvoice := fs.Bool("no-einvoice", false, "ignore embedded e-invoice XML: read the visible text with the rules")
 	args, err := parse(fs, output, args)
 	if err != nil {
 		return err
@@ -52,7 +62,7 @@ func cmdExtract(ctx context.Context, args []string, e *env) error {
 	var out []*extraction
 	failed := 0
 	for _, path := range args {
-		x := extractFile(ctx, e.parse, path, set)
+		x := extractFile(ctx, e.parse, path, set, !*noEInvoice)
 		if x.Error != "" {
 			failed++
 			fmt.Fprintf(e.stderr, "starter extract: %s: %s\n", path, x.Error)
@@ -63,21 +73,27 @@ func cmdExtract(ctx context.Context, args []string, e *env) error {
 		err = writeJSON(e.stdout, out)
 	} else {
 		tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "FILE\tTYPE\tCONFIDENCE\tVALID\tTEMPLATE\tINVOICE\tISSUER\tDATE\tTOTAL\tPROBLEMS")
+		fmt.Fprintln(tw, "FILE\tTYPE\tCONFIDENCE\tVALID\tTIER\tTEMPLATE\tINVOICE\tISSUER\tDATE\tTOTAL\tPROBLEMS")
 		for _, x := range out {
 			if x.Error != "" {
-				fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\t-\t-\t%s\n", x.File, x.Error)
+				fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\t-\t-\t-\t%s\n", x.File, x.Error)
 				continue
 			}
-			total, tpl := "-", "-"
+			total, tpl, tier := "-", "-", x.Tier
 			if x.Fields.Total != nil {
 				total = fmt.Sprintf("%.2f %s", *x.Fields.Total, x.Fields.Currency)
 			}
 			if x.Template != "" {
 				tpl = x.Template
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%.2f\t%t\t%s\t%s\t%s\t%s\t%s\t%d\n", x.File, x.DocType, x.Overall, x.Valid,
-				tpl, x.Fields.InvoiceNumber, x.Fields.Issuer, x.Fields.IssueDate, total, len(x.Problems))
+			if x.Tier == "einvoice" {
+				tier += " (" + x.Profile + ")"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%.2f\t%t\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", x.File, x.DocType, x.Overall, x.Valid,
+				tier, tpl, x.Fields.InvoiceNumber, x.Fields.Issuer, x.Fields.IssueDate, total, len(x.Problems))
+			if x.EInvoiceProblem != "" {
+				fmt.Fprintf(tw, "  e-invoice not used: %s\n", x.EInvoiceProblem)
+			}
 		}
 		err = tw.Flush()
 	}
@@ -91,8 +107,10 @@ func cmdExtract(ctx context.Context, args []string, e *env) error {
 }
 
 // extractFile parses (with parse), classifies and extracts one file, with
-// the templates of set (which may be nil).
-func extractFile(ctx context.Context, parse parsers.ParseFunc, path string, set *templates.Set) *extraction {
+// the templates of set (which may be nil). With useEInvoice, an e-invoice's
+// XML is read first, as the einvoice tier does; the rules read the text when
+// it is absent or not valid.
+func extractFile(ctx context.Context, parse parsers.ParseFunc, path string, set *templates.Set, useEInvoice bool) *extraction {
 	x := &extraction{File: path}
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -108,6 +126,19 @@ func extractFile(ctx context.Context, parse parsers.ParseFunc, path string, set 
 		}
 		return x
 	}
+	if useEInvoice && doc.EInvoice != nil {
+		inv, err := einvoice.Load(doc.EInvoice)
+		if inv != nil {
+			x.Profile, x.TypeCode, x.AmountDue = inv.Label(), inv.TypeCode, inv.AmountDue
+		}
+		if err == nil {
+			x.Pages, x.DocType, x.TypeConfidence, x.Tier = doc.Pages, string(schema.Invoice), 1, "einvoice"
+			x.Fields, x.Overall, x.Valid = &inv.Fields, 1, true
+			return x
+		}
+		x.EInvoiceProblem = err.Error()
+	}
+	x.Tier = "rules"
 	cls := set.Classify(doc.Text)
 	ex := set.Extract(doc.Text, cls.Type)
 	x.TemplateProblems = ex.TemplateProblems

@@ -149,6 +149,16 @@ func TestExtractLocally(t *testing.T) {
 	require.True(t, xs[0].Valid)
 	require.Equal(t, "corrupt", xs[1].ErrorCode)
 	require.Equal(t, "corrupt", xs[2].ErrorCode)
+	require.Equal(t, "rules", xs[0].Tier)
+
+	code, out, errOut = b.cli("extract", sample("einvoice-factur-x.pdf"))
+	require.Equal(t, exitOK, code, errOut)
+	require.Regexp(t, `einvoice-factur-x\.pdf +invoice +1\.00 +true +einvoice \(CII EN16931\) .*FX-2024-0042`, out)
+	code, out, errOut = b.cli("extract", "--no-einvoice", sample("einvoice-factur-x.pdf"), "--output", "json")
+	require.Equal(t, exitOK, code, errOut)
+	require.NoError(t, json.Unmarshal([]byte(out), &xs))
+	require.Equal(t, "rules", xs[0].Tier, "the text path alone")
+	require.Empty(t, xs[0].Profile)
 }
 
 func TestReviewQueueCommands(t *testing.T) {

@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"text/tabwriter"
 
+	"github.com/dataforge/dataforge/einvoice"
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/internal/submit"
 	"github.com/dataforge/dataforge/workflows"
@@ -83,6 +85,9 @@ func liveState(ctx context.Context, sub *submit.Submitter, id string) (*workflow
 type resultView struct {
 	*submit.Report
 	AttemptLog []*store.Attempt `json:"attempt_log"`
+	// EInvoice is what the document's EN 16931 XML says, when it has one
+	// that can be read: profile, type code, buyer, amount due.
+	EInvoice *einvoice.Invoice `json:"einvoice,omitempty"`
 }
 
 func cmdResult(ctx context.Context, args []string, e *env) error {
@@ -111,8 +116,14 @@ func cmdResult(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
+	var inv *einvoice.Invoice
+	if xml, _, err := sub.Store.EInvoice(ctx, id); err == nil {
+		inv, _ = einvoice.Read(xml)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
 	if *output == "json" {
-		return writeJSON(e.stdout, resultView{Report: r, AttemptLog: attempts})
+		return writeJSON(e.stdout, resultView{Report: r, AttemptLog: attempts, EInvoice: inv})
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "document\t%s (%s)\n", r.Name, r.DocumentID)
@@ -130,6 +141,16 @@ func cmdResult(ctx context.Context, args []string, e *env) error {
 	}
 	if r.Reviewer != "" {
 		fmt.Fprintf(tw, "reviewer\t%s\n", r.Reviewer)
+	}
+	if inv != nil {
+		kind := "invoice"
+		if inv.CreditNote {
+			kind = "credit note"
+		}
+		fmt.Fprintf(tw, "e-invoice\t%s, type code %s (%s)\n", inv.Label(), inv.TypeCode, kind)
+		if inv.AmountDue != nil {
+			fmt.Fprintf(tw, "amount due\t%.2f %s\n", *inv.AmountDue, inv.Fields.Currency)
+		}
 	}
 	fmt.Fprintf(tw, "ui\t%s\n", r.URL)
 	if err := tw.Flush(); err != nil {

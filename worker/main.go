@@ -184,7 +184,7 @@ func temporalDatabaseURL(dbURL string, getenv func(string) string) string {
 }
 
 func runDemo(ctx context.Context, sub *submit.Submitter, dir string, sla time.Duration, stdout io.Writer) error {
-	paths, err := submit.Expand([]string{filepath.Join(dir, "*.pdf"), filepath.Join(dir, "*.txt")})
+	paths, err := submit.Expand([]string{filepath.Join(dir, "*.pdf"), filepath.Join(dir, "*.txt"), filepath.Join(dir, "*.xml")})
 	if err != nil {
 		return err
 	}

@@ -85,6 +85,9 @@ func TestDevDemo(t *testing.T) {
 		if e.ParseError != "" {
 			require.Contains(t, row, "review")
 			require.Contains(t, row, "parse: "+e.ParseError)
+		} else if e.Outcome == samples.OutcomeEInvoice {
+			require.Contains(t, row, "completed", "%s", row)
+			require.Contains(t, row, "einvoice", "read from its XML, before any model: %s", row)
 		} else if e.Outcome == samples.OutcomeRules {
 			require.Contains(t, row, "completed", "%s", row)
 			require.Contains(t, row, "fallback", "the primary model is down: %s", row)

@@ -212,7 +212,7 @@ func (p *process) walk(ctx workflow.Context, parsed activities.ParseOutput) (*Re
 	p.state.Step = "route"
 	var plan router.Plan
 	if err := workflow.ExecuteActivity(short(ctx, "route"), a.Route, router.Input{
-		DocType: parsed.DocType, TypeConfidence: parsed.Confidence, Complexity: parsed.Complexity,
+		DocType: parsed.DocType, TypeConfidence: parsed.Confidence, Complexity: parsed.Complexity, EInvoice: parsed.EInvoice,
 	}).Get(ctx, &plan); err != nil {
 		return nil, nil, err
 	}
@@ -361,6 +361,8 @@ func (p *process) extract(ctx workflow.Context, tier router.Tier) (*activities.E
 	in := activities.ExtractInput{DocumentID: p.in.DocumentID, DocType: p.docType, TypeConfidence: p.typeConfidence, Tier: tier}
 	var fn any
 	switch tier.Kind {
+	case router.KindEInvoice:
+		fn = a.ExtractEInvoice
 	case router.KindRules:
 		fn = a.ExtractRules
 	case router.KindLLM:

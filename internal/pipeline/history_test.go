@@ -119,6 +119,7 @@ func historyPaths() []historyPath {
 		{name: "parse-failure-rejected", file: "invoice-encrypted.pdf",
 			drive: decide(workflows.ReviewDecision{Reviewer: "ann", Reject: true, Reason: "password protected"})},
 		{name: "llm-completes-after-postgres-outage", file: "invoice-table.pdf", llm: postgresCutDuringCall},
+		{name: "einvoice-completes", file: "einvoice-factur-x.pdf"},
 		{name: "classify-then-llm-completes", file: "receipt-cafe.pdf",
 			llm: func(t *testing.T, down *atomic.Bool) func(*activities.Activities) {
 				set := withSimulator(t, llmsim.FastModels())

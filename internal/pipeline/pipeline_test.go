@@ -80,6 +80,14 @@ func TestSamplesEndToEnd(t *testing.T) {
 			var got schema.Fields
 			require.NoError(t, json.Unmarshal(res.Fields, &got))
 			require.Equal(t, *e.Fields, got, e.File)
+		case e.Outcome == samples.OutcomeEInvoice:
+			require.Equal(t, store.StatusCompleted, doc.Status, "%s: %s", e.File, doc.Reason)
+			res, err := b.st.Result(b.ctx, it.DocumentID)
+			require.NoError(t, err)
+			require.Equal(t, "einvoice", res.Tier, e.File)
+			var got schema.Fields
+			require.NoError(t, json.Unmarshal(res.Fields, &got))
+			require.Equal(t, *e.Fields, got, e.File)
 		default:
 			require.Equal(t, store.StatusReview, doc.Status, e.File)
 		}
@@ -155,11 +163,14 @@ func TestBadInputIsRefusedAtSubmit(t *testing.T) {
 	require.NoError(t, os.WriteFile(empty, nil, 0o644))
 	image := filepath.Join(dir, "photo.png")
 	require.NoError(t, os.WriteFile(image, []byte("\x89PNG\r\n\x1a\n0000"), 0o644))
-	items, err := b.sub.Submit(b.ctx, []string{empty, image, filepath.Join(dir, "missing.pdf")}, submit.Options{})
+	order := filepath.Join(dir, "order.xml")
+	require.NoError(t, os.WriteFile(order, []byte(`<?xml version="1.0"?><order><id>7</id></order>`), 0o644))
+	items, err := b.sub.Submit(b.ctx, []string{empty, image, filepath.Join(dir, "missing.pdf"), order}, submit.Options{})
 	require.NoError(t, err)
 	require.ErrorContains(t, items[0].Err, "empty.pdf: empty file")
 	require.ErrorContains(t, items[1].Err, "photo.png: unsupported type image/png")
 	require.ErrorContains(t, items[2].Err, "missing.pdf: cannot read: no such file or directory")
+	require.ErrorContains(t, items[3].Err, "order.xml: XML that is not an e-invoice")
 	var n int
 	require.NoError(t, b.st.Pool().QueryRow(b.ctx, `SELECT count(*) FROM documents`).Scan(&n))
 	require.Zero(t, n, "nothing is stored for refused files")

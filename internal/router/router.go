@@ -14,15 +14,17 @@ type Kind string
 
 // Tier kinds.
 const (
-	KindLLM    Kind = "llm"
-	KindRules  Kind = "rules"
-	KindManual Kind = "manual"
+	// KindEInvoice reads the EN 16931 XML a document carries.
+	KindEInvoice Kind = "einvoice"
+	KindLLM      Kind = "llm"
+	KindRules    Kind = "rules"
+	KindManual   Kind = "manual"
 )
 
 // Tier is one step of the chain.
 type Tier struct {
-	// Name identifies the tier in attempts, results and reasons: primary,
-	// fallback, rules or manual.
+	// Name identifies the tier in attempts, results and reasons: einvoice,
+	// primary, fallback, rules or manual.
 	Name string `json:"name"`
 	// Kind selects the activity that runs the tier.
 	Kind Kind `json:"kind"`
@@ -60,6 +62,8 @@ type Input struct {
 	DocType        string  `json:"doc_type"`
 	TypeConfidence float64 `json:"type_confidence"`
 	Complexity     float64 `json:"complexity"`
+	// EInvoice says the document carries EN 16931 XML (an e-invoice).
+	EInvoice bool `json:"einvoice,omitempty"`
 }
 
 // Plan is what the workflow does with a document.
@@ -83,9 +87,12 @@ func (p Plan) LLMTiers() []Tier {
 	return out
 }
 
-// Route plans a document: its ordered chain is the configured LLM tiers,
-// then the rule-based parser (first, for simple documents when
-// RulesFirstBelow says so), then manual review, which always ends it.
+// Route plans a document: its ordered chain is the einvoice tier when the
+// document carries an e-invoice, then the configured LLM tiers, then the
+// rule-based parser (before the LLM tiers, for simple documents when
+// RulesFirstBelow says so), then manual review, which always ends it. An
+// e-invoice's type is known from its XML, so it is never sent to be
+// classified.
 func Route(cfg Config, in Input) Plan {
 	llmTimeout := cfg.LLMTimeout
 	if llmTimeout == 0 {
@@ -108,7 +115,11 @@ func Route(cfg Config, in Input) Plan {
 	} else {
 		chain = append(chain, rules)
 	}
+	if in.EInvoice {
+		chain = append([]Tier{{Name: "einvoice", Kind: KindEInvoice, StartToClose: time.Minute,
+			Retry: &temporal.RetryPolicy{MaximumAttempts: 3}}}, chain...)
+	}
 	p := Plan{Tiers: append(chain, Tier{Name: "manual", Kind: KindManual, StartToClose: 30 * time.Second})}
-	p.Classify = in.TypeConfidence < cfg.ClassifyBelow && len(p.LLMTiers()) > 0
+	p.Classify = !in.EInvoice && in.TypeConfidence < cfg.ClassifyBelow && len(p.LLMTiers()) > 0
 	return p
 }

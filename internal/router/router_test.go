@@ -30,6 +30,9 @@ func TestRoute(t *testing.T) {
 			Input{Complexity: 0.1}, []string{"rules", "primary", "fallback", "manual"}},
 		{"complex document, rules after models", Config{PrimaryModel: "gpt-4o", RulesFirstBelow: 0.3},
 			Input{Complexity: 0.6}, []string{"primary", "rules", "manual"}},
+		{"e-invoice first", Config{PrimaryModel: "gpt-4o", RulesFirstBelow: 0.3},
+			Input{Complexity: 0.1, EInvoice: true}, []string{"einvoice", "rules", "primary", "manual"}},
+		{"e-invoice, no LLM", Config{}, Input{EInvoice: true}, []string{"einvoice", "rules", "manual"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -53,4 +56,6 @@ func TestClassifyWhenUnsure(t *testing.T) {
 	require.False(t, Route(cfg, Input{TypeConfidence: 0.9}).Classify)
 	require.False(t, Route(Config{ClassifyBelow: 0.5}, Input{TypeConfidence: 0.3}).Classify, "no LLM tiers, nobody to ask")
 	require.Len(t, Route(cfg, Input{}).LLMTiers(), 1)
+	require.False(t, Route(cfg, Input{TypeConfidence: 0.3, EInvoice: true}).Classify, "an e-invoice's type is in its XML")
+	require.Len(t, Route(cfg, Input{EInvoice: true}).LLMTiers(), 1, "the einvoice tier runs no optional tasks")
 }

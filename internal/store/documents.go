@@ -230,3 +230,26 @@ func (s *Store) ResolveID(ctx context.Context, ref string) (string, error) {
 		return "", fmt.Errorf("%s %w", ref, ErrAmbiguous)
 	}
 }
+
+// SaveEInvoice stores the EN 16931 XML a document carries, and the name of
+// the attachment it came from ("" for a bare XML document).
+func (s *Store) SaveEInvoice(ctx context.Context, id, name string, xml []byte) error {
+	_, err := s.pool.Exec(ctx, `
+		INSERT INTO einvoices (document_id, name, xml) VALUES ($1, $2, $3)
+		ON CONFLICT (document_id) DO UPDATE SET name = excluded.name, xml = excluded.xml, created_at = now()`,
+		id, name, xml)
+	if err != nil {
+		return fmt.Errorf("save e-invoice of %s: %w", id, err)
+	}
+	return nil
+}
+
+// EInvoice returns the EN 16931 XML stored for a document and its
+// attachment name.
+func (s *Store) EInvoice(ctx context.Context, id string) (xml []byte, name string, err error) {
+	err = s.pool.QueryRow(ctx, `SELECT xml, name FROM einvoices WHERE document_id = $1`, id).Scan(&xml, &name)
+	if err != nil {
+		return nil, "", notFound(err, "e-invoice of document "+id)
+	}
+	return xml, name, nil
+}

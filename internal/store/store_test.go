@@ -41,6 +41,12 @@ func TestMigrationsDownAndUp(t *testing.T) {
 	b := setup(t)
 	v, err := store.Migrate(b.ctx, b.url, -1)
 	require.NoError(t, err)
+	require.EqualValues(t, 1, v)
+	var einvoices bool
+	require.NoError(t, b.st.Pool().QueryRow(b.ctx, `SELECT to_regclass('einvoices') IS NOT NULL`).Scan(&einvoices))
+	require.False(t, einvoices, "004 down drops einvoices")
+	v, err = store.Migrate(b.ctx, b.url, -1)
+	require.NoError(t, err)
 	require.Zero(t, v)
 	var n int
 	require.NoError(t, b.st.Pool().QueryRow(b.ctx,
@@ -48,10 +54,10 @@ func TestMigrationsDownAndUp(t *testing.T) {
 	require.Zero(t, n, "down migration leaves no tables")
 	v, err = store.Migrate(b.ctx, b.url, 0)
 	require.NoError(t, err)
-	require.EqualValues(t, 1, v)
+	require.EqualValues(t, 4, v)
 	v, err = store.Migrate(b.ctx, b.url, 0)
 	require.NoError(t, err, "up again is a no-op")
-	require.EqualValues(t, 1, v)
+	require.EqualValues(t, 4, v)
 }
 
 func TestPutDocumentIsIdempotent(t *testing.T) {
@@ -198,4 +204,18 @@ func TestReviewerCorrectsTheType(t *testing.T) {
 	d, err := b.st.Document(b.ctx, id)
 	require.NoError(t, err)
 	require.Equal(t, "invoice", d.DocType)
+}
+
+func TestEInvoiceXML(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.document(t, "e-invoice")
+	_, _, err := b.st.EInvoice(b.ctx, id)
+	require.ErrorIs(t, err, store.ErrNotFound)
+	require.NoError(t, b.st.SaveEInvoice(b.ctx, id, "factur-x.xml", []byte("<x/>")))
+	require.NoError(t, b.st.SaveEInvoice(b.ctx, id, "factur-x.xml", []byte("<y/>")), "parsing again replaces it")
+	xml, name, err := b.st.EInvoice(b.ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, "factur-x.xml", name)
+	require.Equal(t, []byte("<y/>"), xml)
 }

@@ -19,6 +19,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/dataforge/dataforge/einvoice"
 	"github.com/dataforge/dataforge/internal/config"
 	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/internal/store"
@@ -77,10 +78,10 @@ type InputError struct {
 func (e *InputError) Error() string { return e.Path + ": " + e.Cause }
 
 // documentExts are the file endings a directory or glob expands to.
-var documentExts = map[string]bool{".pdf": true, ".txt": true, ".text": true}
+var documentExts = map[string]bool{".pdf": true, ".txt": true, ".text": true, ".xml": true}
 
 // Expand turns FILE, DIR and GLOB arguments into file paths. Directories are
-// walked for .pdf and .txt files; files named directly are always included.
+// walked for .pdf, .txt and .xml files; files named directly are always included.
 func Expand(args []string) ([]string, error) {
 	var out []string
 	seen := map[string]bool{}
@@ -239,8 +240,11 @@ func (s *Submitter) read(path string) ([]byte, string, error) {
 		return nil, "", &InputError{Path: path, Cause: "empty file"}
 	}
 	mediaType := parsers.DetectMediaType(path, content)
-	if mediaType != "application/pdf" && mediaType != "text/plain" {
-		return nil, "", &InputError{Path: path, Cause: "unsupported type " + mediaType + " (want PDF or plain text)"}
+	switch {
+	case mediaType == parsers.MediaXML && einvoice.Sniff(content) == "":
+		return nil, "", &InputError{Path: path, Cause: "XML that is not an e-invoice (want CII or UBL: Factur-X, ZUGFeRD, XRechnung)"}
+	case mediaType != parsers.MediaPDF && mediaType != parsers.MediaText && mediaType != parsers.MediaXML:
+		return nil, "", &InputError{Path: path, Cause: "unsupported type " + mediaType + " (want PDF, plain text or a CII/UBL e-invoice)"}
 	}
 	return content, mediaType, nil
 }

@@ -11,7 +11,7 @@ import (
 func TestExpand(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	for _, name := range []string{"b.pdf", "a.TXT", "notes.md", "sub/c.pdf"} {
+	for _, name := range []string{"b.pdf", "a.TXT", "notes.md", "sub/c.pdf", "sub/d.xml"} {
 		p := filepath.Join(dir, name)
 		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 		require.NoError(t, os.WriteFile(p, []byte("x"), 0o644))
@@ -26,7 +26,7 @@ func TestExpand(t *testing.T) {
 
 	got, err := Expand([]string{dir})
 	require.NoError(t, err)
-	require.Equal(t, in("a.TXT", "b.pdf", "sub/c.pdf"), got, "a directory: its documents, recursively, sorted")
+	require.Equal(t, in("a.TXT", "b.pdf", "sub/c.pdf", "sub/d.xml"), got, "a directory: its documents, recursively, sorted")
 
 	got, err = Expand([]string{filepath.Join(dir, "*.pdf"), filepath.Join(dir, "b.pdf"), filepath.Join(dir, "notes.md")})
 	require.NoError(t, err)

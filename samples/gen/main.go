@@ -47,6 +47,14 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Printf("wrote %d labelled documents and %s to %s\n", n, samples.ExpectedFile, labelled)
+	einvoices := filepath.Join(*dir, "einvoices")
+	if err := os.MkdirAll(einvoices, 0o755); err != nil {
+		log.Fatal(err)
+	}
+	if n, err = generateEInvoices(einvoices); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("wrote %d e-invoices and %s to %s\n", n, samples.ExpectedFile, einvoices)
 }
 
 // generate writes every sample and expected.json into dir and returns the
@@ -67,6 +75,8 @@ func generate(dir string) (int, error) {
 		plainTextInvoice,
 		letter,
 		messyInvoice,
+		eInvoicePDF,
+		eInvoiceXML,
 	} {
 		e, data := gen()
 		if err := os.WriteFile(filepath.Join(dir, e.File), data, 0o644); err != nil {

@@ -24,6 +24,12 @@ func TestGenerateLabelledIsDeterministic(t *testing.T) {
 	requireGenerated(t, generateLabelled, samples.LabelledDir())
 }
 
+// TestGenerateEInvoicesIsDeterministic does the same for the e-invoices.
+func TestGenerateEInvoicesIsDeterministic(t *testing.T) {
+	t.Parallel()
+	requireGenerated(t, generateEInvoices, samples.EInvoiceDir())
+}
+
 // requireGenerated runs gen in a new directory and requires its output to
 // be the files listed in dir.
 func requireGenerated(t *testing.T, gen func(string) (int, error), dir string) {

@@ -1,0 +1,75 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/dataforge/dataforge/einvoice"
+	"github.com/dataforge/dataforge/internal/store"
+)
+
+// ExtractEInvoice is the einvoice tier: it reads the EN 16931 XML that Parse
+// stored for the document, checks its arithmetic and the business rules,
+// and stores the fields (model: the XML's syntax and profile). It costs
+// nothing and makes one attempt row. XML that is unreadable or does not add
+// up is reported as not valid, with the einvoice.Code, so the chain goes on.
+func (a *Activities) ExtractEInvoice(ctx context.Context, in ExtractInput) (*ExtractOutput, error) {
+	if out, ok, err := a.reuse(ctx, in); ok || err != nil {
+		return out, err
+	}
+	started := time.Now()
+	xml, _, err := a.Store.EInvoice(ctx, in.DocumentID)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	inv, err := einvoice.Load(xml)
+	var bad *einvoice.Error
+	if err != nil && !errors.As(err, &bad) {
+		return nil, err
+	}
+	out := &ExtractOutput{Valid: err == nil}
+	outcome := store.OutcomeSuccess
+	if bad != nil {
+		out.Code, out.Detail, outcome = string(bad.Code), bad.Detail, store.OutcomeInvalid
+	}
+	if inv != nil {
+		out.Model, out.Issuer = inv.Label(), inv.Fields.Issuer
+		raw, err := json.Marshal(inv.Fields)
+		if err != nil {
+			return nil, err
+		}
+		confidence := map[string]float64{}
+		if out.Valid {
+			out.Overall = 1
+			var present map[string]any
+			_ = json.Unmarshal(raw, &present)
+			for k, v := range present {
+				if v != nil && v != "" {
+					confidence[k] = 1
+				}
+			}
+		}
+		var problems []string
+		if bad != nil {
+			problems = []string{bad.Error()}
+		}
+		if _, err := a.Store.SaveExtraction(ctx, &store.Extraction{
+			DocumentID: in.DocumentID, Tier: in.Tier.Name, Model: out.Model, DocType: in.DocType, Fields: raw,
+			Confidence: confidence, Overall: out.Overall, Valid: out.Valid, Problems: problems,
+		}); err != nil {
+			return nil, err
+		}
+	}
+	if err := a.Store.RecordAttempt(ctx, &store.Attempt{
+		DocumentID: in.DocumentID, Tier: in.Tier.Name, Model: out.Model, Attempt: int(activity.GetInfo(ctx).Attempt),
+		Outcome: outcome, ErrorClass: out.Code, ErrorMessage: out.Detail,
+		Latency: time.Since(started), StartedAt: started,
+	}); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
