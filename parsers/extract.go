@@ -79,6 +79,7 @@ func ExtractRulesWith(text string, t schema.DocType, known *Known) Extraction {
 		x.cands["total"] = append(x.cands["total"], due...) // nothing else says what the total is
 	}
 	x.choose()
+	x.doubtBrokenIssuer()
 	x.checkDue(due, paid)
 	x.crossCheck()
 	x.findItems()

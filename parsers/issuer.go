@@ -3,6 +3,8 @@ package parsers
 import (
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/dataforge/dataforge/internal/schema"
 )
@@ -39,6 +41,42 @@ func (x *extractor) findIssuer() {
 	case ok:
 		x.add("issuer", top)
 	}
+}
+
+// doubtBrokenIssuer doubts an issuer whose name has a word that starts in
+// lower case and is neither a particle nor a legal form ("Liefer ant GmbH",
+// "Industr ieser vice GmbH"): the text layer split a word there, so the name
+// as read is wrong, and a person should read it (a value a template read is
+// left alone).
+func (x *extractor) doubtBrokenIssuer() {
+	if c, ok := x.conf["issuer"]; ok && c < knownConfidence && brokenName(x.f.Issuer) {
+		x.conf["issuer"] = min(c, 0.5)
+	}
+}
+
+// nameParticles are the lower-case words company names hold in the
+// languages the rules read: and, of, for, from, the, …
+var nameParticles = map[string]bool{
+	"und": true, "u": true, "für": true, "von": true, "vom": true, "zu": true, "zur": true, "zum": true,
+	"der": true, "die": true, "das": true, "des": true, "den": true, "dem": true, "im": true, "am": true,
+	"an": true, "auf": true, "bei": true, "mit": true, "and": true, "of": true, "the": true, "for": true,
+	"de": true, "du": true, "la": true, "le": true, "les": true, "et": true, "d": true, "l": true,
+	"van": true, "het": true, "en": true, "ten": true, "ter": true, "di": true, "e": true, "della": true,
+	"del": true, "y": true, "el": true, "las": true, "los": true, "da": true, "do": true, "dos": true, "a": true,
+}
+
+// brokenName reports whether a name has a word, after its first, that
+// starts with a lower-case letter and is no particle or legal form.
+func brokenName(name string) bool {
+	words := strings.Fields(name)
+	for _, w := range words[min(1, len(words)):] {
+		r, _ := utf8.DecodeRuneInString(w)
+		bare := strings.ToLower(strings.Trim(strings.NewReplacer(".", "", "'", " ", "’", " ").Replace(w), " ,;:()&"))
+		if first, _, _ := strings.Cut(bare, " "); unicode.IsLower(r) && !nameParticles[first] && !legalForms[bare] {
+			return true
+		}
+	}
+	return false
 }
 
 // legalForms are the legal forms of companies, written without dots or
