@@ -194,20 +194,30 @@ func (a *Activities) ExtractRules(ctx context.Context, in ExtractInput) (_ *Extr
 	if ex.Template != "" {
 		out.Model = "template " + ex.Template
 	}
-	if _, err := a.Store.SaveExtraction(ctx, &store.Extraction{
-		DocumentID: in.DocumentID, Tier: in.Tier.Name, Model: out.Model, DocType: in.DocType, Fields: raw,
-		Confidence: ex.Confidence, Overall: ex.Overall, Valid: out.Valid, Problems: v.Problems,
-	}); err != nil {
-		return nil, err
-	}
-	if err := a.Store.RecordAttempt(ctx, &store.Attempt{
-		DocumentID: in.DocumentID, Tier: in.Tier.Name, Model: out.Model, Attempt: int(activity.GetInfo(ctx).Attempt),
-		Outcome: outcome, ErrorClass: out.Code, ErrorMessage: out.Detail,
-		Latency: time.Since(started), StartedAt: started,
-	}); err != nil {
+	if err := a.settle(ctx, in, out, &store.Extraction{Fields: raw, Confidence: ex.Confidence, Problems: v.Problems},
+		outcome, started); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// settle ends a tier that calls no model (rules, einvoice): it stores what
+// the tier read, if anything (ex: fields, confidence and problems; the rest
+// comes from in and out), and records the tier's one attempt.
+func (a *Activities) settle(ctx context.Context, in ExtractInput, out *ExtractOutput, ex *store.Extraction,
+	outcome string, started time.Time) error {
+	if ex != nil {
+		ex.DocumentID, ex.Tier, ex.Model, ex.DocType = in.DocumentID, in.Tier.Name, out.Model, in.DocType
+		ex.Overall, ex.Valid = out.Overall, out.Valid
+		if _, err := a.Store.SaveExtraction(ctx, ex); err != nil {
+			return err
+		}
+	}
+	return a.Store.RecordAttempt(ctx, &store.Attempt{
+		DocumentID: in.DocumentID, Tier: in.Tier.Name, Model: out.Model, Attempt: int(activity.GetInfo(ctx).Attempt),
+		Outcome: outcome, ErrorClass: out.Code, ErrorMessage: out.Detail,
+		Latency: time.Since(started), StartedAt: started,
+	})
 }
 
 // reuse returns the valid result an earlier attempt of this tier stored, so

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"time"
 
-	"go.temporal.io/sdk/activity"
-
 	"github.com/dataforge/dataforge/einvoice"
 	"github.com/dataforge/dataforge/internal/store"
 )
@@ -36,6 +34,7 @@ func (a *Activities) ExtractEInvoice(ctx context.Context, in ExtractInput) (*Ext
 	if bad != nil {
 		out.Code, out.Detail, outcome = string(bad.Code), bad.Detail, store.OutcomeInvalid
 	}
+	var ex *store.Extraction
 	if inv != nil {
 		out.Model, out.Issuer = inv.Label(), inv.Fields.Issuer
 		raw, err := json.Marshal(inv.Fields)
@@ -57,18 +56,9 @@ func (a *Activities) ExtractEInvoice(ctx context.Context, in ExtractInput) (*Ext
 		if bad != nil {
 			problems = []string{bad.Error()}
 		}
-		if _, err := a.Store.SaveExtraction(ctx, &store.Extraction{
-			DocumentID: in.DocumentID, Tier: in.Tier.Name, Model: out.Model, DocType: in.DocType, Fields: raw,
-			Confidence: confidence, Overall: out.Overall, Valid: out.Valid, Problems: problems,
-		}); err != nil {
-			return nil, err
-		}
+		ex = &store.Extraction{Fields: raw, Confidence: confidence, Problems: problems}
 	}
-	if err := a.Store.RecordAttempt(ctx, &store.Attempt{
-		DocumentID: in.DocumentID, Tier: in.Tier.Name, Model: out.Model, Attempt: int(activity.GetInfo(ctx).Attempt),
-		Outcome: outcome, ErrorClass: out.Code, ErrorMessage: out.Detail,
-		Latency: time.Since(started), StartedAt: started,
-	}); err != nil {
+	if err := a.settle(ctx, in, out, ex, outcome, started); err != nil {
 		return nil, err
 	}
 	return out, nil
