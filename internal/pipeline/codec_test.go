@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -48,47 +49,81 @@ func TestCodecKeepsDocumentsOutOfHistory(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	env := pipelinetest.Start(t)
-	cdc, err := codec.New(codec.Key{ID: "k1", Secret: bytes.Repeat([]byte{7}, 32)})
-	require.NoError(t, err)
-	c, err := client.DialContext(ctx, codec.ClientOptions(client.Options{
-		HostPort: env.Config.TemporalAddress, Namespace: env.Config.Namespace}, cdc))
-	require.NoError(t, err)
-	defer c.Close()
-	w := pipeline.NewWorker(c, taskQueue, &activities.Activities{
+	// The worker and the starter each read the keys and dial, as the mains do.
+	keys := "k1=" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
+	dial := func() (client.Client, *codec.Codec) {
+		cdc, err := codec.FromEnv(func(k string) string { return map[string]string{"DATAFORGE_CODEC_KEYS": keys}[k] })
+		require.NoError(t, err)
+		c, err := client.DialContext(ctx, codec.ClientOptions(client.Options{
+			HostPort: env.Config.TemporalAddress, Namespace: env.Config.Namespace}, cdc))
+		require.NoError(t, err)
+		t.Cleanup(c.Close)
+		return c, cdc
+	}
+	workerClient, cdc := dial()
+	c, _ := dial()
+	w := pipeline.NewWorker(workerClient, taskQueue, &activities.Activities{
 		Store: env.Store, Limits: parsers.DefaultLimits(), ReviewSLA: time.Hour, CacheTTL: time.Hour})
 	require.NoError(t, w.Start())
 	defer w.Stop()
 
-	text, err := os.ReadFile(sample(t, "invoice-plain.txt"))
-	require.NoError(t, err)
-	path := filepath.Join(t.TempDir(), name)
-	require.NoError(t, os.WriteFile(path, text, 0o644))
+	// A document that completes, and one whose parse fails (its failure
+	// travels through the failure converter).
+	dir := t.TempDir()
+	var paths []string
+	for from, to := range map[string]string{"invoice-plain.txt": name, "invoice-corrupt.pdf": "okapi-scan-2210.pdf"} {
+		b, err := os.ReadFile(sample(t, from))
+		require.NoError(t, err)
+		paths = append(paths, filepath.Join(dir, to))
+		require.NoError(t, os.WriteFile(paths[len(paths)-1], b, 0o644))
+	}
 	cfg := env.Config
 	cfg.TaskQueue = taskQueue
 	sub := &submit.Submitter{Store: env.Store, Temporal: c, Config: cfg, MaxBytes: parsers.DefaultLimits().MaxBytes}
-	items, err := sub.Submit(ctx, []string{path}, submit.Options{})
+	items, err := sub.Submit(ctx, paths, submit.Options{})
 	require.NoError(t, err)
-	require.NoError(t, items[0].Err)
 	require.NoError(t, sub.Wait(ctx, items, nil))
-	doc, err := env.Store.Document(ctx, items[0].DocumentID)
-	require.NoError(t, err)
-	require.Equal(t, store.StatusCompleted, doc.Status, doc.Reason)
 
-	// The history as stored, read without the codec.
-	iter := env.Client.GetWorkflowHistory(ctx, workflows.WorkflowID(items[0].DocumentID), "", false,
-		enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	// The histories as stored, read without the codec.
 	var h historypb.History
-	for iter.HasNext() {
-		e, err := iter.Next()
+	var failed int
+	for _, it := range items {
+		require.NoError(t, it.Err)
+		doc, err := env.Store.Document(ctx, it.DocumentID)
 		require.NoError(t, err)
-		h.Events = append(h.Events, e)
+		if it.Name == name {
+			require.Equal(t, store.StatusCompleted, doc.Status, doc.Reason)
+		} else {
+			require.Equal(t, store.StatusReview, doc.Status)
+			require.Equal(t, "parse: corrupt", doc.Reason, "the typed parse failure survives its encryption")
+		}
+		iter := env.Client.GetWorkflowHistory(ctx, workflows.WorkflowID(it.DocumentID), "", false,
+			enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		var events []*historypb.HistoryEvent
+		for iter.HasNext() {
+			e, err := iter.Next()
+			require.NoError(t, err)
+			events = append(events, e)
+		}
+		require.NotEmpty(t, events)
+		for _, meta := range []map[string]any{nil, {commonpb.EnablePayloadShorthandMetadataKey: true}} {
+			js, err := temporalproto.CustomJSONMarshalOptions{Metadata: meta}.Marshal(&historypb.History{Events: events})
+			require.NoError(t, err)
+			require.NotContains(t, string(js), "zebra-ledger")
+			require.NotContains(t, string(js), "okapi-scan")
+		}
+		for _, e := range events {
+			if f := e.GetActivityTaskFailedEventAttributes().GetFailure(); f != nil {
+				require.Equal(t, "Encoded failure", f.GetMessage(), "failure messages are encrypted too")
+				require.NotNil(t, f.GetEncodedAttributes())
+				failed++
+			}
+		}
+		if it.Name == name {
+			h.Events = events
+		}
 	}
-	require.NotEmpty(t, h.Events)
-	for _, meta := range []map[string]any{nil, {commonpb.EnablePayloadShorthandMetadataKey: true}} {
-		js, err := temporalproto.CustomJSONMarshalOptions{Metadata: meta}.Marshal(&h)
-		require.NoError(t, err)
-		require.NotContains(t, string(js), "zebra-ledger")
-	}
+	require.Positive(t, failed, "the corrupt document's parse failed in history")
 	input := h.Events[0].GetWorkflowExecutionStartedEventAttributes().GetInput().GetPayloads()
 	require.NotEmpty(t, input)
 	require.Equal(t, codec.Encoding, string(input[0].Metadata[converter.MetadataEncoding]))
