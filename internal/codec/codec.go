@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"unicode"
 
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/client"
@@ -79,7 +80,7 @@ func New(keys ...Key) (*Codec, error) {
 // (the format of DATAFORGE_CODEC_KEYS and of DATAFORGE_CODEC_KEY_FILE).
 func ParseKeys(s string) ([]Key, error) {
 	var keys []Key
-	for _, entry := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' || r == '\r' }) {
+	for _, entry := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
 		id, b64, ok := strings.Cut(entry, "=")
 		if !ok || id == "" {
 			return nil, errors.New("codec: a key entry is not id=base64key")
@@ -194,6 +195,10 @@ func ClientOptions(opts client.Options, c *Codec) client.Options {
 	return opts
 }
 
+// maxRequest bounds a codec request: a few payloads, each at most the
+// server's blob size limit.
+const maxRequest = 32 << 20
+
 // Handler serves the codec over HTTP (POST …/encode and …/decode, as the
 // Temporal UI and CLI call a codec server), answering CORS requests from
 // the UI at origin (e.g. http://127.0.0.1:8233). Whoever reaches it can
@@ -213,6 +218,9 @@ func Handler(c *Codec, origin string) http.Handler {
 		if r.Method == http.MethodOptions {
 			w.WriteHeader(http.StatusNoContent)
 			return
+		}
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, maxRequest)
 		}
 		codec.ServeHTTP(w, r)
 	})

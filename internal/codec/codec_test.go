@@ -3,6 +3,8 @@ package codec_test
 import (
 	"bytes"
 	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -126,4 +128,21 @@ func TestFromEnv(t *testing.T) {
 		require.Error(t, err, name)
 		require.False(t, strings.Contains(err.Error(), k1) || strings.Contains(err.Error(), k2), "%s: no secret in %v", name, err)
 	}
+}
+
+func TestHandlerRefusesHugeRequests(t *testing.T) {
+	c, err := codec.New(key("k1", 1))
+	require.NoError(t, err)
+	srv := httptest.NewServer(codec.Handler(c, "http://127.0.0.1:8233"))
+	defer srv.Close()
+	body := `{"payloads":[{"data":"` + strings.Repeat("A", 33<<20) + `"}]}`
+	resp, err := http.Post(srv.URL+"/decode", "application/json", strings.NewReader(body))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+
+	resp, err = http.Post(srv.URL+"/decode", "application/json", strings.NewReader(`{"payloads":[{"data":"eA=="}]}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, "a small request passes")
 }
