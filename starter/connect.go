@@ -9,6 +9,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/dataforge/dataforge/internal/codec"
 	"github.com/dataforge/dataforge/internal/config"
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/internal/submit"
@@ -35,9 +36,14 @@ func connect(ctx context.Context, e *env, withTemporal bool) (*submit.Submitter,
 	if !withTemporal {
 		return sub, st.Close, nil
 	}
-	c, err := client.DialContext(ctx, client.Options{
+	cdc, err := codec.FromEnv(e.getenv)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	c, err := client.DialContext(ctx, codec.ClientOptions(client.Options{
 		HostPort: cfg.TemporalAddress, Namespace: cfg.Namespace, Logger: quietLogger{},
-	})
+	}, cdc))
 	if err != nil {
 		st.Close()
 		return nil, nil, fmt.Errorf("temporal %s unreachable (is the worker -dev or a cluster running?): %w", cfg.TemporalAddress, err)

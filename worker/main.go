@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
@@ -23,6 +25,7 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/dataforge/dataforge/activities"
+	"github.com/dataforge/dataforge/internal/codec"
 	"github.com/dataforge/dataforge/internal/config"
 	"github.com/dataforge/dataforge/internal/devserver"
 	"github.com/dataforge/dataforge/internal/llm"
@@ -66,6 +69,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	templatesDir := fs.String("templates", getenv("DATAFORGE_TEMPLATES"), "issuer templates for the rules tier (see parsers/TEMPLATES.md)")
 	parseMemory := fs.Int64("parse-memory", sandbox.DefaultMemory>>20, "memory ceiling of each parse child process, MiB")
 	parseProcs := fs.Int("parse-procs", runtime.NumCPU(), "how many documents may be parsed at once (each in a child process)")
+	codecAddr := fs.String("codec-addr", "", "serve the payload codec over HTTP here for the Web UI (needs codec keys, see README; "+
+		"default 127.0.0.1:8234 with -dev and keys, else off)")
 	simFaults := fs.String("sim-faults", getenv("DATAFORGE_SIM_FAULTS"),
 		"-dev without OPENAI_API_KEY: faults of the LLM simulator, e.g. gpt-4o=unavailable:1,gpt-4o-mini=schema_violation:0.3")
 	if err := fs.Parse(args); err != nil {
@@ -76,11 +81,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if *demo && getenv("TEMPORAL_ADDRESS") == "" {
 		*dev = true
 	}
+	cdc, err := codec.FromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	codecListener, err := listenCodec(*codecAddr, *dev, cdc)
+	if err != nil {
+		return err
+	}
+	var codecURL string
+	if codecListener != nil {
+		defer codecListener.Close()
+		codecURL = "http://" + codecListener.Addr().String()
+	}
 
 	if *dev {
 		opts := devserver.Options{
 			StateDir: *stateDir, Port: *port, UIPort: *uiPort, Namespace: cfg.Namespace,
-			SearchAttributes: workflows.SearchAttributes,
+			SearchAttributes: workflows.SearchAttributes, CodecEndpoint: codecURL,
 		}
 		switch *persistence {
 		case "sqlite":
@@ -104,6 +122,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 
+	if codecListener != nil {
+		srv := &http.Server{Handler: codec.Handler(cdc, cfg.UIURL), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = srv.Serve(codecListener) }()
+		defer srv.Close()
+		logger.Info("payload codec endpoint for the Web UI", "url", codecURL, "ui_origin", cfg.UIURL)
+	}
+	if cdc != nil {
+		logger.Info("payloads in Temporal history are encrypted (payload codec keys configured)")
+	}
+
 	version, err := store.Migrate(ctx, cfg.DatabaseURL, 0)
 	if err != nil {
 		return err
@@ -115,10 +143,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer st.Close()
 
-	c, err := client.DialContext(ctx, client.Options{
+	c, err := client.DialContext(ctx, codec.ClientOptions(client.Options{
 		HostPort: cfg.TemporalAddress, Namespace: cfg.Namespace,
 		Logger: sdklog.NewStructuredLogger(logger),
-	})
+	}, cdc))
 	if err != nil {
 		return fmt.Errorf("temporal %s unreachable: %w", cfg.TemporalAddress, err)
 	}
@@ -166,6 +194,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	<-ctx.Done()
 	logger.Info("shutting down")
 	return nil
+}
+
+// listenCodec opens the address the codec HTTP endpoint is served on:
+// addr, or 127.0.0.1:8234 in dev mode with keys; nil when it is off.
+func listenCodec(addr string, dev bool, cdc *codec.Codec) (net.Listener, error) {
+	if addr == "" && dev && cdc != nil {
+		addr = "127.0.0.1:8234"
+	}
+	if addr == "" {
+		return nil, nil
+	}
+	if cdc == nil {
+		return nil, errors.New("-codec-addr needs DATAFORGE_CODEC_KEYS or DATAFORGE_CODEC_KEY_FILE")
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("-codec-addr: %w", err)
+	}
+	return l, nil
 }
 
 // temporalDatabaseURL is where `-dev -persistence postgres` keeps Temporal's

@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"net"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -94,4 +97,51 @@ func TestDevDemo(t *testing.T) {
 		}
 	}
 	require.Contains(t, stderr.String(), "LLM SIMULATOR", "the simulator says what it is")
+}
+
+// TestDevCodec runs the worker with codec keys: it serves the codec on
+// -codec-addr with CORS for the embedded UI, and the UI is pointed at it.
+func TestDevCodec(t *testing.T) {
+	_, dbURL := storetest.New(t)
+	key := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{3}, 32))
+	vars := map[string]string{"DATABASE_URL": dbURL, "DATAFORGE_CODEC_KEYS": "k1=" + key}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	uiPort, codecAddr := freePort(t), "127.0.0.1:"+freePort(t)
+	uiURL := "http://127.0.0.1:" + uiPort
+	var stdout, stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-dev", "-state-dir", t.TempDir(), "-port", freePort(t), "-ui-port", uiPort, "-codec-addr", codecAddr},
+			func(k string) string { return vars[k] }, &stdout, &stderr)
+	}()
+	require.Eventually(t, func() bool { return strings.Contains(stderr.String(), "worker running") }, 3*time.Minute, 200*time.Millisecond,
+		"worker did not start; stderr:\n%s", stderr.String())
+
+	resp, err := http.Get(uiURL + "/api/v1/settings")
+	require.NoError(t, err)
+	var settings struct{ Codec struct{ Endpoint string } }
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&settings))
+	resp.Body.Close()
+	require.Equal(t, "http://"+codecAddr, settings.Codec.Endpoint)
+
+	req, err := http.NewRequestWithContext(ctx, http.MethodOptions, "http://"+codecAddr+"/decode", nil)
+	require.NoError(t, err)
+	req.Header.Set("Origin", uiURL)
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusNoContent, resp.StatusCode)
+	require.Equal(t, uiURL, resp.Header.Get("Access-Control-Allow-Origin"))
+	require.NotContains(t, stderr.String(), key, "the key is never logged")
+
+	cancel()
+	require.NoError(t, <-done)
+}
+
+func TestCodecAddrNeedsKeys(t *testing.T) {
+	var stdout, stderr syncBuffer
+	err := run(context.Background(), []string{"-codec-addr", "127.0.0.1:0"}, func(string) string { return "" }, &stdout, &stderr)
+	require.ErrorContains(t, err, "-codec-addr needs DATAFORGE_CODEC_KEYS")
 }

@@ -48,6 +48,9 @@ type Options struct {
 	// the same name with "_visibility" appended, created and brought up to
 	// the server's schema version at start.
 	PostgresURL string
+	// CodecEndpoint, when set, is the codec server the Web UI decodes
+	// payloads through (e.g. http://127.0.0.1:8234).
+	CodecEndpoint string
 }
 
 // Server is a running embedded Temporal server.
@@ -156,6 +159,7 @@ func Start(opts Options) (*Server, error) {
 			CORS:                uiconfig.CORS{CookieInsecure: true},
 			HideLogs:            true,
 			DisableNewsFetch:    true,
+			Codec:               uiconfig.Codec{Endpoint: opts.CodecEndpoint},
 		}))
 		go func() { _ = s.ui.Start() }()
 		s.uiURL = fmt.Sprintf("http://%s:%d", host, opts.UIPort)
