@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
 
 	"github.com/dataforge/dataforge/internal/store/storetest"
 	"github.com/dataforge/dataforge/internal/submit"
@@ -29,6 +30,13 @@ import (
 func TestScaleOut(t *testing.T) {
 	t.Parallel()
 	e := setup(t, models(t, 500*time.Millisecond, 250*time.Millisecond, ""), serverPostgresVar+"="+temporalDatabase(t))
+	// The frontend answers before the server process has registered the
+	// namespace; the workers add their search attributes to it at start.
+	e.waitFor("the namespace", 5*time.Minute, func() bool {
+		_, err := e.client.OperatorService().ListSearchAttributes(e.ctx,
+			&operatorservice.ListSearchAttributesRequest{Namespace: "default"})
+		return err == nil
+	})
 	ws := &workers{e: e, live: map[string]*exec.Cmd{}, byPID: map[string]string{}}
 	t.Cleanup(ws.stopAll)
 	for range 3 {
