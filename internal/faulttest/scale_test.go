@@ -74,7 +74,7 @@ func TestScaleOut(t *testing.T) {
 		rows = append(rows, fmt.Sprintf("%-9s %-7s %9d %7d %12.1f%% %15d", label, state, took[label],
 			parsed[label], 100*float64(parsed[label])/float64(n), tasks[label]))
 	}
-	t.Logf("\n%-9s %-7s %9s %7s %7s %15s\n%s", "WORKER", "STATE", "DOCUMENTS", "SHARE", "PARSED", "ACTIVITY TASKS", strings.Join(rows, "\n"))
+	t.Logf("\n%-9s %-7s %9s %7s %13s %15s\n%s", "WORKER", "STATE", "DOCUMENTS", "PARSED", "PARSED SHARE", "ACTIVITY TASKS", strings.Join(rows, "\n"))
 	for label := range ws.live {
 		require.Positive(t, took[label], "%s ran none of the batch's activities", label)
 	}
