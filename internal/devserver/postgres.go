@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
@@ -114,7 +115,8 @@ func migrateSchema(cfg *config.SQL, schemaName string, logger log.Logger) error 
 // registerNamespace creates the namespace through the frontend; with SQL
 // persistence other than SQLite there is no file-level shortcut. Search
 // attributes are the caller's to add through the operator API, as on any
-// cluster (the worker does: pipeline.EnsureSearchAttributes).
+// cluster (the worker does: pipeline.EnsureSearchAttributes). It returns once
+// the frontend serves the namespace.
 func registerNamespace(hostPort string, opts Options) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -130,7 +132,18 @@ func registerNamespace(hostPort string, opts Options) error {
 	if err != nil && !errors.As(err, &exists) {
 		return fmt.Errorf("devserver: namespace: %w", err)
 	}
-	return nil
+	// A new namespace reaches the frontend's namespace cache seconds later;
+	// until then the operator API (search attributes) says it is not found.
+	for {
+		_, err = c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: opts.Namespace})
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("devserver: namespace %s not ready: %w", opts.Namespace, err)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
 }
 
 // quietLogger drops the SDK client's log lines during registration.

@@ -40,6 +40,8 @@ import (
 const (
 	serverDirVar  = "DATAFORGE_FAULTTEST_SERVER_DIR"
 	serverPortVar = "DATAFORGE_FAULTTEST_SERVER_PORT"
+	// serverPostgresVar, when set, persists the server to Postgres.
+	serverPostgresVar = "DATAFORGE_FAULTTEST_SERVER_POSTGRES"
 )
 
 const taskQueue = "dataforge-faults"
@@ -63,7 +65,7 @@ func serve(dir, port string) int {
 		return 2
 	}
 	srv, err := devserver.Start(devserver.Options{StateDir: dir, Port: p, UIPort: -1,
-		Namespace: "default", SearchAttributes: workflows.SearchAttributes})
+		Namespace: "default", SearchAttributes: workflows.SearchAttributes, PostgresURL: os.Getenv(serverPostgresVar)})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "server:", err)
 		return 1
@@ -167,7 +169,9 @@ type env struct {
 	stateDir string
 	port     int
 	server   *exec.Cmd
-	worker   *exec.Cmd
+	// serverVars are extra environment variables of the server process.
+	serverVars []string
+	worker     *exec.Cmd
 	// workerDB is the DATABASE_URL the worker gets (through a proxy, say).
 	workerDB string
 	client   client.Client
@@ -177,14 +181,14 @@ type env struct {
 	callsBefore int64
 }
 
-func setup(t *testing.T, m map[string]llmsim.ModelConfig) *env {
+func setup(t *testing.T, m map[string]llmsim.ModelConfig, serverVars ...string) *env {
 	t.Helper()
 	buildWorker(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Minute)
 	t.Cleanup(cancel)
 	st, dbURL := storetest.New(t)
 	e := &env{t: t, ctx: ctx, st: st, dbURL: dbURL, workerDB: dbURL, sim: startSim(t, m),
-		stateDir: t.TempDir(), port: freePort(t), logs: t.TempDir()}
+		stateDir: t.TempDir(), port: freePort(t), logs: t.TempDir(), serverVars: serverVars}
 	e.startServer()
 	t.Cleanup(e.stopAll)
 	dctx, dcancel := context.WithTimeout(ctx, 3*time.Minute)
@@ -233,7 +237,8 @@ func (e *env) tail(name string) string {
 func (e *env) startServer() {
 	self, err := os.Executable()
 	require.NoError(e.t, err)
-	e.server = e.spawn("server.log", self, nil, serverDirVar+"="+e.stateDir, serverPortVar+"="+strconv.Itoa(e.port))
+	vars := append([]string{serverDirVar + "=" + e.stateDir, serverPortVar + "=" + strconv.Itoa(e.port)}, e.serverVars...)
+	e.server = e.spawn("server.log", self, nil, vars...)
 }
 
 // spawn starts a process with extra environment variables, its output
@@ -254,8 +259,11 @@ func (e *env) stopServer() {
 	e.server = nil
 }
 
-func (e *env) startWorker() {
-	e.worker = e.spawn("worker.log", workerBin, []string{"-pending-grace", "10s"},
+func (e *env) startWorker() { e.worker = e.spawnWorker("worker.log") }
+
+// spawnWorker starts a worker process logging to logName.
+func (e *env) spawnWorker(logName string) *exec.Cmd {
+	return e.spawn(logName, workerBin, []string{"-pending-grace", "10s"},
 		"DATABASE_URL="+e.workerDB, "TEMPORAL_ADDRESS="+e.hostPort(), "TEMPORAL_NAMESPACE=default",
 		"DATAFORGE_TASK_QUEUE="+taskQueue, "OPENAI_API_KEY=sk-faulttest-not-a-real-key",
 		"OPENAI_BASE_URL="+e.sim.srv.URL+"/v1", "OPENAI_TIMEOUT=10s")
