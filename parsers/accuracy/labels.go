@@ -65,15 +65,7 @@ func Load(dir string) ([]Label, error) {
 			}
 		}
 	default:
-		var m map[string]struct {
-			InvoiceNumber string   `json:"invoice_number"`
-			IssueDate     string   `json:"issue_date"`
-			Issuer        string   `json:"issuer"`
-			Currency      string   `json:"currency"`
-			Total         *float64 `json:"total"`
-			AmountDue     *float64 `json:"amount_due"`
-			TypeCode      string   `json:"type_code"`
-		}
+		var m map[string]Expected
 		if err := json.Unmarshal(b, &m); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
@@ -137,4 +129,16 @@ func NormaliseIssuer(s string) string {
 		n = strings.ReplaceAll(n, " "+long+" ", " "+short+" ")
 	}
 	return strings.TrimSpace(n)
+}
+
+// Expected is one file's truth in a folder labelled by file name: what
+// expected.json maps each file name to.
+type Expected struct {
+	InvoiceNumber string   `json:"invoice_number"`
+	IssueDate     string   `json:"issue_date"`
+	Issuer        string   `json:"issuer"`
+	Currency      string   `json:"currency"`
+	Total         *float64 `json:"total"`
+	AmountDue     *float64 `json:"amount_due"`
+	TypeCode      string   `json:"type_code"`
 }

@@ -18,17 +18,8 @@ import (
 
 	"github.com/dataforge/dataforge/einvoice"
 	"github.com/dataforge/dataforge/parsers"
+	"github.com/dataforge/dataforge/parsers/accuracy"
 )
-
-type expected struct {
-	InvoiceNumber string   `json:"invoice_number"`
-	IssueDate     string   `json:"issue_date"`
-	Issuer        string   `json:"issuer"`
-	Currency      string   `json:"currency"`
-	Total         *float64 `json:"total"`
-	AmountDue     *float64 `json:"amount_due"`
-	TypeCode      string   `json:"type_code"`
-}
 
 // outcome is one file's result.
 type outcome struct {
@@ -57,7 +48,7 @@ func run(dir, output string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var want map[string]expected
+	var want map[string]accuracy.Expected
 	if err := json.Unmarshal(raw, &want); err != nil {
 		return fmt.Errorf("expected.json: %w", err)
 	}
@@ -105,7 +96,7 @@ func run(dir, output string, w io.Writer) error {
 	return nil
 }
 
-func score(path string, want expected) outcome {
+func score(path string, want accuracy.Expected) outcome {
 	o := outcome{File: filepath.Base(path)}
 	data, err := os.ReadFile(path)
 	if err != nil {
