@@ -253,6 +253,32 @@ func (e *env) spawn(logName, bin string, args []string, vars ...string) *exec.Cm
 	return cmd
 }
 
+// restartServer starts the stopped server again on its state and waits until
+// it answers. The embedded server restarted within seconds of a stop may
+// exit while joining its own stale cluster membership ("failed to start
+// ringpop: join duration exceeded"); a process that has not answered
+// within two minutes is killed and started again, at most three times.
+func (e *env) restartServer() {
+	for try := 1; ; try++ {
+		e.startServer()
+		ctx, cancel := context.WithTimeout(e.ctx, 2*time.Minute)
+		for ctx.Err() == nil {
+			if _, err := e.client.CheckHealth(ctx, &client.CheckHealthRequest{}); err == nil {
+				cancel()
+				return
+			}
+			time.Sleep(time.Second)
+		}
+		cancel()
+		stop(e.server, syscall.SIGKILL)
+		e.server = nil
+		if try == 3 {
+			e.t.Fatalf("the temporal server did not come back after %d starts\n%s", try, e.tail("server.log"))
+		}
+		e.t.Logf("the temporal server did not answer after restart %d; starting it again", try)
+	}
+}
+
 // stopServer stops the Temporal server gracefully; its state stays on disk.
 func (e *env) stopServer() {
 	stop(e.server, syscall.SIGTERM)
