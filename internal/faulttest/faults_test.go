@@ -55,7 +55,7 @@ func TestRestartTemporalServer(t *testing.T) {
 	e.stopServer()
 	t.Logf("server stopped with %d of %d documents settled", e.settled(items), n)
 	time.Sleep(5 * time.Second) // the outage; nothing is asserted about its length
-	e.restartServer()
+	e.restartServer(items[0].WorkflowID)
 	e.waitSettled(items)
 	c := e.count(items)
 	e.report("temporal server restart", c)

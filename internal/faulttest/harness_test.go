@@ -254,16 +254,21 @@ func (e *env) spawn(logName, bin string, args []string, vars ...string) *exec.Cm
 }
 
 // restartServer starts the stopped server again on its state and waits until
-// it answers. The embedded server restarted within seconds of a stop may
-// exit while joining its own stale cluster membership ("failed to start
-// ringpop: join duration exceeded"); a process that has not answered
-// within two minutes is killed and started again, at most three times.
-func (e *env) restartServer() {
+// it serves workflows (a describe reaches the history service, which needs
+// the cluster membership). The embedded server restarted within seconds of a
+// stop may exit while joining its own stale membership ("failed to start
+// ringpop: join duration exceeded", about a minute later); a process that
+// does not serve within 90 s is killed and started again, at most four
+// times, by when the stale members have expired.
+func (e *env) restartServer(workflowID string) {
 	for try := 1; ; try++ {
 		e.startServer()
-		ctx, cancel := context.WithTimeout(e.ctx, 2*time.Minute)
+		ctx, cancel := context.WithTimeout(e.ctx, 90*time.Second)
 		for ctx.Err() == nil {
-			if _, err := e.client.CheckHealth(ctx, &client.CheckHealthRequest{}); err == nil {
+			rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)
+			_, err := e.client.DescribeWorkflowExecution(rctx, workflowID, "")
+			rcancel()
+			if err == nil {
 				cancel()
 				return
 			}
@@ -272,10 +277,11 @@ func (e *env) restartServer() {
 		cancel()
 		stop(e.server, syscall.SIGKILL)
 		e.server = nil
-		if try == 3 {
-			e.t.Fatalf("the temporal server did not come back after %d starts\n%s", try, e.tail("server.log"))
+		if try == 4 {
+			e.t.Fatalf("the temporal server did not come back after %d starts\n%s", try,
+				e.tail(filepath.Join("..", filepath.Base(e.stateDir), "temporal-server.log")))
 		}
-		e.t.Logf("the temporal server did not answer after restart %d; starting it again", try)
+		e.t.Logf("the temporal server did not serve after restart %d; starting it again", try)
 	}
 }
 
