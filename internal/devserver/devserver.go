@@ -8,8 +8,6 @@ package devserver
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -89,10 +87,8 @@ func Start(opts Options) (*Server, error) {
 	if opts.UIPort > 0 {
 		ports = append(ports, opts.UIPort)
 	}
-	for _, p := range ports {
-		if err := checkFree(p); err != nil {
-			return nil, err
-		}
+	if err := checkFree(ports...); err != nil {
+		return nil, err
 	}
 
 	var store *config.SQL
@@ -175,30 +171,6 @@ func (s *Server) Stop() {
 	_ = s.server.Stop()
 }
 
-func checkFree(port int) error {
-	l, err := net.Listen("tcp", fmt.Sprintf("%s:%d", host, port))
-	if err != nil {
-		return fmt.Errorf("devserver: port %d is in use (another dev server?): %w", port, err)
-	}
-	return l.Close()
-}
-
-// freePort returns a port that is free now, below 32768: the cluster
-// membership table of SQL persistence stores ports as smallint, so a port from
-// the kernel's ephemeral range (usually above it) fails the server's start.
-func freePort() (int, error) {
-	for range 100 {
-		port := 20000 + rand.IntN(12000)
-		l, err := net.Listen("tcp", fmt.Sprintf("%s:%d", host, port))
-		if err != nil {
-			continue
-		}
-		l.Close()
-		return port, nil
-	}
-	return 0, errors.New("devserver: no free port below 32768")
-}
-
 // setupSQLite prepares the SQLite database under the state directory, with
 // the namespace and its search attributes.
 func setupSQLite(opts Options) (*config.SQL, error) {
@@ -241,21 +213,17 @@ func serverConfig(opts Options, store, visibility *config.SQL) (*config.Config, 
 		},
 	}
 	cfg.DCRedirectionPolicy = config.DCRedirectionPolicy{Policy: "noop"}
+	ports, err := loadPorts(opts.StateDir)
+	if err != nil {
+		return nil, err
+	}
 	cfg.Services = map[string]config.Service{}
-	for _, name := range []string{"frontend", "history", "matching", "worker"} {
-		grpcPort := opts.Port
-		if name != "frontend" {
-			p, err := freePort()
-			if err != nil {
-				return nil, err
-			}
-			grpcPort = p
+	for _, name := range services {
+		grpcPort := ports.GRPC[name]
+		if name == "frontend" {
+			grpcPort = opts.Port
 		}
-		memberPort, err := freePort()
-		if err != nil {
-			return nil, err
-		}
-		cfg.Services[name] = config.Service{RPC: config.RPC{GRPCPort: grpcPort, MembershipPort: memberPort, BindOnIP: host}}
+		cfg.Services[name] = config.Service{RPC: config.RPC{GRPCPort: grpcPort, MembershipPort: ports.Membership[name], BindOnIP: host}}
 	}
 	cfg.Archival.History.State = "disabled"
 	cfg.Archival.Visibility.State = "disabled"

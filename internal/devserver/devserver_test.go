@@ -3,6 +3,7 @@ package devserver
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -28,10 +29,9 @@ func TestRestartKeepsWorkflowsAndServesUI(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	dir := t.TempDir()
-	port, err := freePort()
+	got, err := freePorts(2)
 	require.NoError(t, err)
-	uiPort, err := freePort()
-	require.NoError(t, err)
+	port, uiPort := got[0], got[1]
 
 	srv := start(t, dir, port, uiPort)
 	_, err = Start(Options{StateDir: t.TempDir(), Port: port, UIPort: -1})
@@ -94,8 +94,9 @@ func TestPostgresPersistence(t *testing.T) {
 	require.NoError(t, err)
 	u.Path = "/" + name
 
-	port, err := freePort()
+	got, err := freePorts(1)
 	require.NoError(t, err)
+	port := got[0]
 	opts := Options{StateDir: t.TempDir(), Port: port, UIPort: -1, Namespace: "dataforge", PostgresURL: u.String()}
 	srv, err := Start(opts)
 	require.NoError(t, err)
@@ -125,4 +126,29 @@ func TestPostgresPersistence(t *testing.T) {
 	sa, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: "dataforge"})
 	require.NoError(t, err)
 	require.Contains(t, sa.GetCustomAttributes(), "DocumentType")
+}
+
+// TestPortsKeptAcrossRestarts: the internal ports are distinct and a second
+// start on the same state directory reuses them, so a quick restart finds its
+// own membership rows instead of peers that are gone.
+func TestPortsKeptAcrossRestarts(t *testing.T) {
+	dir := t.TempDir()
+	first, err := loadPorts(dir)
+	require.NoError(t, err)
+	seen := map[int]bool{}
+	for _, p := range first.all() {
+		require.False(t, seen[p], "port %d chosen twice in %v", p, first.all())
+		seen[p] = true
+		require.Less(t, p, 32768)
+	}
+	again, err := loadPorts(dir)
+	require.NoError(t, err)
+	require.Equal(t, first, again)
+
+	l, err := net.Listen("tcp", fmt.Sprintf("%s:%d", host, first.Membership["history"]))
+	require.NoError(t, err)
+	defer l.Close()
+	moved, err := loadPorts(dir)
+	require.NoError(t, err)
+	require.NotContains(t, moved.all(), first.Membership["history"], "a port taken meanwhile is not reused")
 }

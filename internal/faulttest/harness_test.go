@@ -255,11 +255,12 @@ func (e *env) spawn(logName, bin string, args []string, vars ...string) *exec.Cm
 
 // restartServer starts the stopped server again on its state and waits until
 // it serves workflows (a describe reaches the history service, which needs
-// the cluster membership). The embedded server restarted within seconds of a
-// stop may exit while joining its own stale membership ("failed to start
-// ringpop: join duration exceeded", about a minute later); a process that
-// does not serve within 90 s is killed and started again, at most four
-// times, by when the stale members have expired.
+// the cluster membership). The server keeps its internal ports in its state
+// directory, so a quick restart rejoins its own membership rows; when a port
+// was taken meanwhile it starts on new ones and may exit joining the stale
+// rows ("failed to start ringpop: join duration exceeded", about a minute
+// later), so a process that does not serve within 90 s is killed and started
+// again, at most four times, by when the stale members have expired.
 func (e *env) restartServer(workflowID string) {
 	for try := 1; ; try++ {
 		e.startServer()
