@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"github.com/dataforge/dataforge/dftype"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/dataforge/dataforge/activities"
 	"github.com/dataforge/dataforge/internal/llm"
 	"github.com/dataforge/dataforge/internal/llmsim"
+	"github.com/dataforge/dataforge/internal/llmsim/simrules"
 	"github.com/dataforge/dataforge/internal/router"
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/internal/store/storetest"
@@ -88,7 +90,7 @@ func TestParseStoresTextAndClassification(t *testing.T) {
 	require.Len(t, text, out.Chars)
 	doc, err := b.st.Document(b.ctx, id)
 	require.NoError(t, err)
-	require.Equal(t, store.StatusProcessing, doc.Status)
+	require.Equal(t, dftype.StatusProcessing, doc.Status)
 	require.Equal(t, "invoice", doc.DocType)
 }
 
@@ -180,7 +182,7 @@ func TestExtractLLMOverHTTP(t *testing.T) {
 	b := setup(t)
 	models := llmsim.FastModels()
 	require.NoError(t, llmsim.ParseFaults("gpt-4o-mini=quota", models))
-	sim := llmsim.New(llmsim.Options{Models: models, Answer: llmsim.RulesAnswer})
+	sim := llmsim.New(llmsim.Options{Models: models, Answer: simrules.Answer})
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	b.acts.LLM = llm.New(llm.Config{APIKey: "sk-activity-test-0000", BaseURL: srv.URL + "/v1"})

@@ -12,6 +12,7 @@ import (
 	"github.com/dataforge/dataforge/activities"
 	"github.com/dataforge/dataforge/internal/llm"
 	"github.com/dataforge/dataforge/internal/llmsim"
+	"github.com/dataforge/dataforge/internal/llmsim/simrules"
 	"github.com/dataforge/dataforge/internal/router"
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/internal/store/storetest"
@@ -58,7 +59,7 @@ func TestPostgresOutageIsInfrastructure(t *testing.T) {
 	proxy.Restore()
 	st.Pool().Reset()
 
-	sim := llmsim.New(llmsim.Options{Models: llmsim.FastModels(), Answer: llmsim.RulesAnswer})
+	sim := llmsim.New(llmsim.Options{Models: llmsim.FastModels(), Answer: simrules.Answer})
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	model := llm.New(llm.Config{APIKey: "sk-activity-test-0000", BaseURL: srv.URL + "/v1"})

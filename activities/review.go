@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/dataforge/dataforge/dftype"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -18,10 +19,10 @@ const ErrTypeReviewConflict = "ReviewConflict"
 
 // ReviewInput describes a document that needs a person.
 type ReviewInput struct {
-	DocumentID string         `json:"document_id"`
-	WorkflowID string         `json:"workflow_id"`
-	DocType    string         `json:"doc_type"`
-	Reasons    []store.Reason `json:"reasons"`
+	DocumentID string          `json:"document_id"`
+	WorkflowID string          `json:"workflow_id"`
+	DocType    string          `json:"doc_type"`
+	Reasons    []dftype.Reason `json:"reasons"`
 	// SLA is how long the item may wait before it is escalated; it sets
 	// the item's due time. Zero (workflows started before it was passed)
 	// takes Activities.ReviewSLA.
@@ -83,8 +84,8 @@ func (a *Activities) Escalate(ctx context.Context, documentID string, sla time.D
 
 // ResolveInput is a reviewer's decision on a document.
 type ResolveInput struct {
-	DocumentID string         `json:"document_id"`
-	Decision   store.Decision `json:"decision"`
+	DocumentID string          `json:"document_id"`
+	Decision   dftype.Decision `json:"decision"`
 }
 
 // ResolveReview records the reviewer's decision and ends the document. It is

@@ -1,13 +1,13 @@
 package activities_test
 
 import (
+	"github.com/dataforge/dataforge/dftype"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/dataforge/dataforge/activities"
-	"github.com/dataforge/dataforge/internal/store"
 )
 
 // TestReviewSLAFromTheWorkflow: the SLA the workflow passes sets the item's
@@ -26,7 +26,7 @@ func TestReviewSLAFromTheWorkflow(t *testing.T) {
 	} {
 		id := b.put(t, tc.file)
 		v, err := b.env.ExecuteActivity(b.acts.EnqueueReview, activities.ReviewInput{DocumentID: id, WorkflowID: "doc-" + id,
-			DocType: "invoice", Reasons: []store.Reason{{Tier: "rules", Code: "low_confidence"}}, SLA: tc.sla})
+			DocType: "invoice", Reasons: []dftype.Reason{{Tier: "rules", Code: "low_confidence"}}, SLA: tc.sla})
 		require.NoError(t, err)
 		require.NoError(t, v.Get(new(int64)))
 		it, err := b.st.ReviewItemByDocument(b.ctx, id)

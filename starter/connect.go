@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"os"
 
-	"go.temporal.io/sdk/client"
+	sdkclient "go.temporal.io/sdk/client"
 
+	"github.com/dataforge/dataforge/client"
 	"github.com/dataforge/dataforge/internal/codec"
 	"github.com/dataforge/dataforge/internal/config"
 	"github.com/dataforge/dataforge/internal/store"
-	"github.com/dataforge/dataforge/internal/submit"
 	"github.com/dataforge/dataforge/parsers"
 )
 
@@ -26,13 +26,14 @@ func (quietLogger) Error(string, ...any) {}
 
 // connect opens Postgres and, when withTemporal, a Temporal client, and
 // returns a Submitter over them with a function that closes both.
-func connect(ctx context.Context, e *env, withTemporal bool) (*submit.Submitter, func(), error) {
+func connect(ctx context.Context, e *env, withTemporal bool) (*client.Submitter, func(), error) {
 	cfg := config.FromEnv(e.getenv)
 	st, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, nil, err
 	}
-	sub := &submit.Submitter{Store: st, Config: cfg, MaxBytes: parsers.DefaultLimits().MaxBytes}
+	sub := &client.Submitter{Store: st, TaskQueue: cfg.TaskQueue, Namespace: cfg.Namespace, UIURL: cfg.UIURL,
+		MaxBytes: parsers.DefaultLimits().MaxBytes}
 	if !withTemporal {
 		return sub, st.Close, nil
 	}
@@ -41,7 +42,7 @@ func connect(ctx context.Context, e *env, withTemporal bool) (*submit.Submitter,
 		st.Close()
 		return nil, nil, err
 	}
-	c, err := client.DialContext(ctx, codec.ClientOptions(client.Options{
+	c, err := sdkclient.DialContext(ctx, codec.ClientOptions(sdkclient.Options{
 		HostPort: cfg.TemporalAddress, Namespace: cfg.Namespace, Logger: quietLogger{},
 	}, cdc))
 	if err != nil {

@@ -12,11 +12,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/dataforge/dataforge/internal/pipeline/pipelinetest"
+	"github.com/dataforge/dataforge/client"
 	"github.com/dataforge/dataforge/internal/store"
-	"github.com/dataforge/dataforge/internal/submit"
 	"github.com/dataforge/dataforge/parsers/sandbox"
 	"github.com/dataforge/dataforge/samples"
+	"github.com/dataforge/dataforge/worker/pipeline/pipelinetest"
 )
 
 // testSandbox parses for the commands that parse locally; the test binary
@@ -67,7 +67,7 @@ func TestSubmitStatusResult(t *testing.T) {
 	b := setup(t)
 	code, out, errOut := b.cli("submit", sample("invoice-classic.pdf"), sample("invoice-encrypted.pdf"), "--output", "json")
 	require.Equal(t, exitOK, code, errOut)
-	var reports []submit.Report
+	var reports []client.Report
 	require.NoError(t, json.Unmarshal([]byte(out), &reports))
 	require.Len(t, reports, 2)
 	require.Equal(t, "completed", reports[0].Status)
@@ -271,15 +271,15 @@ func TestSubmitReportsPartialFailure(t *testing.T) {
 	require.Equal(t, exitFailure, code)
 	require.Contains(t, errOut, "stopped after accepting 2 of 4 files")
 	require.Contains(t, errOut, "disk full (test)")
-	var reports []submit.Report
+	var reports []client.Report
 	require.NoError(t, json.Unmarshal([]byte(out), &reports))
 	require.Len(t, reports, 4)
-	want := []string{submit.StatusAccepted, submit.StatusAccepted, submit.StatusNotAccepted, submit.StatusNotAccepted}
+	want := []string{client.StatusAccepted, client.StatusAccepted, client.StatusNotAccepted, client.StatusNotAccepted}
 	for i, r := range reports {
 		require.Equal(t, want[i], r.Status, r.Name)
 	}
 	require.Contains(t, reports[2].Error, "disk full (test)")
-	require.Equal(t, submit.ErrNotSubmitted.Error(), reports[3].Error)
+	require.Equal(t, client.ErrNotSubmitted.Error(), reports[3].Error)
 
 	// What was accepted is processed; what was not is not in the database.
 	docs, err := b.st.Documents(b.ctx, []string{reports[0].DocumentID, reports[1].DocumentID})
@@ -288,8 +288,8 @@ func TestSubmitReportsPartialFailure(t *testing.T) {
 	var stored int
 	require.NoError(t, b.st.Pool().QueryRow(b.ctx, `SELECT count(*) FROM documents`).Scan(&stored))
 	require.Equal(t, 2, stored)
-	sub := &submit.Submitter{Store: b.st}
-	items := []*submit.Item{{DocumentID: reports[0].DocumentID}, {DocumentID: reports[1].DocumentID}}
+	sub := &client.Submitter{Store: b.st}
+	items := []*client.Item{{DocumentID: reports[0].DocumentID}, {DocumentID: reports[1].DocumentID}}
 	require.NoError(t, sub.Wait(b.ctx, items, nil))
 
 	code, out, _ = b.cli(append([]string{"submit", "--no-wait"}, paths...)...)

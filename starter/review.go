@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/dataforge/dataforge/dftype"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,11 +14,11 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"go.temporal.io/sdk/client"
+	sdkclient "go.temporal.io/sdk/client"
 
+	"github.com/dataforge/dataforge/client"
 	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/internal/store"
-	"github.com/dataforge/dataforge/internal/submit"
 	"github.com/dataforge/dataforge/workflows"
 )
 
@@ -108,7 +109,7 @@ func reviewList(ctx context.Context, args []string, e *env) error {
 	fmt.Fprintln(tw, "ITEM\tDOCUMENT\tTYPE\tSTATE\tPRIORITY\tAGE\tREASONS\tCLAIMED BY")
 	for _, it := range items {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", it.ID, it.DocumentName, it.DocType, it.State, it.Priority,
-			time.Since(it.CreatedAt).Round(time.Second), strings.Join(store.ReasonCodes(it.Reasons), ","), it.ClaimedBy)
+			time.Since(it.CreatedAt).Round(time.Second), strings.Join(dftype.ReasonCodes(it.Reasons), ","), it.ClaimedBy)
 	}
 	return tw.Flush()
 }
@@ -289,10 +290,10 @@ func holding(it *store.ReviewItem, reviewer string) error {
 	return nil
 }
 
-func decide(ctx context.Context, sub *submit.Submitter, it *store.ReviewItem, d workflows.ReviewDecision) (*workflows.Result, error) {
-	handle, err := sub.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+func decide(ctx context.Context, sub *client.Submitter, it *store.ReviewItem, d workflows.ReviewDecision) (*workflows.Result, error) {
+	handle, err := sub.Temporal.UpdateWorkflow(ctx, sdkclient.UpdateWorkflowOptions{
 		WorkflowID: it.WorkflowID, UpdateName: workflows.UpdateReview,
-		Args: []any{d}, WaitForStage: client.WorkflowUpdateStageCompleted,
+		Args: []any{d}, WaitForStage: sdkclient.WorkflowUpdateStageCompleted,
 	})
 	if err != nil {
 		return nil, err
@@ -304,7 +305,7 @@ func decide(ctx context.Context, sub *submit.Submitter, it *store.ReviewItem, d 
 // openItem finishes parsing a command that names one item for a reviewer:
 // it checks the arguments and the reviewer, connects, and finds the item.
 // The caller closes the returned function.
-func openItem(ctx context.Context, fs *flag.FlagSet, output, reviewer *string, args []string, e *env, withTemporal bool) (*submit.Submitter, *store.ReviewItem, func(), error) {
+func openItem(ctx context.Context, fs *flag.FlagSet, output, reviewer *string, args []string, e *env, withTemporal bool) (*client.Submitter, *store.ReviewItem, func(), error) {
 	args, err := parse(fs, output, args)
 	if err != nil {
 		return nil, nil, nil, err
@@ -461,9 +462,9 @@ func reviewRetry(ctx context.Context, args []string, e *env) error {
 		}
 		for _, it := range items {
 			o := retryOutcome{Item: it.ID, Document: it.DocumentName}
-			handle, err := sub.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			handle, err := sub.Temporal.UpdateWorkflow(ctx, sdkclient.UpdateWorkflowOptions{
 				WorkflowID: it.WorkflowID, UpdateName: workflows.UpdateRedrive,
-				Args: []any{*reviewer}, WaitForStage: client.WorkflowUpdateStageCompleted,
+				Args: []any{*reviewer}, WaitForStage: sdkclient.WorkflowUpdateStageCompleted,
 			})
 			if err == nil {
 				err = handle.Get(ctx, nil)

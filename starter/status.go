@@ -5,17 +5,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/dataforge/dataforge/dftype"
 	"text/tabwriter"
 
+	"github.com/dataforge/dataforge/client"
 	"github.com/dataforge/dataforge/einvoice"
 	"github.com/dataforge/dataforge/internal/store"
-	"github.com/dataforge/dataforge/internal/submit"
 	"github.com/dataforge/dataforge/workflows"
 )
 
 // statusView is a report with the live state of a running workflow.
 type statusView struct {
-	*submit.Report
+	*client.Report
 	Live *workflows.State `json:"live,omitempty"`
 }
 
@@ -45,7 +46,7 @@ func cmdStatus(ctx context.Context, args []string, e *env) error {
 			return err
 		}
 		v := statusView{Report: r}
-		if *live && !store.Status(r.Status).Terminal() {
+		if *live && !dftype.Status(r.Status).Terminal() {
 			if v.Live, err = liveState(ctx, sub, id); err != nil {
 				return err
 			}
@@ -55,11 +56,11 @@ func cmdStatus(ctx context.Context, args []string, e *env) error {
 	if *output == "json" {
 		return writeJSON(e.stdout, views)
 	}
-	reports := make([]*submit.Report, len(views))
+	reports := make([]*client.Report, len(views))
 	for i, v := range views {
 		reports[i] = v.Report
 	}
-	if err := submit.WriteTable(e.stdout, reports); err != nil {
+	if err := client.WriteTable(e.stdout, reports); err != nil {
 		return err
 	}
 	for _, v := range views {
@@ -72,7 +73,7 @@ func cmdStatus(ctx context.Context, args []string, e *env) error {
 }
 
 // liveState queries a document's workflow for its state.
-func liveState(ctx context.Context, sub *submit.Submitter, id string) (*workflows.State, error) {
+func liveState(ctx context.Context, sub *client.Submitter, id string) (*workflows.State, error) {
 	v, err := sub.Temporal.QueryWorkflow(ctx, workflows.WorkflowID(id), "", workflows.QueryState)
 	if err != nil {
 		return nil, fmt.Errorf("live state of %s: %w", id, err)
@@ -83,7 +84,7 @@ func liveState(ctx context.Context, sub *submit.Submitter, id string) (*workflow
 
 // resultView is what `result` prints: the outcome and every attempt.
 type resultView struct {
-	*submit.Report
+	*client.Report
 	AttemptLog []*store.Attempt `json:"attempt_log"`
 	// EInvoice is what the document's EN 16931 XML says, when it has one
 	// that can be read: profile, type code, buyer, amount due.

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dataforge/dataforge/client"
 	"github.com/dataforge/dataforge/internal/schema"
-	"github.com/dataforge/dataforge/internal/submit"
 )
 
 func cmdSubmit(ctx context.Context, args []string, e *env) error {
@@ -25,7 +25,7 @@ func cmdSubmit(ctx context.Context, args []string, e *env) error {
 	if len(args) == 0 {
 		return usagef("name at least one FILE, DIR or GLOB")
 	}
-	opts := submit.Options{Reprocess: *reprocess, ReviewSLA: *reviewSLA, Summarize: *summarize}
+	opts := client.Options{Reprocess: *reprocess, ReviewSLA: *reviewSLA, Summarize: *summarize}
 	for _, name := range strings.Split(*fallbacks, ",") {
 		if name = strings.TrimSpace(name); name == "" {
 			continue
@@ -36,7 +36,7 @@ func cmdSubmit(ctx context.Context, args []string, e *env) error {
 		}
 		opts.Fallbacks = append(opts.Fallbacks, task)
 	}
-	paths, err := submit.Expand(args)
+	paths, err := client.Expand(args)
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -103,11 +103,11 @@ func cmdSubmit(ctx context.Context, args []string, e *env) error {
 	return nil
 }
 
-func writeReports(e *env, output string, reports []*submit.Report) error {
+func writeReports(e *env, output string, reports []*client.Report) error {
 	if output == "json" {
 		return writeJSON(e.stdout, reports)
 	}
-	return submit.WriteTable(e.stdout, reports)
+	return client.WriteTable(e.stdout, reports)
 }
 
 // progressBar draws progress on stderr, for terminals only.

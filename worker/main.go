@@ -21,22 +21,23 @@ import (
 	"syscall"
 	"time"
 
-	"go.temporal.io/sdk/client"
+	sdkclient "go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/dataforge/dataforge/activities"
+	"github.com/dataforge/dataforge/client"
 	"github.com/dataforge/dataforge/internal/codec"
 	"github.com/dataforge/dataforge/internal/config"
 	"github.com/dataforge/dataforge/internal/devserver"
 	"github.com/dataforge/dataforge/internal/llm"
 	"github.com/dataforge/dataforge/internal/llmsim"
-	"github.com/dataforge/dataforge/internal/pipeline"
+	"github.com/dataforge/dataforge/internal/llmsim/simrules"
 	"github.com/dataforge/dataforge/internal/router"
 	"github.com/dataforge/dataforge/internal/store"
-	"github.com/dataforge/dataforge/internal/submit"
 	"github.com/dataforge/dataforge/parsers"
 	"github.com/dataforge/dataforge/parsers/sandbox"
 	"github.com/dataforge/dataforge/parsers/templates"
+	"github.com/dataforge/dataforge/worker/pipeline"
 	"github.com/dataforge/dataforge/workflows"
 )
 
@@ -143,7 +144,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer st.Close()
 
-	c, err := client.DialContext(ctx, codec.ClientOptions(client.Options{
+	c, err := sdkclient.DialContext(ctx, codec.ClientOptions(sdkclient.Options{
 		HostPort: cfg.TemporalAddress, Namespace: cfg.Namespace,
 		Logger: sdklog.NewStructuredLogger(logger),
 	}, cdc))
@@ -182,7 +183,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer w.Stop()
 	logger.Info("worker running", "task_queue", cfg.TaskQueue, "namespace", cfg.Namespace)
 	go pipeline.ExpireLeases(ctx, st, 30*time.Second, logger)
-	sub := &submit.Submitter{Store: st, Temporal: c, Config: cfg, MaxBytes: limits.MaxBytes}
+	sub := &client.Submitter{Store: st, Temporal: c, TaskQueue: cfg.TaskQueue, Namespace: cfg.Namespace, UIURL: cfg.UIURL,
+		MaxBytes: limits.MaxBytes}
 	go pipeline.StartPending(ctx, sub, 30*time.Second, *pendingGrace, logger)
 
 	if *demo {
@@ -230,8 +232,8 @@ func temporalDatabaseURL(dbURL string, getenv func(string) string) string {
 	return u.String()
 }
 
-func runDemo(ctx context.Context, sub *submit.Submitter, dir string, sla time.Duration, stdout io.Writer) error {
-	paths, err := submit.Expand([]string{filepath.Join(dir, "*.pdf"), filepath.Join(dir, "*.txt"), filepath.Join(dir, "*.xml")})
+func runDemo(ctx context.Context, sub *client.Submitter, dir string, sla time.Duration, stdout io.Writer) error {
+	paths, err := client.Expand([]string{filepath.Join(dir, "*.pdf"), filepath.Join(dir, "*.txt"), filepath.Join(dir, "*.xml")})
 	if err != nil {
 		return err
 	}
@@ -239,7 +241,7 @@ func runDemo(ctx context.Context, sub *submit.Submitter, dir string, sla time.Du
 		return fmt.Errorf("no documents in %s", dir)
 	}
 	fmt.Fprintf(stdout, "Processing %d documents from %s\n", len(paths), dir)
-	items, err := sub.Submit(ctx, paths, submit.Options{ReviewSLA: sla})
+	items, err := sub.Submit(ctx, paths, client.Options{ReviewSLA: sla})
 	if err != nil {
 		return err
 	}
@@ -259,7 +261,7 @@ func runDemo(ctx context.Context, sub *submit.Submitter, dir string, sla time.Du
 	if err != nil {
 		return err
 	}
-	return submit.WriteTable(stdout, reports)
+	return client.WriteTable(stdout, reports)
 }
 
 // setupLLM configures the LLM tiers: the provider named by OPENAI_API_KEY and
@@ -296,7 +298,7 @@ func setupLLM(ctx context.Context, dev bool, simFaults string, getenv func(strin
 		if err := llmsim.ParseFaults(simFaults, models); err != nil {
 			return nil, router.Config{}, fmt.Errorf("-sim-faults: %w", err)
 		}
-		sim := llmsim.New(llmsim.Options{Models: models, Answer: llmsim.RulesAnswer, Logger: logger})
+		sim := llmsim.New(llmsim.Options{Models: models, Answer: simrules.Answer, Logger: logger})
 		cfg.BaseURL, err = sim.Listen(ctx, "127.0.0.1:0")
 		if err != nil {
 			return nil, router.Config{}, err

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"context"
+	"github.com/dataforge/dataforge/dftype"
 	"testing"
 
 	"github.com/stretchr/testify/mock"
@@ -11,7 +12,6 @@ import (
 
 	"github.com/dataforge/dataforge/activities"
 	"github.com/dataforge/dataforge/internal/router"
-	"github.com/dataforge/dataforge/internal/store"
 )
 
 // einvoiceSetup runs the real router with both LLM tiers configured and
@@ -61,7 +61,7 @@ func TestEInvoiceCompletesFirst(t *testing.T) {
 	}).Return()
 	b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "a.pdf"})
 	res := b.result(t)
-	require.Equal(t, store.StatusCompleted, res.Status)
+	require.Equal(t, dftype.StatusCompleted, res.Status)
 	require.Equal(t, "einvoice", res.Tier)
 	require.Equal(t, "CII EN16931", res.Model)
 	require.Empty(t, res.Reasons)
@@ -78,6 +78,6 @@ func TestBrokenEInvoiceFallsThrough(t *testing.T) {
 	b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "a.pdf"})
 	res := b.result(t)
 	require.Equal(t, "primary", res.Tier)
-	require.Equal(t, []store.Reason{{Tier: "einvoice", Code: "arithmetic", Detail: "tax basis 10.00 + tax 1.90 ≠ grand total 12.00"}}, res.Reasons)
+	require.Equal(t, []dftype.Reason{{Tier: "einvoice", Code: "arithmetic", Detail: "tax basis 10.00 + tax 1.90 ≠ grand total 12.00"}}, res.Reasons)
 	require.Equal(t, 1, *llmCalls, "the LLM tiers take over; still no classify call")
 }

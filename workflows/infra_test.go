@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"encoding/json"
+	"github.com/dataforge/dataforge/dftype"
 	"testing"
 
 	"github.com/stretchr/testify/mock"
@@ -12,7 +13,6 @@ import (
 	"github.com/dataforge/dataforge/activities"
 	"github.com/dataforge/dataforge/internal/router"
 	"github.com/dataforge/dataforge/internal/schema"
-	"github.com/dataforge/dataforge/internal/store"
 )
 
 func postgresDown() error {
@@ -53,7 +53,7 @@ func TestInfrastructureFaultsAreNotTierFailures(t *testing.T) {
 
 			res := b.result(t)
 			require.Equal(t, 7, failures)
-			require.Equal(t, store.StatusCompleted, res.Status)
+			require.Equal(t, dftype.StatusCompleted, res.Status)
 			require.Equal(t, tc.tier, res.Tier)
 			require.Empty(t, res.Reasons, "an outage of our database is no reason of the tier")
 		})

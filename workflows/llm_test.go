@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"context"
+	"github.com/dataforge/dataforge/dftype"
 	"testing"
 	"time"
 
@@ -12,7 +13,6 @@ import (
 	"github.com/dataforge/dataforge/activities"
 	"github.com/dataforge/dataforge/internal/llm"
 	"github.com/dataforge/dataforge/internal/router"
-	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/parsers"
 )
 
@@ -64,10 +64,10 @@ func TestErrorClassesThroughTheChain(t *testing.T) {
 			b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "a.pdf"})
 
 			res := b.result(t)
-			require.Equal(t, store.StatusCompleted, res.Status)
+			require.Equal(t, dftype.StatusCompleted, res.Status)
 			require.Equal(t, "fallback", res.Tier)
 			require.Equal(t, "gpt-4o-mini-2024-07-18", res.Model)
-			require.Equal(t, []store.Reason{{Tier: "primary", Code: tc.class, Detail: "provider said no"}}, res.Reasons)
+			require.Equal(t, []dftype.Reason{{Tier: "primary", Code: tc.class, Detail: "provider said no"}}, res.Reasons)
 			if tc.delay > 0 {
 				for i := 1; i < len(starts); i++ {
 					require.GreaterOrEqual(t, starts[i].Sub(starts[i-1]), tc.delay, "NextRetryDelay is honoured")
@@ -95,7 +95,7 @@ func TestRedriveAfterOutage(t *testing.T) {
 		})
 	b.env.OnActivity(a.ExtractRules, mock.Anything, mock.Anything).
 		Return(&activities.ExtractOutput{Code: string(parsers.CodeLowConfidence), Detail: "confidence 0.30"}, nil).Once()
-	var reasons []store.Reason
+	var reasons []dftype.Reason
 	b.env.OnActivity(a.EnqueueReview, mock.Anything, mock.Anything).
 		Run(func(args mock.Arguments) { reasons = args.Get(1).(activities.ReviewInput).Reasons }).Return(int64(5), nil).Once()
 	b.env.OnActivity(a.Redrive, mock.Anything, activities.RedriveInput{DocumentID: docID, Actor: "ops"}).Return(nil).Once()
@@ -111,10 +111,10 @@ func TestRedriveAfterOutage(t *testing.T) {
 
 	res := b.result(t)
 	require.Equal(t, []string{"primary:ProviderUnavailable", "fallback:ProviderUnavailable", "rules:low_confidence"},
-		store.ReasonCodes(reasons))
+		dftype.ReasonCodes(reasons))
 	require.Len(t, rejected, 1)
 	require.ErrorContains(t, rejected[0], "actor identity is required")
-	require.Equal(t, store.StatusCompleted, res.Status)
+	require.Equal(t, dftype.StatusCompleted, res.Status)
 	require.Equal(t, "primary", res.Tier)
 }
 
@@ -134,5 +134,5 @@ func TestUnreadableDocumentCannotBeRedriven(t *testing.T) {
 	b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "a.pdf"})
 
 	require.ErrorContains(t, rejected, "cannot be read")
-	require.Equal(t, store.StatusRejected, b.result(t).Status)
+	require.Equal(t, dftype.StatusRejected, b.result(t).Status)
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/dataforge/dataforge/dftype"
 	"slices"
 	"strings"
 	"time"
@@ -19,7 +20,6 @@ import (
 	"github.com/dataforge/dataforge/activities"
 	"github.com/dataforge/dataforge/internal/router"
 	"github.com/dataforge/dataforge/internal/schema"
-	"github.com/dataforge/dataforge/internal/store"
 )
 
 // TaskQueue is the default task queue of DataForge workers.
@@ -59,26 +59,26 @@ type Input struct {
 
 // Result is the document's terminal state; the fields are in Postgres.
 type Result struct {
-	DocumentID string         `json:"document_id"`
-	Status     store.Status   `json:"status"`
-	DocType    string         `json:"doc_type"`
-	Tier       string         `json:"tier,omitempty"`
-	Model      string         `json:"model,omitempty"`
-	Reviewer   string         `json:"reviewer,omitempty"`
-	Reasons    []store.Reason `json:"reasons,omitempty"`
+	DocumentID string          `json:"document_id"`
+	Status     dftype.Status   `json:"status"`
+	DocType    string          `json:"doc_type"`
+	Tier       string          `json:"tier,omitempty"`
+	Model      string          `json:"model,omitempty"`
+	Reviewer   string          `json:"reviewer,omitempty"`
+	Reasons    []dftype.Reason `json:"reasons,omitempty"`
 	// Fallbacks lists the tasks whose result is the predefined fallback.
 	Fallbacks []string `json:"fallbacks,omitempty"`
 }
 
 // State is what the state query returns while the workflow runs.
 type State struct {
-	Step        string         `json:"step"`
-	DocType     string         `json:"doc_type,omitempty"`
-	Tier        string         `json:"tier,omitempty"`
-	TiersTried  int            `json:"tiers_tried"`
-	LastFailure string         `json:"last_failure,omitempty"`
-	Reasons     []store.Reason `json:"reasons,omitempty"`
-	ReviewItem  int64          `json:"review_item,omitempty"`
+	Step        string          `json:"step"`
+	DocType     string          `json:"doc_type,omitempty"`
+	Tier        string          `json:"tier,omitempty"`
+	TiersTried  int             `json:"tiers_tried"`
+	LastFailure string          `json:"last_failure,omitempty"`
+	Reasons     []dftype.Reason `json:"reasons,omitempty"`
+	ReviewItem  int64           `json:"review_item,omitempty"`
 }
 
 // ReviewDecision is the payload of the review update: Fields to complete the
@@ -122,7 +122,7 @@ func ProcessDocument(ctx workflow.Context, in Input) (*Result, error) {
 		// A step failed for good (not a document that is missing, not a
 		// cancellation): a person takes over, so no document is stuck.
 		workflow.GetLogger(ctx).Error("processing failed; sending the document to review", "error", err)
-		reasons := append(p.state.Reasons, store.Reason{Tier: "workflow", Code: errorCode(err), Detail: failureDetail(err)})
+		reasons := append(p.state.Reasons, dftype.Reason{Tier: "workflow", Code: errorCode(err), Detail: failureDetail(err)})
 		if p.docType == "" {
 			p.docType = string(schema.Other)
 		}
@@ -181,7 +181,7 @@ func (p *process) run(ctx workflow.Context) (*Result, error) {
 	if code, ok := parseFailure(err); ok {
 		p.docType = string(schema.Other)
 		p.upsert(ctx, AttrDocumentType.ValueSet(p.docType))
-		res, _, err := p.toReview(ctx, []store.Reason{{Tier: "parse", Code: code, Detail: failureDetail(err)}}, false)
+		res, _, err := p.toReview(ctx, []dftype.Reason{{Tier: "parse", Code: code, Detail: failureDetail(err)}}, false)
 		return res, err
 	}
 	if err != nil {
@@ -208,7 +208,7 @@ func (p *process) run(ctx workflow.Context) (*Result, error) {
 // the rules were unsure, summarize when asked) and then its tiers in order.
 // It returns the result of the first tier that succeeds, or the reasons
 // that send the document to review.
-func (p *process) walk(ctx workflow.Context, parsed activities.ParseOutput) (*Result, []store.Reason, error) {
+func (p *process) walk(ctx workflow.Context, parsed activities.ParseOutput) (*Result, []dftype.Reason, error) {
 	p.state.Step = "route"
 	var plan router.Plan
 	if err := workflow.ExecuteActivity(short(ctx, "route"), a.Route, router.Input{
@@ -236,7 +236,7 @@ func (p *process) walk(ctx workflow.Context, parsed activities.ParseOutput) (*Re
 		}
 	}
 
-	var reasons []store.Reason
+	var reasons []dftype.Reason
 	for _, tier := range plan.Tiers {
 		if tier.Kind == router.KindManual {
 			break
@@ -253,7 +253,7 @@ func (p *process) walk(ctx workflow.Context, parsed activities.ParseOutput) (*Re
 			res, err := p.complete(ctx, tier, out)
 			return res, nil, err
 		}
-		r := store.Reason{Tier: tier.Name}
+		r := dftype.Reason{Tier: tier.Name}
 		if err != nil {
 			r.Code, r.Detail = errorCode(err), failureDetail(err)
 		} else {
@@ -296,7 +296,7 @@ func infrastructure(err error) bool {
 }
 
 // fail notes a tier's failure in the live state and the log.
-func (p *process) fail(ctx workflow.Context, r store.Reason) {
+func (p *process) fail(ctx workflow.Context, r dftype.Reason) {
 	p.state.Reasons = append(p.state.Reasons, r)
 	p.state.LastFailure = r.Tier + ": " + r.Code
 	workflow.GetLogger(ctx).Info("tier failed, moving on", "tier", r.Tier, "code", r.Code)
@@ -306,10 +306,10 @@ func (p *process) fail(ctx workflow.Context, r store.Reason) {
 // fail it takes the task's fallback result if the caller opted in to it;
 // otherwise it returns no output and the reasons, which send the document to
 // review.
-func (p *process) runTask(ctx workflow.Context, task schema.Task, tiers []router.Tier) (*activities.TaskOutput, []store.Reason, error) {
-	var reasons []store.Reason
+func (p *process) runTask(ctx workflow.Context, task schema.Task, tiers []router.Tier) (*activities.TaskOutput, []dftype.Reason, error) {
+	var reasons []dftype.Reason
 	if len(tiers) == 0 {
-		reasons = append(reasons, store.Reason{Tier: string(task), Code: "no_llm", Detail: "no LLM tier is configured"})
+		reasons = append(reasons, dftype.Reason{Tier: string(task), Code: "no_llm", Detail: "no LLM tier is configured"})
 	}
 	for _, tier := range tiers {
 		p.state.Step, p.state.Tier = string(task), tier.Name
@@ -321,7 +321,7 @@ func (p *process) runTask(ctx workflow.Context, task schema.Task, tiers []router
 		if err == nil {
 			return &out, nil, nil
 		}
-		r := store.Reason{Tier: string(task) + "/" + tier.Name, Code: errorCode(err), Detail: failureDetail(err)}
+		r := dftype.Reason{Tier: string(task) + "/" + tier.Name, Code: errorCode(err), Detail: failureDetail(err)}
 		p.fail(ctx, r)
 		reasons = append(reasons, r)
 	}
@@ -384,23 +384,23 @@ func (p *process) complete(ctx workflow.Context, tier router.Tier, out *activiti
 		return nil, err
 	}
 	p.state.Step = "done"
-	p.upsert(ctx, AttrOutcome.ValueSet(string(store.StatusCompleted)), AttrIssuer.ValueSet(out.Issuer))
+	p.upsert(ctx, AttrOutcome.ValueSet(string(dftype.StatusCompleted)), AttrIssuer.ValueSet(out.Issuer))
 	model := out.Model
 	if model == "" {
 		model = tier.Model
 	}
-	return &Result{DocumentID: p.in.DocumentID, Status: store.StatusCompleted, DocType: p.docType,
+	return &Result{DocumentID: p.in.DocumentID, Status: dftype.StatusCompleted, DocType: p.docType,
 		Tier: tier.Name, Model: model, Reasons: p.state.Reasons, Fallbacks: p.fallbacks}, nil
 }
 
 // toReview enqueues the document for a person and waits, durably, for the
 // review update; each time the SLA passes the item is escalated. When the
 // item is re-driven (and redrivable), it reports redrive instead of a result.
-func (p *process) toReview(ctx workflow.Context, reasons []store.Reason, redrivable bool) (*Result, bool, error) {
+func (p *process) toReview(ctx workflow.Context, reasons []dftype.Reason, redrivable bool) (*Result, bool, error) {
 	p.state.Step, p.state.Tier, p.state.Reasons, p.state.ReviewItem = "review", "manual", reasons, 0
 	p.redrivable, p.redrive = redrivable, false
-	codes := store.ReasonCodes(reasons)
-	p.upsert(ctx, AttrTier.ValueSet("manual"), AttrOutcome.ValueSet(string(store.StatusReview)),
+	codes := dftype.ReasonCodes(reasons)
+	p.upsert(ctx, AttrTier.ValueSet("manual"), AttrOutcome.ValueSet(string(dftype.StatusReview)),
 		AttrReviewReason.ValueSet(codes))
 	// One SLA decides when the workflow escalates and the item's due time.
 	sla := p.in.ReviewSLA
@@ -503,7 +503,7 @@ func (p *process) review(ctx workflow.Context, d ReviewDecision) (*Result, error
 	if err := p.awaitItem(ctx); err != nil {
 		return nil, err
 	}
-	dec := store.Decision{Reviewer: d.Reviewer, Reason: d.Reason, DocType: d.DocType}
+	dec := dftype.Decision{Reviewer: d.Reviewer, Reason: d.Reason, DocType: d.DocType}
 	if !d.Reject {
 		raw, err := json.Marshal(d.Fields)
 		if err != nil {
@@ -523,9 +523,9 @@ func (p *process) review(ctx workflow.Context, d ReviewDecision) (*Result, error
 	res := &Result{DocumentID: p.in.DocumentID, DocType: cmp.Or(d.DocType, p.docType), Reviewer: d.Reviewer, Reasons: p.state.Reasons,
 		Fallbacks: p.fallbacks}
 	if d.Reject {
-		res.Status = store.StatusRejected
+		res.Status = dftype.StatusRejected
 	} else {
-		res.Status, res.Tier = store.StatusCompleted, "manual"
+		res.Status, res.Tier = dftype.StatusCompleted, "manual"
 	}
 	p.upsert(ctx, AttrOutcome.ValueSet(string(res.Status)))
 	p.state.Step = "done"

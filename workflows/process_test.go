@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"errors"
+	"github.com/dataforge/dataforge/dftype"
 	"testing"
 	"time"
 
@@ -13,7 +14,6 @@ import (
 	"github.com/dataforge/dataforge/activities"
 	"github.com/dataforge/dataforge/internal/router"
 	"github.com/dataforge/dataforge/internal/schema"
-	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/parsers"
 )
 
@@ -91,7 +91,7 @@ func TestRulesTierCompletes(t *testing.T) {
 	b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "a.pdf"})
 
 	res := b.result(t)
-	require.Equal(t, store.StatusCompleted, res.Status)
+	require.Equal(t, dftype.StatusCompleted, res.Status)
 	require.Equal(t, "rules", res.Tier)
 	require.Equal(t, "invoice", res.DocType)
 	require.Empty(t, res.Reasons)
@@ -106,7 +106,7 @@ func TestLowConfidenceGoesToReviewAndReviewerCompletes(t *testing.T) {
 		Return(&activities.ExtractOutput{Valid: false, Overall: 0.4, Code: string(parsers.CodeLowConfidence), Detail: "confidence 0.40"}, nil).Once()
 	b.env.OnActivity(a.EnqueueReview, mock.Anything, activities.ReviewInput{
 		DocumentID: docID, WorkflowID: "default-test-workflow-id", DocType: "invoice",
-		Reasons: []store.Reason{{Tier: "rules", Code: string(parsers.CodeLowConfidence), Detail: "confidence 0.40"}},
+		Reasons: []dftype.Reason{{Tier: "rules", Code: string(parsers.CodeLowConfidence), Detail: "confidence 0.40"}},
 		SLA:     DefaultReviewSLA,
 	}).Return(int64(7), nil).Once()
 	var resolved activities.ResolveInput
@@ -135,7 +135,7 @@ func TestLowConfidenceGoesToReviewAndReviewerCompletes(t *testing.T) {
 	require.ErrorContains(t, rejected[0], "/currency: 'EURO' does not match pattern")
 	require.ErrorContains(t, rejected[1], "reviewer identity is required")
 	require.Len(t, accepted, 1)
-	require.Equal(t, store.StatusCompleted, res.Status)
+	require.Equal(t, dftype.StatusCompleted, res.Status)
 	require.Equal(t, "manual", res.Tier)
 	require.Equal(t, "ann", res.Reviewer)
 	require.Equal(t, "ann", resolved.Decision.Reviewer)
@@ -162,9 +162,9 @@ func TestUnreadableDocumentGoesToReviewAndIsRejected(t *testing.T) {
 	b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "a.pdf"})
 
 	res := b.result(t)
-	require.Equal(t, store.StatusRejected, res.Status)
+	require.Equal(t, dftype.StatusRejected, res.Status)
 	require.Equal(t, "bob", res.Reviewer)
-	require.Equal(t, []store.Reason{{Tier: "parse", Code: "encrypted", Detail: "a.pdf: encrypted"}}, res.Reasons)
+	require.Equal(t, []dftype.Reason{{Tier: "parse", Code: "encrypted", Detail: "a.pdf: encrypted"}}, res.Reasons)
 }
 
 func TestOverdueReviewIsEscalated(t *testing.T) {
@@ -185,8 +185,8 @@ func TestOverdueReviewIsEscalated(t *testing.T) {
 	b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "r.pdf", ReviewSLA: time.Hour})
 
 	res := b.result(t)
-	require.Equal(t, store.StatusRejected, res.Status)
-	require.Equal(t, []store.Reason{{Tier: "rules", Code: "Boom", Detail: "db gone"}}, res.Reasons)
+	require.Equal(t, dftype.StatusRejected, res.Status)
+	require.Equal(t, []dftype.Reason{{Tier: "rules", Code: "Boom", Detail: "db gone"}}, res.Reasons)
 }
 
 func TestStateQueryDuringReview(t *testing.T) {
@@ -260,7 +260,7 @@ func TestAFailedStepSendsTheDocumentToReview(t *testing.T) {
 	b.env.OnActivity(a.ExtractRules, mock.Anything, mock.Anything).Return(&activities.ExtractOutput{Valid: true, Overall: 0.9}, nil).Once()
 	b.env.OnActivity(a.Complete, mock.Anything, mock.Anything).
 		Return(temporal.NewNonRetryableApplicationError("tier rules has no valid result", "BadInput", nil)).Once()
-	var reasons []store.Reason
+	var reasons []dftype.Reason
 	b.env.OnActivity(a.EnqueueReview, mock.Anything, mock.Anything).
 		Run(func(args mock.Arguments) { reasons = args.Get(1).(activities.ReviewInput).Reasons }).Return(int64(3), nil).Once()
 	b.env.OnActivity(a.ResolveReview, mock.Anything, mock.Anything).Return(nil).Once()
@@ -270,6 +270,6 @@ func TestAFailedStepSendsTheDocumentToReview(t *testing.T) {
 
 	b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "a.pdf"})
 
-	require.Equal(t, []store.Reason{{Tier: "workflow", Code: "BadInput", Detail: "tier rules has no valid result"}}, reasons)
-	require.Equal(t, store.StatusCompleted, b.result(t).Status)
+	require.Equal(t, []dftype.Reason{{Tier: "workflow", Code: "BadInput", Detail: "tier rules has no valid result"}}, reasons)
+	require.Equal(t, dftype.StatusCompleted, b.result(t).Status)
 }

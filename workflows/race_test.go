@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"github.com/dataforge/dataforge/dftype"
 	"testing"
 	"time"
 
@@ -11,7 +12,6 @@ import (
 
 	"github.com/dataforge/dataforge/activities"
 	"github.com/dataforge/dataforge/internal/router"
-	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/parsers"
 )
 
@@ -83,7 +83,7 @@ func TestConcurrentReviewerActions(t *testing.T) {
 			require.ErrorContains(t, second.rejected, tc.wantRejected)
 			require.Len(t, resolved, 1, "one decision reaches Postgres")
 			require.Equal(t, "ann", resolved[0].Decision.Reviewer)
-			require.Equal(t, store.StatusCompleted, res.Status)
+			require.Equal(t, dftype.StatusCompleted, res.Status)
 			require.Equal(t, "ann", res.Reviewer)
 		})
 	}
@@ -157,7 +157,7 @@ func TestSubmitRacingEscalation(t *testing.T) {
 	res := b.result(t)
 	require.NoError(t, sub.rejected)
 	require.NoError(t, sub.err)
-	require.Equal(t, store.StatusCompleted, res.Status)
+	require.Equal(t, dftype.StatusCompleted, res.Status)
 	require.Equal(t, "ann", res.Reviewer)
 }
 
@@ -193,6 +193,6 @@ func TestDecisionBeforeEnqueueReturns(t *testing.T) {
 	require.NoError(t, early.rejected)
 	require.NoError(t, early.err)
 	res := b.result(t)
-	require.Equal(t, store.StatusCompleted, res.Status)
+	require.Equal(t, dftype.StatusCompleted, res.Status)
 	require.Equal(t, "ann", res.Reviewer)
 }

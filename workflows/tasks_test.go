@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"encoding/json"
+	"github.com/dataforge/dataforge/dftype"
 	"testing"
 	"time"
 
@@ -13,7 +14,6 @@ import (
 	"github.com/dataforge/dataforge/internal/llm"
 	"github.com/dataforge/dataforge/internal/router"
 	"github.com/dataforge/dataforge/internal/schema"
-	"github.com/dataforge/dataforge/internal/store"
 )
 
 func onTask(task schema.Task, tier string) any {
@@ -55,9 +55,9 @@ func TestSummaryFallsBackWhenOptedIn(t *testing.T) {
 		Fallbacks: []schema.Task{schema.TaskSummarize}})
 
 	res := b.result(t)
-	require.Equal(t, store.StatusCompleted, res.Status)
+	require.Equal(t, dftype.StatusCompleted, res.Status)
 	require.Equal(t, []string{"summarize"}, res.Fallbacks, "the result says it holds a fallback")
-	require.Equal(t, []string{"summarize/primary:ContentFiltered", "summarize/fallback:ContentFiltered"}, store.ReasonCodes(res.Reasons))
+	require.Equal(t, []string{"summarize/primary:ContentFiltered", "summarize/fallback:ContentFiltered"}, dftype.ReasonCodes(res.Reasons))
 }
 
 func TestSummaryWithoutFallbackGoesToReview(t *testing.T) {
@@ -65,7 +65,7 @@ func TestSummaryWithoutFallbackGoesToReview(t *testing.T) {
 	b := setup(t)
 	b.parses("invoice")
 	b.routes(rulesTier, manualTier)
-	var reasons []store.Reason
+	var reasons []dftype.Reason
 	b.env.OnActivity(a.EnqueueReview, mock.Anything, mock.Anything).
 		Run(func(args mock.Arguments) { reasons = args.Get(1).(activities.ReviewInput).Reasons }).Return(int64(4), nil).Once()
 	b.env.OnActivity(a.ResolveReview, mock.Anything, mock.Anything).Return(nil).Once()
@@ -75,6 +75,6 @@ func TestSummaryWithoutFallbackGoesToReview(t *testing.T) {
 
 	b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "a.pdf", Summarize: true})
 
-	require.Equal(t, []store.Reason{{Tier: "summarize", Code: "no_llm", Detail: "no LLM tier is configured"}}, reasons)
-	require.Equal(t, store.StatusCompleted, b.result(t).Status)
+	require.Equal(t, []dftype.Reason{{Tier: "summarize", Code: "no_llm", Detail: "no LLM tier is configured"}}, reasons)
+	require.Equal(t, dftype.StatusCompleted, b.result(t).Status)
 }

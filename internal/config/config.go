@@ -2,9 +2,8 @@
 // environment, with defaults for the local development setup.
 package config
 
-import (
-	"github.com/dataforge/dataforge/internal/store"
-)
+// DefaultDatabaseURL is used when DATABASE_URL is not set: the local Postgres.
+const DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/dataforge?sslmode=disable"
 
 // Config is the shared configuration.
 type Config struct {
@@ -30,15 +29,10 @@ func FromEnv(getenv func(string) string) Config {
 		return def
 	}
 	return Config{
-		DatabaseURL:     or("DATABASE_URL", store.DefaultURL),
+		DatabaseURL:     or("DATABASE_URL", DefaultDatabaseURL),
 		TemporalAddress: or("TEMPORAL_ADDRESS", "127.0.0.1:7233"),
 		Namespace:       or("TEMPORAL_NAMESPACE", "default"),
 		TaskQueue:       or("DATAFORGE_TASK_QUEUE", "dataforge"),
 		UIURL:           or("DATAFORGE_UI_URL", "http://127.0.0.1:8233"),
 	}
-}
-
-// WorkflowURL is the Temporal UI page of a workflow.
-func (c Config) WorkflowURL(workflowID string) string {
-	return c.UIURL + "/namespaces/" + c.Namespace + "/workflows/" + workflowID
 }

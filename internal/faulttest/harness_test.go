@@ -3,6 +3,7 @@ package faulttest
 import (
 	"context"
 	"fmt"
+	"github.com/dataforge/dataforge/dftype"
 	"log/slog"
 	"net"
 	"net/http"
@@ -22,14 +23,14 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/workflowservice/v1"
-	"go.temporal.io/sdk/client"
+	sdkclient "go.temporal.io/sdk/client"
 
-	"github.com/dataforge/dataforge/internal/config"
+	"github.com/dataforge/dataforge/client"
 	"github.com/dataforge/dataforge/internal/devserver"
 	"github.com/dataforge/dataforge/internal/llmsim"
+	"github.com/dataforge/dataforge/internal/llmsim/simrules"
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/internal/store/storetest"
-	"github.com/dataforge/dataforge/internal/submit"
 	"github.com/dataforge/dataforge/parsers"
 	"github.com/dataforge/dataforge/samples"
 	"github.com/dataforge/dataforge/workflows"
@@ -139,7 +140,7 @@ func startSim(t *testing.T, models map[string]llmsim.ModelConfig) *sim {
 
 // set replaces the simulated models (their latencies and faults).
 func (s *sim) set(models map[string]llmsim.ModelConfig) {
-	s.handler.Store(llmsim.New(llmsim.Options{Models: models, Answer: llmsim.RulesAnswer,
+	s.handler.Store(llmsim.New(llmsim.Options{Models: models, Answer: simrules.Answer,
 		Logger: slog.New(slog.DiscardHandler)}))
 }
 
@@ -174,8 +175,8 @@ type env struct {
 	worker     *exec.Cmd
 	// workerDB is the DATABASE_URL the worker gets (through a proxy, say).
 	workerDB string
-	client   client.Client
-	sub      *submit.Submitter
+	client   sdkclient.Client
+	sub      *client.Submitter
 	logs     string
 	// callsBefore is the simulator's call count when the last batch began.
 	callsBefore int64
@@ -194,7 +195,7 @@ func setup(t *testing.T, m map[string]llmsim.ModelConfig, serverVars ...string) 
 	dctx, dcancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer dcancel()
 	for {
-		c, err := client.DialContext(dctx, client.Options{HostPort: e.hostPort(), Logger: quiet{}})
+		c, err := sdkclient.DialContext(dctx, sdkclient.Options{HostPort: e.hostPort(), Logger: quiet{}})
 		if err == nil {
 			e.client = c
 			break
@@ -205,8 +206,8 @@ func setup(t *testing.T, m map[string]llmsim.ModelConfig, serverVars ...string) 
 		time.Sleep(500 * time.Millisecond)
 	}
 	t.Cleanup(e.client.Close)
-	e.sub = &submit.Submitter{Store: st, Temporal: e.client, MaxBytes: parsers.DefaultLimits().MaxBytes,
-		Config: config.Config{TemporalAddress: e.hostPort(), Namespace: "default", TaskQueue: taskQueue}}
+	e.sub = &client.Submitter{Store: st, Temporal: e.client, MaxBytes: parsers.DefaultLimits().MaxBytes,
+		TaskQueue: taskQueue}
 	return e
 }
 
@@ -330,7 +331,7 @@ func stop(cmd *exec.Cmd, sig syscall.Signal) {
 }
 
 // batch writes n distinct text invoices (one line varies) and submits them.
-func (e *env) batch(n int) []*submit.Item {
+func (e *env) batch(n int) []*client.Item {
 	e.t.Helper()
 	tmpl, err := os.ReadFile(filepath.Join(samples.Dir(), "invoice-plain.txt"))
 	require.NoError(e.t, err)
@@ -343,13 +344,13 @@ func (e *env) batch(n int) []*submit.Item {
 		require.NoError(e.t, os.WriteFile(paths[i], []byte(doc), 0o644))
 	}
 	e.callsBefore = e.sim.started.Load()
-	items, err := e.sub.Submit(e.ctx, paths, submit.Options{})
+	items, err := e.sub.Submit(e.ctx, paths, client.Options{})
 	require.NoError(e.t, err)
 	return items
 }
 
 // settled counts the items that need no more automated work.
-func (e *env) settled(items []*submit.Item) int {
+func (e *env) settled(items []*client.Item) int {
 	ids := make([]string, len(items))
 	for i, it := range items {
 		ids[i] = it.DocumentID
@@ -358,7 +359,7 @@ func (e *env) settled(items []*submit.Item) int {
 	require.NoError(e.t, err)
 	n := 0
 	for _, d := range docs {
-		if submit.Settled(d.Status) {
+		if client.Settled(d.Status) {
 			n++
 		}
 	}
@@ -379,7 +380,7 @@ func (e *env) waitFor(what string, limit time.Duration, cond func() bool) {
 
 // waitSettled waits until every item is settled; the deadline is generous
 // (minutes per tens of documents) because the machine may be slow.
-func (e *env) waitSettled(items []*submit.Item) {
+func (e *env) waitSettled(items []*client.Item) {
 	e.t.Helper()
 	e.waitFor("every document to settle", 10*time.Minute+time.Duration(len(items))*3*time.Second,
 		func() bool { return e.settled(items) == len(items) })
@@ -404,7 +405,7 @@ type counts struct {
 // settled, or completed without a result, or in review without a review
 // item. Duplicated: more than one workflow run completed the document, or
 // it has a result and a pending review item.
-func (e *env) count(items []*submit.Item) counts {
+func (e *env) count(items []*client.Item) counts {
 	e.t.Helper()
 	ids := make([]string, len(items))
 	for i, it := range items {
@@ -424,15 +425,15 @@ func (e *env) count(items []*submit.Item) counts {
 		require.NoError(e.t, rows.Scan(&status, &tier, &reason, &open))
 		seen++
 		switch {
-		case status == string(store.StatusCompleted) && tier != "":
+		case status == string(dftype.StatusCompleted) && tier != "":
 			c.ByTier[tier]++
 			if open > 0 {
 				c.Duplicated++
 			}
-		case status == string(store.StatusReview) && open == 1:
+		case status == string(dftype.StatusReview) && open == 1:
 			c.Review++
 			c.Reasons[reason]++
-		case status == string(store.StatusRejected):
+		case status == string(dftype.StatusRejected):
 			c.Rejected++
 		default:
 			c.Lost++
@@ -491,7 +492,7 @@ func (c counts) completed() int {
 	return n
 }
 
-// quiet drops the Temporal SDK's logs of the test's own client.
+// quiet drops the Temporal SDK's logs of the test's own sdkclient.
 type quiet struct{}
 
 func (quiet) Debug(string, ...any) {}

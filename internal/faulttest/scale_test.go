@@ -17,8 +17,8 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
 
+	"github.com/dataforge/dataforge/client"
 	"github.com/dataforge/dataforge/internal/store/storetest"
-	"github.com/dataforge/dataforge/internal/submit"
 )
 
 // The Temporal server on Postgres persistence, as on a cluster, with three
@@ -200,7 +200,7 @@ func (w *workers) waitPolling() {
 // documents it ran at least one activity of, the documents it parsed and
 // the activity tasks it ran (the identity on each ActivityTaskStarted event,
 // written when the last attempt ends, names the worker that ran it).
-func (w *workers) shares(items []*submit.Item) (took, parsed, tasks map[string]int) {
+func (w *workers) shares(items []*client.Item) (took, parsed, tasks map[string]int) {
 	w.e.t.Helper()
 	took, parsed, tasks = map[string]int{}, map[string]int{}, map[string]int{}
 	for _, it := range items {

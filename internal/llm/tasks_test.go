@@ -9,12 +9,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dataforge/dataforge/internal/llmsim"
+	"github.com/dataforge/dataforge/internal/llmsim/simrules"
 	"github.com/dataforge/dataforge/internal/schema"
 )
 
 func TestClassifyAndSummarize(t *testing.T) {
 	t.Parallel()
-	b := setup(t, llmsim.Options{Answer: llmsim.RulesAnswer}, Config{})
+	b := setup(t, llmsim.Options{Answer: simrules.Answer}, Config{})
 
 	resp, err := b.client.Do(context.Background(), Request{Task: schema.TaskClassify, Model: "gpt-4o", Text: invoiceText})
 	require.NoError(t, err)

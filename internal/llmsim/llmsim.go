@@ -579,3 +579,14 @@ func (s *Server) Listen(ctx context.Context, addr string) (string, error) {
 		return "", err
 	}
 }
+
+// FastModels are DefaultModels with latencies cut to tens of milliseconds,
+// for demos and tests.
+func FastModels() map[string]ModelConfig {
+	models := DefaultModels()
+	for name, m := range models {
+		m.LatencyMean, m.LatencyJitter = m.LatencyMean/40, m.LatencyJitter/40
+		models[name] = m
+	}
+	return models
+}

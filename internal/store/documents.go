@@ -5,41 +5,26 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/dataforge/dataforge/dftype"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 )
 
-// Status is where a document is in its life.
-type Status string
-
-// Document statuses. Completed and rejected are terminal; review waits for a
-// person.
-const (
-	StatusPending    Status = "pending"
-	StatusProcessing Status = "processing"
-	StatusReview     Status = "review"
-	StatusCompleted  Status = "completed"
-	StatusRejected   Status = "rejected"
-)
-
-// Terminal reports whether no more work happens to a document in s.
-func (s Status) Terminal() bool { return s == StatusCompleted || s == StatusRejected }
-
 // Document is a submitted document. Content is only filled by Content.
 type Document struct {
-	ID          string     `json:"id"`
-	Name        string     `json:"name"`
-	MediaType   string     `json:"media_type"`
-	Size        int64      `json:"size_bytes"`
-	Status      Status     `json:"status"`
-	DocType     string     `json:"doc_type,omitempty"`
-	Reason      string     `json:"reason,omitempty"`
-	SubmittedAt time.Time  `json:"submitted_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
-	FinishedAt  *time.Time `json:"finished_at,omitempty"`
-	Content     []byte     `json:"-"`
+	ID          string        `json:"id"`
+	Name        string        `json:"name"`
+	MediaType   string        `json:"media_type"`
+	Size        int64         `json:"size_bytes"`
+	Status      dftype.Status `json:"status"`
+	DocType     string        `json:"doc_type,omitempty"`
+	Reason      string        `json:"reason,omitempty"`
+	SubmittedAt time.Time     `json:"submitted_at"`
+	UpdatedAt   time.Time     `json:"updated_at"`
+	FinishedAt  *time.Time    `json:"finished_at,omitempty"`
+	Content     []byte        `json:"-"`
 }
 
 // PutDocument stores a document unless one with the same id exists. It

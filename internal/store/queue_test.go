@@ -3,6 +3,7 @@ package store_test
 import (
 	"errors"
 	"fmt"
+	"github.com/dataforge/dataforge/dftype"
 	"sync"
 	"testing"
 	"time"
@@ -18,7 +19,7 @@ func (b *testBundle) enqueue(t testing.TB, n int, docType, code string, priority
 	for i := range ids {
 		id := b.document(t, fmt.Sprintf("%s-%s-%d-%d", docType, code, priority, i))
 		_, err := b.st.EnqueueReview(b.ctx, &store.ReviewItem{DocumentID: id, WorkflowID: "doc-" + id, DocType: docType,
-			Priority: priority, Reasons: []store.Reason{{Tier: "primary", Code: code}}, DueAt: time.Now().Add(time.Hour)})
+			Priority: priority, Reasons: []dftype.Reason{{Tier: "primary", Code: code}}, DueAt: time.Now().Add(time.Hour)})
 		require.NoError(t, err)
 		ids[i] = id
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/dataforge/dataforge/dftype"
 	"strings"
 	"time"
 
@@ -29,14 +30,6 @@ var (
 	ErrClosed     = errors.New("review item is no longer open")
 )
 
-// Reason says why a tier did not produce the result: the tier, a stable code
-// and a human-readable detail.
-type Reason struct {
-	Tier   string `json:"tier"`
-	Code   string `json:"code"`
-	Detail string `json:"detail,omitempty"`
-}
-
 // ReviewItem is a document waiting for, or handled by, a person.
 type ReviewItem struct {
 	ID             int64           `json:"id"`
@@ -46,7 +39,7 @@ type ReviewItem struct {
 	DocType        string          `json:"doc_type"`
 	State          string          `json:"state"`
 	Priority       int             `json:"priority"`
-	Reasons        []Reason        `json:"reasons"`
+	Reasons        []dftype.Reason `json:"reasons"`
 	PartialFields  json.RawMessage `json:"partial_fields,omitempty"`
 	ClaimedBy      string          `json:"claimed_by,omitempty"`
 	LeaseExpiresAt *time.Time      `json:"lease_expires_at,omitempty"`
@@ -90,17 +83,8 @@ func (s *Store) EnqueueReview(ctx context.Context, it *ReviewItem) (int64, error
 	return id, nil
 }
 
-// ReasonCodes lists reasons as "tier:code".
-func ReasonCodes(rs []Reason) []string {
-	codes := make([]string, 0, len(rs))
-	for _, r := range rs {
-		codes = append(codes, r.Tier+":"+r.Code)
-	}
-	return codes
-}
-
 // reasonSummary is the document's reason: every tier's failure, in order.
-func reasonSummary(rs []Reason) string {
+func reasonSummary(rs []dftype.Reason) string {
 	parts := make([]string, 0, len(rs))
 	for _, r := range rs {
 		parts = append(parts, r.Tier+": "+r.Code)
@@ -125,23 +109,13 @@ func audit(ctx context.Context, tx pgx.Tx, itemID int64, action, actor string, d
 	return err
 }
 
-// Decision is a reviewer's verdict on an item: Fields to complete it, or a
-// Reason to reject it.
-type Decision struct {
-	Reviewer string          `json:"reviewer"`
-	Fields   json.RawMessage `json:"fields,omitempty"`
-	// DocType corrects the document's type; empty keeps the item's.
-	DocType string `json:"doc_type,omitempty"`
-	Reason  string `json:"reason,omitempty"`
-}
-
 // ResolveReview applies a decision to a document's review item and ends the
 // document: completed with the reviewed fields (tier manual), or rejected.
 // An item claimed by another reviewer whose lease has not expired is
 // refused with ErrNotHolder. Applying the same decision twice is a no-op, so
 // the activity that calls it can be retried; a different decision on a
 // closed item is refused with ErrClosed.
-func (s *Store) ResolveReview(ctx context.Context, docID string, d *Decision) error {
+func (s *Store) ResolveReview(ctx context.Context, docID string, d *dftype.Decision) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var (
 			id        int64
@@ -195,7 +169,7 @@ func (s *Store) ResolveReview(ctx context.Context, docID string, d *Decision) er
 
 // sameDecision returns nil when d is the decision that closed item id (a
 // retried call), and ErrClosed when another decision did.
-func sameDecision(ctx context.Context, tx pgx.Tx, id int64, state string, d *Decision) error {
+func sameDecision(ctx context.Context, tx pgx.Tx, id int64, state string, d *dftype.Decision) error {
 	raw, err := json.Marshal(d)
 	if err != nil {
 		return err

@@ -21,9 +21,6 @@ import (
 // ErrNotFound is returned when a row does not exist.
 var ErrNotFound = errors.New("not found")
 
-// DefaultURL is used when DATABASE_URL is not set: the local Postgres.
-const DefaultURL = "postgres://postgres@127.0.0.1:5432/dataforge?sslmode=disable"
-
 // Store wraps a connection pool.
 type Store struct {
 	pool *pgxpool.Pool

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/dataforge/dataforge/dftype"
 	"testing"
 	"time"
 
@@ -70,7 +71,7 @@ func TestPutDocumentIsIdempotent(t *testing.T) {
 	d, err := b.st.Document(b.ctx, id)
 	require.NoError(t, err)
 	require.Equal(t, "doc.txt", d.Name, "the first submission's name stays")
-	require.Equal(t, store.StatusPending, d.Status)
+	require.Equal(t, dftype.StatusPending, d.Status)
 
 	_, err = b.st.Document(b.ctx, "0000000000000000000000000000000000000000000000000000000000000000")
 	require.ErrorIs(t, err, store.ErrNotFound)
@@ -135,7 +136,7 @@ func TestCompleteTotalsAttempts(t *testing.T) {
 	require.EqualValues(t, 1000, r.LatencyMS)
 	d, err := b.st.Document(b.ctx, id)
 	require.NoError(t, err)
-	require.Equal(t, store.StatusCompleted, d.Status)
+	require.Equal(t, dftype.StatusCompleted, d.Status)
 	require.NotNil(t, d.FinishedAt)
 	attempts, err := b.st.Attempts(b.ctx, id)
 	require.NoError(t, err)
@@ -148,7 +149,7 @@ func TestReviewResolution(t *testing.T) {
 	b := setup(t)
 	id := b.document(t, "review me")
 	itemID, err := b.st.EnqueueReview(b.ctx, &store.ReviewItem{DocumentID: id, WorkflowID: "doc-" + id, DocType: "invoice",
-		Priority: 100, Reasons: []store.Reason{{Tier: "rules", Code: "low_confidence"}}, DueAt: time.Now().Add(time.Hour)})
+		Priority: 100, Reasons: []dftype.Reason{{Tier: "rules", Code: "low_confidence"}}, DueAt: time.Now().Add(time.Hour)})
 	require.NoError(t, err)
 	again, err := b.st.EnqueueReview(b.ctx, &store.ReviewItem{DocumentID: id, WorkflowID: "doc-" + id, DocType: "invoice",
 		Priority: 100, DueAt: time.Now().Add(time.Hour)})
@@ -156,22 +157,22 @@ func TestReviewResolution(t *testing.T) {
 	require.Equal(t, itemID, again, "one item per document")
 	d, err := b.st.Document(b.ctx, id)
 	require.NoError(t, err)
-	require.Equal(t, store.StatusReview, d.Status)
+	require.Equal(t, dftype.StatusReview, d.Status)
 
 	// Another reviewer holds a live lease: the decision is refused.
 	_, err = b.st.Pool().Exec(b.ctx, `UPDATE review_items SET state = 'claimed', claimed_by = 'zed',
 		lease_expires_at = now() + interval '5 minutes' WHERE id = $1`, itemID)
 	require.NoError(t, err)
-	err = b.st.ResolveReview(b.ctx, id, &store.Decision{Reviewer: "ann", Fields: json.RawMessage(`{"total": 1}`)})
+	err = b.st.ResolveReview(b.ctx, id, &dftype.Decision{Reviewer: "ann", Fields: json.RawMessage(`{"total": 1}`)})
 	require.ErrorIs(t, err, store.ErrNotHolder)
 
-	require.NoError(t, b.st.ResolveReview(b.ctx, id, &store.Decision{Reviewer: "zed", Fields: json.RawMessage(`{"total": 1}`)}))
-	require.NoError(t, b.st.ResolveReview(b.ctx, id, &store.Decision{Reviewer: "zed", Fields: json.RawMessage(`{"total": 1}`)}),
+	require.NoError(t, b.st.ResolveReview(b.ctx, id, &dftype.Decision{Reviewer: "zed", Fields: json.RawMessage(`{"total": 1}`)}))
+	require.NoError(t, b.st.ResolveReview(b.ctx, id, &dftype.Decision{Reviewer: "zed", Fields: json.RawMessage(`{"total": 1}`)}),
 		"the same decision again is a no-op")
-	require.ErrorIs(t, b.st.ResolveReview(b.ctx, id, &store.Decision{Reviewer: "ann", Reason: "nope"}), store.ErrClosed)
-	require.ErrorIs(t, b.st.ResolveReview(b.ctx, id, &store.Decision{Reviewer: "zed", Reason: "nope"}), store.ErrClosed,
+	require.ErrorIs(t, b.st.ResolveReview(b.ctx, id, &dftype.Decision{Reviewer: "ann", Reason: "nope"}), store.ErrClosed)
+	require.ErrorIs(t, b.st.ResolveReview(b.ctx, id, &dftype.Decision{Reviewer: "zed", Reason: "nope"}), store.ErrClosed,
 		"a different decision by the same reviewer is a conflict too")
-	require.ErrorIs(t, b.st.ResolveReview(b.ctx, id, &store.Decision{Reviewer: "zed", Fields: json.RawMessage(`{"total": 2}`)}),
+	require.ErrorIs(t, b.st.ResolveReview(b.ctx, id, &dftype.Decision{Reviewer: "zed", Fields: json.RawMessage(`{"total": 2}`)}),
 		store.ErrClosed, "so are other fields")
 
 	r, err := b.st.Result(b.ctx, id)
@@ -196,7 +197,7 @@ func TestReviewerCorrectsTheType(t *testing.T) {
 	_, err := b.st.EnqueueReview(b.ctx, &store.ReviewItem{DocumentID: id, WorkflowID: "doc-" + id, DocType: "other",
 		Priority: 100, DueAt: time.Now().Add(time.Hour)})
 	require.NoError(t, err)
-	require.NoError(t, b.st.ResolveReview(b.ctx, id, &store.Decision{Reviewer: "ann", DocType: "invoice",
+	require.NoError(t, b.st.ResolveReview(b.ctx, id, &dftype.Decision{Reviewer: "ann", DocType: "invoice",
 		Fields: json.RawMessage(`{"total": 3}`)}))
 	r, err := b.st.Result(b.ctx, id)
 	require.NoError(t, err)

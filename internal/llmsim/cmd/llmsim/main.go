@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/dataforge/dataforge/internal/llmsim"
+	"github.com/dataforge/dataforge/internal/llmsim/simrules"
 )
 
 func main() {
@@ -34,7 +35,7 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	sim := llmsim.New(llmsim.Options{Models: models, Answer: llmsim.RulesAnswer})
+	sim := llmsim.New(llmsim.Options{Models: models, Answer: simrules.Answer})
 	if err := sim.Serve(ctx, *addr, func(a net.Addr) {
 		fmt.Printf("LLM simulator (not a real provider) at http://%s/v1\n", a)
 	}); err != nil {

@@ -1,6 +1,7 @@
 package pipeline_test
 
 import (
+	"github.com/dataforge/dataforge/dftype"
 	"os"
 	"path/filepath"
 	"sync"
@@ -8,11 +9,11 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/client"
+	sdkclient "go.temporal.io/sdk/client"
 
+	"github.com/dataforge/dataforge/client"
 	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/internal/store"
-	"github.com/dataforge/dataforge/internal/submit"
 	"github.com/dataforge/dataforge/workflows"
 )
 
@@ -34,9 +35,9 @@ type action struct {
 }
 
 func (b *testBundle) act(id string, a action) error {
-	h, err := b.client.UpdateWorkflow(b.ctx, client.UpdateWorkflowOptions{
+	h, err := b.client.UpdateWorkflow(b.ctx, sdkclient.UpdateWorkflowOptions{
 		WorkflowID: workflows.WorkflowID(id), UpdateName: a.name, Args: []any{a.arg},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
+		WaitForStage: sdkclient.WorkflowUpdateStageCompleted,
 	})
 	if err != nil {
 		return err
@@ -65,7 +66,7 @@ func TestConcurrentReviewerActions(t *testing.T) {
 	for i := range cases {
 		paths = append(paths, variant(t, cases[i].name))
 	}
-	items := b.submitAndWait(t, paths, submit.Options{})
+	items := b.submitAndWait(t, paths, client.Options{})
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			id := items[i].DocumentID
@@ -105,7 +106,7 @@ func TestConcurrentReviewerActions(t *testing.T) {
 				WHERE i.document_id = $1 AND e.action IN ('completed', 'rejected')`, id).Scan(&decisions, &reviewer))
 			require.Equal(t, 1, decisions, "one decision recorded")
 			require.Equal(t, res.Reviewer, reviewer)
-			if res.Status == store.StatusCompleted {
+			if res.Status == dftype.StatusCompleted {
 				stored, err := b.st.Result(b.ctx, id)
 				require.NoError(t, err)
 				require.Equal(t, res.Reviewer, stored.Reviewer)
@@ -116,11 +117,11 @@ func TestConcurrentReviewerActions(t *testing.T) {
 
 // TestSubmitRacingEscalation: with a 1 s SLA the item is escalated again and
 // again while it waits; the submit wins, and no escalation touches the item
-// after the decision. Escalations use the SLA given at submit.
+// after the decision. Escalations use the SLA given at client.
 func TestSubmitRacingEscalation(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	items := b.submitAndWait(t, []string{variant(t, "sla")}, submit.Options{ReviewSLA: time.Second})
+	items := b.submitAndWait(t, []string{variant(t, "sla")}, client.Options{ReviewSLA: time.Second})
 	id := items[0].DocumentID
 	require.Eventually(t, func() bool {
 		it, err := b.st.ReviewItemByDocument(b.ctx, id)
@@ -129,10 +130,10 @@ func TestSubmitRacingEscalation(t *testing.T) {
 	require.NoError(t, b.act(id, action{workflows.UpdateReview, workflows.ReviewDecision{Reviewer: "ann", Reject: true, Reason: "not ours"}}))
 	var res workflows.Result
 	require.NoError(t, b.client.GetWorkflow(b.ctx, workflows.WorkflowID(id), "").Get(b.ctx, &res))
-	require.Equal(t, store.StatusRejected, res.Status)
+	require.Equal(t, dftype.StatusRejected, res.Status)
 	doc, err := b.st.Document(b.ctx, id)
 	require.NoError(t, err)
-	require.Equal(t, store.StatusRejected, doc.Status)
+	require.Equal(t, dftype.StatusRejected, doc.Status)
 	var after int
 	require.NoError(t, b.st.Pool().QueryRow(b.ctx, `
 		SELECT count(*) FROM review_events e JOIN review_items i ON i.id = e.review_item_id

@@ -1,4 +1,8 @@
-package llmsim
+// Package simrules answers the LLM simulator's requests with DataForge's own
+// rule-based parsers, so that demos and tests without a model get answers
+// that depend on the document. The simulator takes it from its caller
+// (llmsim.Options.Answer) and does not import the parsers itself.
+package simrules
 
 import (
 	"encoding/json"
@@ -9,11 +13,11 @@ import (
 	"github.com/dataforge/dataforge/parsers"
 )
 
-// RulesAnswer answers requests from the document they carry, with the
+// Answer answers requests from the document they carry, with the
 // rule-based parsers: classification requests with the classifier, summary
 // requests with the document's first lines, extraction requests (schema name
 // = the document type; unknown names count as other) with the extractor.
-func RulesAnswer(name, text string) (json.RawMessage, error) {
+func Answer(name, text string) (json.RawMessage, error) {
 	switch name {
 	case schema.TaskClassify.Name(""):
 		c := parsers.Classify(text)
@@ -49,15 +53,4 @@ func firstLines(text string, n, max int) string {
 		s = "(empty document)"
 	}
 	return s
-}
-
-// FastModels are DefaultModels with latencies cut to tens of milliseconds,
-// for demos and tests.
-func FastModels() map[string]ModelConfig {
-	models := DefaultModels()
-	for name, m := range models {
-		m.LatencyMean, m.LatencyJitter = m.LatencyMean/40, m.LatencyJitter/40
-		models[name] = m
-	}
-	return models
 }

@@ -1,6 +1,7 @@
 package pipeline_test
 
 import (
+	"github.com/dataforge/dataforge/dftype"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,8 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/converter"
 
+	"github.com/dataforge/dataforge/client"
 	"github.com/dataforge/dataforge/internal/store"
-	"github.com/dataforge/dataforge/internal/submit"
 	"github.com/dataforge/dataforge/samples"
 	"github.com/dataforge/dataforge/workflows"
 )
@@ -32,12 +33,12 @@ func TestEInvoiceEndToEnd(t *testing.T) {
 	t.Cleanup(provider.Close)
 	b := setup(t, withLLM(provider.URL+"/v1"))
 
-	items := b.submitAndWait(t, []string{sample(t, "einvoice-factur-x.pdf"), sample(t, "einvoice-xrechnung.xml")}, submit.Options{})
+	items := b.submitAndWait(t, []string{sample(t, "einvoice-factur-x.pdf"), sample(t, "einvoice-xrechnung.xml")}, client.Options{})
 	for _, it := range items {
 		require.NoError(t, it.Err)
 		doc, err := b.st.Document(b.ctx, it.DocumentID)
 		require.NoError(t, err)
-		require.Equal(t, store.StatusCompleted, doc.Status, "%s: %s", it.Name, doc.Reason)
+		require.Equal(t, dftype.StatusCompleted, doc.Status, "%s: %s", it.Name, doc.Reason)
 		res, err := b.st.Result(b.ctx, it.DocumentID)
 		require.NoError(t, err)
 		require.Equal(t, "einvoice", res.Tier)
@@ -78,11 +79,11 @@ func TestBrokenEInvoiceFallsThrough(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "broken.xml")
 	require.NoError(t, os.WriteFile(path, []byte(bad), 0o644))
 
-	items := b.submitAndWait(t, []string{path}, submit.Options{})
+	items := b.submitAndWait(t, []string{path}, client.Options{})
 	id := items[0].DocumentID
 	doc, err := b.st.Document(b.ctx, id)
 	require.NoError(t, err)
-	require.Equal(t, store.StatusReview, doc.Status, "the rules read the rendered fields, which do not add up either")
+	require.Equal(t, dftype.StatusReview, doc.Status, "the rules read the rendered fields, which do not add up either")
 	require.True(t, strings.HasPrefix(doc.Reason, "einvoice: arithmetic, rules: "), doc.Reason)
 	item, err := b.st.ReviewItemByDocument(b.ctx, id)
 	require.NoError(t, err)

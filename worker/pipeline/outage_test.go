@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"context"
 	"fmt"
+	"github.com/dataforge/dataforge/dftype"
 	"path/filepath"
 	"testing"
 	"time"
@@ -10,10 +11,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dataforge/dataforge/activities"
+	"github.com/dataforge/dataforge/client"
 	"github.com/dataforge/dataforge/internal/llmsim"
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/internal/store/storetest"
-	"github.com/dataforge/dataforge/internal/submit"
 	"github.com/dataforge/dataforge/samples"
 )
 
@@ -41,18 +42,18 @@ func TestPostgresOutageCostsNoReview(t *testing.T) {
 	paths = append(paths, labelled[:min(20, len(labelled))]...)
 
 	baseline := setup(t, withSimulator(t, llmsim.FastModels()))
-	want := outcomes(t, baseline, baseline.submitAndWait(t, paths, submit.Options{}))
+	want := outcomes(t, baseline, baseline.submitAndWait(t, paths, client.Options{}))
 
 	var proxy *storetest.Proxy
 	b := setup(t, withSimulator(t, llmsim.FastModels()), func(a *activities.Activities) { proxy = behindProxy(t, a) })
-	items, err := b.sub.Submit(b.ctx, paths, submit.Options{})
+	items, err := b.sub.Submit(b.ctx, paths, client.Options{})
 	require.NoError(t, err)
 	cutConns := proxy.Cut()
 	docs, err := b.st.Documents(b.ctx, ids(items))
 	require.NoError(t, err)
 	settledAtCut := 0
 	for _, d := range docs {
-		if submit.Settled(d.Status) {
+		if client.Settled(d.Status) {
 			settledAtCut++
 		}
 	}
@@ -92,7 +93,7 @@ func behindProxy(t *testing.T, a *activities.Activities) *storetest.Proxy {
 	return proxy
 }
 
-func ids(items []*submit.Item) []string {
+func ids(items []*client.Item) []string {
 	var out []string
 	for _, it := range items {
 		out = append(out, it.DocumentID)
@@ -102,7 +103,7 @@ func ids(items []*submit.Item) []string {
 
 // outcomes maps each document's name to "status tier" (the tier for
 // completed documents, the reason codes for those in review).
-func outcomes(t *testing.T, b *testBundle, items []*submit.Item) map[string]string {
+func outcomes(t *testing.T, b *testBundle, items []*client.Item) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, it := range items {
@@ -111,11 +112,11 @@ func outcomes(t *testing.T, b *testBundle, items []*submit.Item) map[string]stri
 		require.NoError(t, err)
 		o := string(d.Status)
 		switch d.Status {
-		case store.StatusCompleted:
+		case dftype.StatusCompleted:
 			r, err := b.st.Result(b.ctx, it.DocumentID)
 			require.NoError(t, err)
 			o += " " + r.Tier
-		case store.StatusReview:
+		case dftype.StatusReview:
 			o += " " + d.Reason
 		}
 		out[it.Name] = o

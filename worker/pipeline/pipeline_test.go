@@ -3,31 +3,32 @@ package pipeline_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/dataforge/dataforge/dftype"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/client"
+	sdkclient "go.temporal.io/sdk/client"
 
 	"github.com/dataforge/dataforge/activities"
-	"github.com/dataforge/dataforge/internal/pipeline"
-	"github.com/dataforge/dataforge/internal/pipeline/pipelinetest"
+	"github.com/dataforge/dataforge/client"
 	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/internal/store"
-	"github.com/dataforge/dataforge/internal/submit"
 	"github.com/dataforge/dataforge/parsers"
 	"github.com/dataforge/dataforge/parsers/templates"
 	"github.com/dataforge/dataforge/samples"
+	"github.com/dataforge/dataforge/worker/pipeline"
+	"github.com/dataforge/dataforge/worker/pipeline/pipelinetest"
 	"github.com/dataforge/dataforge/workflows"
 )
 
 type testBundle struct {
 	ctx    context.Context
 	st     *store.Store
-	client client.Client
-	sub    *submit.Submitter
+	client sdkclient.Client
+	sub    *client.Submitter
 }
 
 // setup starts the pipeline on a real Temporal server and a fresh Postgres
@@ -39,10 +40,10 @@ func setup(t *testing.T, opts ...func(*activities.Activities)) *testBundle {
 	env := pipelinetest.Start(t, opts...)
 	require.NoError(t, pipeline.EnsureSearchAttributes(ctx, env.Client, env.Config.Namespace), "registering twice is fine")
 	return &testBundle{ctx: ctx, st: env.Store, client: env.Client,
-		sub: &submit.Submitter{Store: env.Store, Temporal: env.Client, Config: env.Config, MaxBytes: parsers.DefaultLimits().MaxBytes}}
+		sub: &client.Submitter{Store: env.Store, Temporal: env.Client, TaskQueue: env.Config.TaskQueue, MaxBytes: parsers.DefaultLimits().MaxBytes}}
 }
 
-func (b *testBundle) submitAndWait(t *testing.T, paths []string, opts submit.Options) []*submit.Item {
+func (b *testBundle) submitAndWait(t *testing.T, paths []string, opts client.Options) []*client.Item {
 	t.Helper()
 	items, err := b.sub.Submit(b.ctx, paths, opts)
 	require.NoError(t, err)
@@ -59,7 +60,7 @@ func TestSamplesEndToEnd(t *testing.T) {
 	for _, e := range expected {
 		paths = append(paths, filepath.Join(samples.Dir(), e.File))
 	}
-	items := b.submitAndWait(t, paths, submit.Options{})
+	items := b.submitAndWait(t, paths, client.Options{})
 
 	for i, e := range expected {
 		it := items[i]
@@ -68,10 +69,10 @@ func TestSamplesEndToEnd(t *testing.T) {
 		require.NoError(t, err)
 		switch {
 		case e.ParseError != "":
-			require.Equal(t, store.StatusReview, doc.Status, e.File)
+			require.Equal(t, dftype.StatusReview, doc.Status, e.File)
 			require.Equal(t, "parse: "+e.ParseError, doc.Reason, e.File)
 		case e.Outcome == samples.OutcomeRules:
-			require.Equal(t, store.StatusCompleted, doc.Status, "%s: %s", e.File, doc.Reason)
+			require.Equal(t, dftype.StatusCompleted, doc.Status, "%s: %s", e.File, doc.Reason)
 			require.Equal(t, string(e.Type), doc.DocType, e.File)
 			res, err := b.st.Result(b.ctx, it.DocumentID)
 			require.NoError(t, err)
@@ -81,7 +82,7 @@ func TestSamplesEndToEnd(t *testing.T) {
 			require.NoError(t, json.Unmarshal(res.Fields, &got))
 			require.Equal(t, *e.Fields, got, e.File)
 		case e.Outcome == samples.OutcomeEInvoice:
-			require.Equal(t, store.StatusCompleted, doc.Status, "%s: %s", e.File, doc.Reason)
+			require.Equal(t, dftype.StatusCompleted, doc.Status, "%s: %s", e.File, doc.Reason)
 			res, err := b.st.Result(b.ctx, it.DocumentID)
 			require.NoError(t, err)
 			require.Equal(t, "einvoice", res.Tier, e.File)
@@ -89,7 +90,7 @@ func TestSamplesEndToEnd(t *testing.T) {
 			require.NoError(t, json.Unmarshal(res.Fields, &got))
 			require.Equal(t, *e.Fields, got, e.File)
 		default:
-			require.Equal(t, store.StatusReview, doc.Status, e.File)
+			require.Equal(t, dftype.StatusReview, doc.Status, e.File)
 		}
 	}
 
@@ -102,12 +103,12 @@ func TestSamplesEndToEnd(t *testing.T) {
 	// Submitting the same content again processes nothing twice.
 	var attemptsBefore int
 	require.NoError(t, b.st.Pool().QueryRow(b.ctx, `SELECT count(*) FROM attempts`).Scan(&attemptsBefore))
-	again := b.submitAndWait(t, paths, submit.Options{})
+	again := b.submitAndWait(t, paths, client.Options{})
 	for i, it := range again {
 		require.Equal(t, items[i].DocumentID, it.DocumentID)
 		doc, err := b.st.Document(b.ctx, it.DocumentID)
 		require.NoError(t, err)
-		require.Equal(t, doc.Status == store.StatusCompleted, it.Existing, it.Name)
+		require.Equal(t, doc.Status == dftype.StatusCompleted, it.Existing, it.Name)
 	}
 	var attemptsAfter int
 	require.NoError(t, b.st.Pool().QueryRow(b.ctx, `SELECT count(*) FROM attempts`).Scan(&attemptsAfter))
@@ -117,33 +118,33 @@ func TestSamplesEndToEnd(t *testing.T) {
 func TestReviewerCompletesDocument(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	items := b.submitAndWait(t, []string{filepath.Join(samples.Dir(), "invoice-messy.pdf")}, submit.Options{})
+	items := b.submitAndWait(t, []string{filepath.Join(samples.Dir(), "invoice-messy.pdf")}, client.Options{})
 	id := items[0].DocumentID
 	doc, err := b.st.Document(b.ctx, id)
 	require.NoError(t, err)
-	require.Equal(t, store.StatusReview, doc.Status)
+	require.Equal(t, dftype.StatusReview, doc.Status)
 
 	total := 42.5
 	decision := workflows.ReviewDecision{Reviewer: "ann", Fields: &schema.Fields{
 		InvoiceNumber: "M-1", IssueDate: "2024-02-01", Issuer: "Cafe Lux", Total: &total, Currency: "EUR"}}
-	handle, err := b.client.UpdateWorkflow(b.ctx, client.UpdateWorkflowOptions{
+	handle, err := b.client.UpdateWorkflow(b.ctx, sdkclient.UpdateWorkflowOptions{
 		WorkflowID: workflows.WorkflowID(id), UpdateName: workflows.UpdateReview,
 		Args:         []any{workflows.ReviewDecision{Reviewer: "ann", Fields: &schema.Fields{Currency: "XXX1"}}},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
+		WaitForStage: sdkclient.WorkflowUpdateStageCompleted,
 	})
 	if err == nil {
 		err = handle.Get(b.ctx, nil)
 	}
 	require.ErrorContains(t, err, "currency", "invalid fields are refused")
 
-	handle, err = b.client.UpdateWorkflow(b.ctx, client.UpdateWorkflowOptions{
+	handle, err = b.client.UpdateWorkflow(b.ctx, sdkclient.UpdateWorkflowOptions{
 		WorkflowID: workflows.WorkflowID(id), UpdateName: workflows.UpdateReview,
-		Args: []any{decision}, WaitForStage: client.WorkflowUpdateStageCompleted,
+		Args: []any{decision}, WaitForStage: sdkclient.WorkflowUpdateStageCompleted,
 	})
 	require.NoError(t, err)
 	var res workflows.Result
 	require.NoError(t, handle.Get(b.ctx, &res))
-	require.Equal(t, store.StatusCompleted, res.Status)
+	require.Equal(t, dftype.StatusCompleted, res.Status)
 
 	var final workflows.Result
 	require.NoError(t, b.client.GetWorkflow(b.ctx, workflows.WorkflowID(id), "").Get(b.ctx, &final))
@@ -165,7 +166,7 @@ func TestBadInputIsRefusedAtSubmit(t *testing.T) {
 	require.NoError(t, os.WriteFile(image, []byte("\x89PNG\r\n\x1a\n0000"), 0o644))
 	order := filepath.Join(dir, "order.xml")
 	require.NoError(t, os.WriteFile(order, []byte(`<?xml version="1.0"?><order><id>7</id></order>`), 0o644))
-	items, err := b.sub.Submit(b.ctx, []string{empty, image, filepath.Join(dir, "missing.pdf"), order}, submit.Options{})
+	items, err := b.sub.Submit(b.ctx, []string{empty, image, filepath.Join(dir, "missing.pdf"), order}, client.Options{})
 	require.NoError(t, err)
 	require.ErrorContains(t, items[0].Err, "empty.pdf: empty file")
 	require.ErrorContains(t, items[1].Err, "photo.png: unsupported type image/png")
@@ -183,16 +184,16 @@ func TestIssuerTemplateReadsWhatTheRulesCannot(t *testing.T) {
 	t.Parallel()
 	doc := filepath.Join(samples.LabelledDir(), "51-nl-eur-acme-cloud.pdf")
 	plain := setup(t)
-	items := plain.submitAndWait(t, []string{doc}, submit.Options{})
+	items := plain.submitAndWait(t, []string{doc}, client.Options{})
 	d, err := plain.st.Document(plain.ctx, items[0].DocumentID)
 	require.NoError(t, err)
-	require.Equal(t, store.StatusReview, d.Status, "an invoice the rules cannot place is not passed as other")
+	require.Equal(t, dftype.StatusReview, d.Status, "an invoice the rules cannot place is not passed as other")
 	require.Equal(t, "other", d.DocType)
 
 	set, err := templates.LoadDir(filepath.Join(samples.Dir(), "templates"))
 	require.NoError(t, err)
 	withTemplates := setup(t, func(a *activities.Activities) { a.Templates = set })
-	items = withTemplates.submitAndWait(t, []string{doc}, submit.Options{})
+	items = withTemplates.submitAndWait(t, []string{doc}, client.Options{})
 	res, err := withTemplates.st.Result(withTemplates.ctx, items[0].DocumentID)
 	require.NoError(t, err)
 	require.Equal(t, "rules", res.Tier)

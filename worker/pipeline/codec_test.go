@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"github.com/dataforge/dataforge/dftype"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -18,17 +19,16 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/temporalproto"
-	"go.temporal.io/sdk/client"
+	sdkclient "go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/dataforge/dataforge/activities"
+	"github.com/dataforge/dataforge/client"
 	"github.com/dataforge/dataforge/internal/codec"
-	"github.com/dataforge/dataforge/internal/pipeline"
-	"github.com/dataforge/dataforge/internal/pipeline/pipelinetest"
-	"github.com/dataforge/dataforge/internal/store"
-	"github.com/dataforge/dataforge/internal/submit"
 	"github.com/dataforge/dataforge/parsers"
+	"github.com/dataforge/dataforge/worker/pipeline"
+	"github.com/dataforge/dataforge/worker/pipeline/pipelinetest"
 	"github.com/dataforge/dataforge/workflows"
 )
 
@@ -51,10 +51,10 @@ func TestCodecKeepsDocumentsOutOfHistory(t *testing.T) {
 	env := pipelinetest.Start(t)
 	// The worker and the starter each read the keys and dial, as the mains do.
 	keys := "k1=" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
-	dial := func() (client.Client, *codec.Codec) {
+	dial := func() (sdkclient.Client, *codec.Codec) {
 		cdc, err := codec.FromEnv(func(k string) string { return map[string]string{"DATAFORGE_CODEC_KEYS": keys}[k] })
 		require.NoError(t, err)
-		c, err := client.DialContext(ctx, codec.ClientOptions(client.Options{
+		c, err := sdkclient.DialContext(ctx, codec.ClientOptions(sdkclient.Options{
 			HostPort: env.Config.TemporalAddress, Namespace: env.Config.Namespace}, cdc))
 		require.NoError(t, err)
 		t.Cleanup(c.Close)
@@ -79,8 +79,8 @@ func TestCodecKeepsDocumentsOutOfHistory(t *testing.T) {
 	}
 	cfg := env.Config
 	cfg.TaskQueue = taskQueue
-	sub := &submit.Submitter{Store: env.Store, Temporal: c, Config: cfg, MaxBytes: parsers.DefaultLimits().MaxBytes}
-	items, err := sub.Submit(ctx, paths, submit.Options{})
+	sub := &client.Submitter{Store: env.Store, Temporal: c, TaskQueue: cfg.TaskQueue, MaxBytes: parsers.DefaultLimits().MaxBytes}
+	items, err := sub.Submit(ctx, paths, client.Options{})
 	require.NoError(t, err)
 	require.NoError(t, sub.Wait(ctx, items, nil))
 
@@ -92,9 +92,9 @@ func TestCodecKeepsDocumentsOutOfHistory(t *testing.T) {
 		doc, err := env.Store.Document(ctx, it.DocumentID)
 		require.NoError(t, err)
 		if it.Name == name {
-			require.Equal(t, store.StatusCompleted, doc.Status, doc.Reason)
+			require.Equal(t, dftype.StatusCompleted, doc.Status, doc.Reason)
 		} else {
-			require.Equal(t, store.StatusReview, doc.Status)
+			require.Equal(t, dftype.StatusReview, doc.Status)
 			require.Equal(t, "parse: corrupt", doc.Reason, "the typed parse failure survives its encryption")
 		}
 		iter := env.Client.GetWorkflowHistory(ctx, workflows.WorkflowID(it.DocumentID), "", false,

@@ -1,6 +1,7 @@
 package pipeline_test
 
 import (
+	"github.com/dataforge/dataforge/dftype"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,8 +10,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 
 	"github.com/dataforge/dataforge/activities"
-	"github.com/dataforge/dataforge/internal/store"
-	"github.com/dataforge/dataforge/internal/submit"
+	"github.com/dataforge/dataforge/client"
 	"github.com/dataforge/dataforge/parsers/hostile"
 	"github.com/dataforge/dataforge/parsers/sandbox"
 	"github.com/dataforge/dataforge/samples"
@@ -40,21 +40,21 @@ func TestHostileDocumentsSettleOnce(t *testing.T) {
 	}
 	absurd := write("absurd-xref.pdf", hostile.XrefTableStart(2_000_000_000))
 	bomb := write("words.pdf", hostile.BombShows(70<<20)) // under the decompression budget; needs GBs to lay out
-	items := b.submitAndWait(t, []string{absurd, bomb}, submit.Options{})
+	items := b.submitAndWait(t, []string{absurd, bomb}, client.Options{})
 	for i, want := range []string{"parse: corrupt", "parse: too_large"} {
 		it := items[i]
 		require.NoError(t, it.Err, it.Name)
 		doc, err := b.st.Document(b.ctx, it.DocumentID)
 		require.NoError(t, err)
-		require.Equal(t, store.StatusReview, doc.Status, it.Name)
+		require.Equal(t, dftype.StatusReview, doc.Status, it.Name)
 		require.Equal(t, want, doc.Reason, it.Name)
 		require.Equal(t, 1, parseAttempts(t, b, it.DocumentID), "%s: Parse is not retried", it.Name)
 	}
 
-	normal := b.submitAndWait(t, []string{filepath.Join(samples.Dir(), "invoice-classic.pdf")}, submit.Options{})
+	normal := b.submitAndWait(t, []string{filepath.Join(samples.Dir(), "invoice-classic.pdf")}, client.Options{})
 	doc, err := b.st.Document(b.ctx, normal[0].DocumentID)
 	require.NoError(t, err)
-	require.Equal(t, store.StatusCompleted, doc.Status, doc.Reason)
+	require.Equal(t, dftype.StatusCompleted, doc.Status, doc.Reason)
 }
 
 // parseAttempts counts the starts of the Parse activity in a document's

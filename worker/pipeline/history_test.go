@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/dataforge/dataforge/dftype"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -19,15 +20,15 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/temporalproto"
-	"go.temporal.io/sdk/client"
+	sdkclient "go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/dataforge/dataforge/activities"
+	"github.com/dataforge/dataforge/client"
 	"github.com/dataforge/dataforge/internal/llmsim"
+	"github.com/dataforge/dataforge/internal/llmsim/simrules"
 	"github.com/dataforge/dataforge/internal/schema"
-	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/internal/store/storetest"
-	"github.com/dataforge/dataforge/internal/submit"
 	"github.com/dataforge/dataforge/workflows"
 )
 
@@ -42,7 +43,7 @@ type historyPath struct {
 	// for a different recording: once committed, a history is a fixture.
 	name string
 	file string
-	opts submit.Options
+	opts client.Options
 	// llm configures the LLM tiers (nil: none); down toggles the provider.
 	llm func(t *testing.T, down *atomic.Bool) func(*activities.Activities)
 	// drive acts on the settled document until its workflow can end.
@@ -103,7 +104,7 @@ func historyPaths() []historyPath {
 				Total: ptr(42.5), Currency: "EUR"}})},
 		{name: "review-rejected", file: "invoice-messy.pdf",
 			drive: decide(workflows.ReviewDecision{Reviewer: "bob", Reject: true, Reason: "duplicate"})},
-		{name: "review-escalated-then-submitted", file: "invoice-messy.pdf", opts: submit.Options{ReviewSLA: time.Second},
+		{name: "review-escalated-then-submitted", file: "invoice-messy.pdf", opts: client.Options{ReviewSLA: time.Second},
 			drive: func(t *testing.T, b *testBundle, id string, down *atomic.Bool) {
 				require.Eventually(t, func() bool {
 					it, err := b.st.ReviewItemByDocument(b.ctx, id)
@@ -154,7 +155,7 @@ func postgresCutDuringCall(t *testing.T, _ *atomic.Bool) func(*activities.Activi
 			proxy.Cut()
 			time.AfterFunc(3*time.Second, proxy.Restore)
 		})
-		return llmsim.RulesAnswer(docType, text)
+		return simrules.Answer(docType, text)
 	}
 	srv := httptest.NewServer(llmsim.New(llmsim.Options{Models: llmsim.FastModels(), Answer: answer, Seed: 1}))
 	t.Cleanup(srv.Close)
@@ -192,16 +193,16 @@ func decide(d workflows.ReviewDecision) func(*testing.T, *testBundle, string, *a
 	return func(t *testing.T, b *testBundle, id string, _ *atomic.Bool) {
 		doc, err := b.st.Document(b.ctx, id)
 		require.NoError(t, err)
-		require.Equal(t, store.StatusReview, doc.Status)
+		require.Equal(t, dftype.StatusReview, doc.Status)
 		update(t, b, id, workflows.UpdateReview, d)
 	}
 }
 
 func update(t *testing.T, b *testBundle, id, name string, arg any) {
 	t.Helper()
-	h, err := b.client.UpdateWorkflow(b.ctx, client.UpdateWorkflowOptions{
+	h, err := b.client.UpdateWorkflow(b.ctx, sdkclient.UpdateWorkflowOptions{
 		WorkflowID: workflows.WorkflowID(id), UpdateName: name, Args: []any{arg},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
+		WaitForStage: sdkclient.WorkflowUpdateStageCompleted,
 	})
 	require.NoError(t, err)
 	require.NoError(t, h.Get(b.ctx, nil))
@@ -210,7 +211,7 @@ func update(t *testing.T, b *testBundle, id, name string, arg any) {
 // writeHistory writes a workflow's whole history as JSON, in the form
 // `temporal workflow show --output json` prints and
 // worker.WorkflowReplayer reads.
-func writeHistory(ctx context.Context, c client.Client, workflowID, path string) error {
+func writeHistory(ctx context.Context, c sdkclient.Client, workflowID, path string) error {
 	iter := c.GetWorkflowHistory(ctx, workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	var h historypb.History
 	for iter.HasNext() {

@@ -11,18 +11,18 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
-	"go.temporal.io/sdk/client"
+	sdkclient "go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/dataforge/dataforge/activities"
+	"github.com/dataforge/dataforge/client"
 	"github.com/dataforge/dataforge/internal/store"
-	"github.com/dataforge/dataforge/internal/submit"
 	"github.com/dataforge/dataforge/workflows"
 )
 
 // NewWorker returns a worker on taskQueue with every workflow and activity
 // registered.
-func NewWorker(c client.Client, taskQueue string, acts *activities.Activities) worker.Worker {
+func NewWorker(c sdkclient.Client, taskQueue string, acts *activities.Activities) worker.Worker {
 	w := worker.New(c, taskQueue, worker.Options{})
 	w.RegisterWorkflow(workflows.ProcessDocument)
 	w.RegisterActivity(acts)
@@ -33,7 +33,7 @@ func NewWorker(c client.Client, taskQueue string, acts *activities.Activities) w
 // upsert, skipping those the namespace already has. On a cluster where the
 // worker may not administer the namespace, run the equivalent
 // `temporal operator search-attribute create` commands (see README) instead.
-func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace string) error {
+func EnsureSearchAttributes(ctx context.Context, c sdkclient.Client, namespace string) error {
 	ops := c.OperatorService()
 	have, err := ops.ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
 	if err != nil {
@@ -80,8 +80,8 @@ func ExpireLeases(ctx context.Context, st *store.Store, period time.Duration, lo
 }
 
 // StartPending starts the documents that were stored but never started (see
-// submit.Submitter.Sweep), once now and then every period until ctx is done.
-func StartPending(ctx context.Context, sub *submit.Submitter, period, grace time.Duration, logger *slog.Logger) {
+// client.Submitter.Sweep), once now and then every period until ctx is done.
+func StartPending(ctx context.Context, sub *client.Submitter, period, grace time.Duration, logger *slog.Logger) {
 	tick := time.NewTicker(period)
 	defer tick.Stop()
 	for {

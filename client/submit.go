@@ -1,7 +1,8 @@
-// Package submit stores documents and starts (or attaches to) their
-// workflows, waits for them, and reports their outcome. The starter CLI and
-// the worker's demo mode use it.
-package submit
+// Package client is how documents enter DataForge and how their workflows are
+// followed: it stores documents and starts (or attaches to) their workflows,
+// waits for them, and reports their outcome. The starter CLI, the worker's
+// demo mode and its pending sweep use it.
+package client
 
 import (
 	"context"
@@ -9,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/dataforge/dataforge/dftype"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -17,10 +19,9 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/client"
+	sdkclient "go.temporal.io/sdk/client"
 
 	"github.com/dataforge/dataforge/einvoice"
-	"github.com/dataforge/dataforge/internal/config"
 	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/parsers"
@@ -30,8 +31,12 @@ import (
 // Submitter submits documents.
 type Submitter struct {
 	Store    *store.Store
-	Temporal client.Client
-	Config   config.Config
+	Temporal sdkclient.Client
+	// TaskQueue is where workflows are started.
+	TaskQueue string
+	// Namespace and UIURL make the links to the Temporal Web UI in reports;
+	// no links when UIURL is empty.
+	Namespace, UIURL string
 	// MaxBytes rejects larger files at submit time.
 	MaxBytes int64
 }
@@ -205,9 +210,9 @@ func (s *Submitter) submit(ctx context.Context, it *Item, opts Options) error {
 // start starts a stored document's workflow, or attaches to the one
 // already running for it.
 func (s *Submitter) start(ctx context.Context, doc *store.Document, in workflows.Input) error {
-	_, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+	_, err := s.Temporal.ExecuteWorkflow(ctx, sdkclient.StartWorkflowOptions{
 		ID:                       workflows.WorkflowID(doc.ID),
-		TaskQueue:                s.Config.TaskQueue,
+		TaskQueue:                s.TaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		StaticSummary:            doc.Name,
@@ -259,7 +264,7 @@ func unwrapPathError(err error) string {
 
 // Settled reports whether a document needs no more automated work: it ended,
 // or waits for a reviewer.
-func Settled(s store.Status) bool { return s.Terminal() || s == store.StatusReview }
+func Settled(s dftype.Status) bool { return s.Terminal() || s == dftype.StatusReview }
 
 // Wait polls Postgres until every accepted item is settled, calling progress
 // (when non-nil) with the count settled so far.

@@ -13,10 +13,11 @@ import (
 	"go.temporal.io/api/temporalproto"
 
 	"github.com/dataforge/dataforge/activities"
+	"github.com/dataforge/dataforge/client"
 	"github.com/dataforge/dataforge/internal/llm"
 	"github.com/dataforge/dataforge/internal/llmsim"
+	"github.com/dataforge/dataforge/internal/llmsim/simrules"
 	"github.com/dataforge/dataforge/internal/router"
-	"github.com/dataforge/dataforge/internal/submit"
 	"github.com/dataforge/dataforge/workflows"
 )
 
@@ -30,14 +31,14 @@ func TestAPIKeyIsNowhere(t *testing.T) {
 	for _, key := range []string{good, bad} {
 		t.Run(key[13:20], func(t *testing.T) {
 			t.Parallel()
-			sim := llmsim.New(llmsim.Options{Models: llmsim.FastModels(), Answer: llmsim.RulesAnswer, APIKey: good})
+			sim := llmsim.New(llmsim.Options{Models: llmsim.FastModels(), Answer: simrules.Answer, APIKey: good})
 			srv := httptest.NewServer(sim)
 			t.Cleanup(srv.Close)
 			b := setup(t, func(a *activities.Activities) {
 				a.LLM = llm.New(llm.Config{APIKey: key, BaseURL: srv.URL + "/v1", Timeout: 5 * time.Second})
 				a.Router = router.Config{PrimaryModel: "gpt-4o", FallbackModel: "gpt-4o-mini", LLMRetry: fastRetry()}
 			})
-			items := b.submitAndWait(t, []string{sample(t, "invoice-classic.pdf"), sample(t, "invoice-messy.pdf")}, submit.Options{})
+			items := b.submitAndWait(t, []string{sample(t, "invoice-classic.pdf"), sample(t, "invoice-messy.pdf")}, client.Options{})
 
 			var calls int
 			require.NoError(t, b.st.Pool().QueryRow(b.ctx, `SELECT count(*) FROM attempts WHERE tier <> 'rules'`).Scan(&calls))

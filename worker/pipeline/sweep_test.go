@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/dataforge/dataforge/dftype"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -12,10 +13,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/dataforge/dataforge/internal/pipeline"
+	"github.com/dataforge/dataforge/client"
 	"github.com/dataforge/dataforge/internal/store"
-	"github.com/dataforge/dataforge/internal/submit"
 	"github.com/dataforge/dataforge/samples"
+	"github.com/dataforge/dataforge/worker/pipeline"
 )
 
 // A document stored by a submission that died before starting its workflow
@@ -37,11 +38,11 @@ func TestSweepStartsStoredDocuments(t *testing.T) {
 	ctx, cancel := context.WithCancel(b.ctx)
 	t.Cleanup(cancel)
 	go pipeline.StartPending(ctx, b.sub, time.Hour, 0, slog.New(slog.DiscardHandler)) // the start-up pass
-	items := []*submit.Item{{DocumentID: id}}
+	items := []*client.Item{{DocumentID: id}}
 	require.NoError(t, b.sub.Wait(b.ctx, items, nil))
 	doc, err := b.st.Document(b.ctx, id)
 	require.NoError(t, err)
-	require.Equal(t, store.StatusCompleted, doc.Status, doc.Reason)
+	require.Equal(t, dftype.StatusCompleted, doc.Status, doc.Reason)
 	_, err = b.st.Result(b.ctx, id)
 	require.NoError(t, err)
 
@@ -59,7 +60,7 @@ func TestSweepStartsStoredDocuments(t *testing.T) {
 	require.NoError(t, b.sub.Wait(b.ctx, items, nil))
 	doc, err = b.st.Document(b.ctx, id)
 	require.NoError(t, err)
-	require.Equal(t, store.StatusCompleted, doc.Status, doc.Reason)
+	require.Equal(t, dftype.StatusCompleted, doc.Status, doc.Reason)
 	var results int
 	require.NoError(t, b.st.Pool().QueryRow(b.ctx, `SELECT count(*) FROM results WHERE document_id = $1`, id).Scan(&results))
 	require.Equal(t, 1, results)

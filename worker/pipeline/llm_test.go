@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"encoding/json"
+	"github.com/dataforge/dataforge/dftype"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -10,16 +11,17 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/client"
+	sdkclient "go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/dataforge/dataforge/activities"
+	"github.com/dataforge/dataforge/client"
 	"github.com/dataforge/dataforge/internal/llm"
 	"github.com/dataforge/dataforge/internal/llmsim"
+	"github.com/dataforge/dataforge/internal/llmsim/simrules"
 	"github.com/dataforge/dataforge/internal/router"
 	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/internal/store"
-	"github.com/dataforge/dataforge/internal/submit"
 	"github.com/dataforge/dataforge/samples"
 	"github.com/dataforge/dataforge/workflows"
 )
@@ -33,7 +35,7 @@ func fastRetry() *temporal.RetryPolicy {
 
 // withSimulator points the LLM tiers at a simulator served over real HTTP.
 func withSimulator(t *testing.T, models map[string]llmsim.ModelConfig) func(*activities.Activities) {
-	sim := llmsim.New(llmsim.Options{Models: models, Answer: llmsim.RulesAnswer, Seed: 1})
+	sim := llmsim.New(llmsim.Options{Models: models, Answer: simrules.Answer, Seed: 1})
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	return withLLM(srv.URL + "/v1")
@@ -64,7 +66,7 @@ func TestPrimaryDownFallbackCompletes(t *testing.T) {
 	require.NoError(t, llmsim.ParseFaults("gpt-4o=unavailable:1", models))
 	b := setup(t, withSimulator(t, models))
 
-	items := b.submitAndWait(t, []string{sample(t, "invoice-classic.pdf")}, submit.Options{})
+	items := b.submitAndWait(t, []string{sample(t, "invoice-classic.pdf")}, client.Options{})
 	id := items[0].DocumentID
 	res, err := b.st.Result(b.ctx, id)
 	require.NoError(t, err)
@@ -89,7 +91,7 @@ func TestNonRetryableErrorSkipsToNextTierAtOnce(t *testing.T) {
 	require.NoError(t, llmsim.ParseFaults("gpt-4o=quota,gpt-4o-mini=content_filter", models))
 	b := setup(t, withSimulator(t, models))
 
-	items := b.submitAndWait(t, []string{sample(t, "invoice-table.pdf")}, submit.Options{})
+	items := b.submitAndWait(t, []string{sample(t, "invoice-table.pdf")}, client.Options{})
 	a := attemptsOf(t, b, items[0].DocumentID)
 	require.Len(t, a, 3, "one attempt each: quota and content filter are not retried")
 	require.Equal(t, llm.ErrTypeQuotaExceeded, a[0].ErrorClass)
@@ -108,7 +110,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	models["gpt-4o"] = m
 	b := setup(t, withSimulator(t, models))
 
-	items := b.submitAndWait(t, []string{sample(t, "receipt-cafe.pdf")}, submit.Options{})
+	items := b.submitAndWait(t, []string{sample(t, "receipt-cafe.pdf")}, client.Options{})
 	a := attemptsOf(t, b, items[0].DocumentID)
 	require.Len(t, a, 2)
 	require.Equal(t, llm.ErrTypeRateLimited, a[0].ErrorClass)
@@ -125,7 +127,7 @@ func TestInvalidOutputIsRepairedOnce(t *testing.T) {
 	models["gpt-4o"] = m
 	b := setup(t, withSimulator(t, models))
 
-	items := b.submitAndWait(t, []string{sample(t, "invoice-two-column.pdf")}, submit.Options{})
+	items := b.submitAndWait(t, []string{sample(t, "invoice-two-column.pdf")}, client.Options{})
 	a := attemptsOf(t, b, items[0].DocumentID)
 	require.Equal(t, llm.ErrTypeInvalidOutput, a[0].ErrorClass, "invalid after the repair: not retried")
 	require.Equal(t, store.OutcomeInvalid, a[0].Outcome)
@@ -137,8 +139,8 @@ func TestReprocessUsesTheCache(t *testing.T) {
 	t.Parallel()
 	b := setup(t, withSimulator(t, llmsim.FastModels()))
 	path := sample(t, "invoice-classic.pdf")
-	items := b.submitAndWait(t, []string{path}, submit.Options{})
-	b.submitAndWait(t, []string{path}, submit.Options{Reprocess: true})
+	items := b.submitAndWait(t, []string{path}, client.Options{})
+	b.submitAndWait(t, []string{path}, client.Options{Reprocess: true})
 	a := attemptsOf(t, b, items[0].DocumentID)
 	require.Len(t, a, 2)
 	require.Positive(t, a[0].CostUSD)
@@ -171,11 +173,11 @@ func TestRedriveAfterOutage(t *testing.T) {
 	t.Cleanup(srv.Close)
 	b := setup(t, withLLM(srv.URL+"/v1"))
 
-	items := b.submitAndWait(t, []string{sample(t, "invoice-messy.pdf")}, submit.Options{})
+	items := b.submitAndWait(t, []string{sample(t, "invoice-messy.pdf")}, client.Options{})
 	id := items[0].DocumentID
 	it, err := b.st.ReviewItemByDocument(b.ctx, id)
 	require.NoError(t, err)
-	codes := store.ReasonCodes(it.Reasons)
+	codes := dftype.ReasonCodes(it.Reasons)
 	require.Equal(t, []string{"primary:ProviderUnavailable", "fallback:ProviderUnavailable"}, codes[:2])
 	require.Contains(t, []string{"rules:invalid_fields", "rules:low_confidence"}, codes[2])
 
@@ -183,20 +185,20 @@ func TestRedriveAfterOutage(t *testing.T) {
 	pending, err := b.st.ListReview(b.ctx, store.ReviewFilter{State: store.ReviewPending, Reason: llm.ErrTypeServer})
 	require.NoError(t, err)
 	require.Len(t, pending, 1)
-	h, err := b.client.UpdateWorkflow(b.ctx, client.UpdateWorkflowOptions{
+	h, err := b.client.UpdateWorkflow(b.ctx, sdkclient.UpdateWorkflowOptions{
 		WorkflowID: it.WorkflowID, UpdateName: workflows.UpdateRedrive, Args: []any{"ops"},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
+		WaitForStage: sdkclient.WorkflowUpdateStageCompleted,
 	})
 	require.NoError(t, err)
 	require.NoError(t, h.Get(b.ctx, nil))
 
 	var res workflows.Result
 	require.NoError(t, b.client.GetWorkflow(b.ctx, it.WorkflowID, "").Get(b.ctx, &res))
-	require.Equal(t, store.StatusCompleted, res.Status)
+	require.Equal(t, dftype.StatusCompleted, res.Status)
 	require.Equal(t, "primary", res.Tier)
 	doc, err := b.st.Document(b.ctx, id)
 	require.NoError(t, err)
-	require.Equal(t, store.StatusCompleted, doc.Status)
+	require.Equal(t, dftype.StatusCompleted, doc.Status)
 	it, err = b.st.ReviewItemByDocument(b.ctx, id)
 	require.NoError(t, err)
 	require.Equal(t, store.ReviewRedriven, it.State)
@@ -208,7 +210,7 @@ func TestRedriveAfterOutage(t *testing.T) {
 func TestSummaryAndItsFallback(t *testing.T) {
 	t.Parallel()
 	healthy := setup(t, withSimulator(t, llmsim.FastModels()))
-	items := healthy.submitAndWait(t, []string{sample(t, "invoice-plain.txt")}, submit.Options{Summarize: true})
+	items := healthy.submitAndWait(t, []string{sample(t, "invoice-plain.txt")}, client.Options{Summarize: true})
 	r, err := healthy.sub.Report(healthy.ctx, items[0].DocumentID)
 	require.NoError(t, err)
 	require.Equal(t, "completed", r.Status)
@@ -224,7 +226,7 @@ func TestSummaryAndItsFallback(t *testing.T) {
 	require.NoError(t, llmsim.ParseFaults("gpt-4o=content_filter,gpt-4o-mini=content_filter", models))
 	filtered := setup(t, withSimulator(t, models))
 	items = filtered.submitAndWait(t, []string{sample(t, "invoice-plain.txt")},
-		submit.Options{Summarize: true, Fallbacks: []schema.Task{schema.TaskSummarize}})
+		client.Options{Summarize: true, Fallbacks: []schema.Task{schema.TaskSummarize}})
 	r, err = filtered.sub.Report(filtered.ctx, items[0].DocumentID)
 	require.NoError(t, err)
 	require.Equal(t, "completed", r.Status, "the opted-in fallback keeps the document out of review")

@@ -1,4 +1,4 @@
-package submit
+package client
 
 import (
 	"context"
@@ -71,7 +71,7 @@ func (s *Submitter) Accepted(items []*Item) []*Report {
 		r := &Report{Name: it.Name, Path: it.Path, DocumentID: it.DocumentID, Existing: it.Existing, Status: StatusAccepted}
 		switch {
 		case it.Started:
-			r.URL = s.Config.WorkflowURL(it.WorkflowID)
+			r.URL = s.workflowURL(it.WorkflowID)
 		case it.Err != nil:
 			r.Status, r.Error = StatusNotAccepted, it.Err.Error()
 		default:
@@ -90,7 +90,7 @@ func (s *Submitter) Report(ctx context.Context, documentID string) (*Report, err
 	}
 	r := &Report{
 		Name: doc.Name, DocumentID: doc.ID, Status: string(doc.Status), DocType: doc.DocType,
-		Reason: doc.Reason, URL: s.Config.WorkflowURL("doc-" + doc.ID),
+		Reason: doc.Reason, URL: s.workflowURL("doc-" + doc.ID),
 	}
 	tasks, err := s.Store.TaskResults(ctx, documentID)
 	if err != nil {
@@ -184,4 +184,12 @@ func count(n int) string {
 		return "-"
 	}
 	return fmt.Sprint(n)
+}
+
+// workflowURL is the Temporal Web UI page of a workflow.
+func (s *Submitter) workflowURL(workflowID string) string {
+	if s.UIURL == "" {
+		return ""
+	}
+	return s.UIURL + "/namespaces/" + s.Namespace + "/workflows/" + workflowID
 }

@@ -13,10 +13,10 @@ import (
 
 	"github.com/dataforge/dataforge/activities"
 	"github.com/dataforge/dataforge/internal/config"
-	"github.com/dataforge/dataforge/internal/pipeline"
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/internal/store/storetest"
 	"github.com/dataforge/dataforge/parsers"
+	"github.com/dataforge/dataforge/worker/pipeline"
 )
 
 // TaskQueue is the queue the test worker polls.

@@ -1,15 +1,15 @@
-package submit
+package client
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/dataforge/dataforge/dftype"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 
-	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/workflows"
 )
 
@@ -47,7 +47,7 @@ func (s *Submitter) Sweep(ctx context.Context, grace time.Duration) (int, error)
 		if err != nil {
 			return started, err
 		}
-		if now.Status != store.StatusPending {
+		if now.Status != dftype.StatusPending {
 			continue
 		}
 		if err := s.start(ctx, doc, in); err != nil {
