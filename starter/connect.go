@@ -27,27 +27,30 @@ func (quietLogger) Error(string, ...any) {}
 // connect opens Postgres and, when withTemporal, a Temporal client, and
 // returns a Submitter over them with a function that closes both.
 func connect(ctx context.Context, e *env, withTemporal bool) (*client.Submitter, func(), error) {
-	cfg := config.FromEnv(e.getenv)
+	cfg, err := config.Load(e.getenv)
+	if err != nil {
+		return nil, nil, err
+	}
 	st, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, nil, err
 	}
-	sub := &client.Submitter{Store: st, TaskQueue: cfg.TaskQueue, Namespace: cfg.Namespace, UIURL: cfg.UIURL,
+	sub := &client.Submitter{Store: st, TaskQueue: cfg.TaskQueue, Namespace: cfg.Temporal.Namespace, UIURL: cfg.UIURL,
 		MaxBytes: parsers.DefaultLimits().MaxBytes}
 	if !withTemporal {
 		return sub, st.Close, nil
 	}
-	cdc, err := codec.FromEnv(e.getenv)
+	cdc, err := codec.Load(cfg.CodecKeys, cfg.CodecKeyFile)
 	if err != nil {
 		st.Close()
 		return nil, nil, err
 	}
-	c, err := sdkclient.DialContext(ctx, codec.ClientOptions(sdkclient.Options{
-		HostPort: cfg.TemporalAddress, Namespace: cfg.Namespace, Logger: quietLogger{},
-	}, cdc))
+	opts := cfg.Temporal
+	opts.Logger = quietLogger{}
+	c, err := sdkclient.DialContext(ctx, codec.ClientOptions(opts, cdc))
 	if err != nil {
 		st.Close()
-		return nil, nil, fmt.Errorf("temporal %s unreachable (is the worker -dev or a cluster running?): %w", cfg.TemporalAddress, err)
+		return nil, nil, fmt.Errorf("temporal %s unreachable (is the worker -dev or a cluster running?): %w", opts.HostPort, err)
 	}
 	sub.Temporal = c
 	return sub, func() { c.Close(); st.Close() }, nil

@@ -46,8 +46,8 @@ func setup(t *testing.T) *testBundle {
 	t.Cleanup(cancel)
 	env := pipelinetest.Start(t)
 	return &testBundle{ctx: ctx, st: env.Store, vars: map[string]string{
-		"DATABASE_URL": env.DatabaseURL, "TEMPORAL_ADDRESS": env.Config.TemporalAddress,
-		"TEMPORAL_NAMESPACE": env.Config.Namespace, "DATAFORGE_TASK_QUEUE": env.Config.TaskQueue,
+		"DATABASE_URL": env.DatabaseURL, "TEMPORAL_ADDRESS": env.HostPort,
+		"TEMPORAL_NAMESPACE": env.Namespace, "DATAFORGE_TASK_QUEUE": pipelinetest.TaskQueue,
 	}}
 }
 

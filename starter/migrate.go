@@ -23,7 +23,10 @@ func cmdMigrate(ctx context.Context, args []string, e *env) error {
 	default:
 		return usagef("want up or down, got %v", args)
 	}
-	cfg := config.FromEnv(e.getenv)
+	cfg, err := config.Load(e.getenv)
+	if err != nil {
+		return err
+	}
 	if *create {
 		if err := store.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
 			return err

@@ -16,7 +16,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -55,38 +54,29 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dev := fs.Bool("dev", false, "run an embedded Temporal server and Web UI in this process")
-	demo := fs.Bool("demo", false, "process the sample documents and print their outcome (implies -dev unless TEMPORAL_ADDRESS is set)")
-	stateDir := fs.String("state-dir", ".dataforge", "where -dev keeps the Temporal server's SQLite database and log")
-	persistence := fs.String("persistence", "sqlite", "-dev: the embedded server's persistence: sqlite (under -state-dir) or postgres "+
-		"(DATAFORGE_TEMPORAL_DATABASE_URL; default: DATABASE_URL's server, database <name>_temporal)")
-	port := fs.Int("port", 7233, "-dev: Temporal frontend port")
-	uiPort := fs.Int("ui-port", 8233, "-dev: Temporal Web UI port")
-	samplesDir := fs.String("samples", "samples", "-demo: the documents to process")
-	reviewSLA := fs.Duration("review-sla", 24*time.Hour, "how long a review item may wait before it is escalated")
-	pendingGrace := fs.Duration("pending-grace", time.Minute, "start documents stored but still without a workflow after this long")
-	templatesDir := fs.String("templates", getenv("DATAFORGE_TEMPLATES"), "issuer templates for the rules tier (see parsers/TEMPLATES.md)")
-	parseMemory := fs.Int64("parse-memory", sandbox.DefaultMemory>>20, "memory ceiling of each parse child process, MiB")
-	parseProcs := fs.Int("parse-procs", runtime.NumCPU(), "how many documents may be parsed at once (each in a child process)")
-	codecAddr := fs.String("codec-addr", "", "serve the payload codec over HTTP here for the Web UI (needs codec keys, see README; "+
-		"default 127.0.0.1:8234 with -dev and keys, else off)")
-	simFaults := fs.String("sim-faults", getenv("DATAFORGE_SIM_FAULTS"),
-		"-dev without OPENAI_API_KEY: faults of the LLM simulator, e.g. gpt-4o=unavailable:1,gpt-4o-mini=schema_violation:0.3")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	cfg := config.FromEnv(getenv)
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	if *demo && getenv("TEMPORAL_ADDRESS") == "" {
-		*dev = true
-	}
-	cdc, err := codec.FromEnv(getenv)
+	cfg, err := config.Load(getenv)
 	if err != nil {
 		return err
 	}
-	codecListener, err := listenCodec(*codecAddr, *dev, cdc)
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg.RegisterWorkerFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := cfg.Check(); err != nil {
+		return err
+	}
+	w := cfg.Worker
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if w.Demo && !cfg.TemporalNamed {
+		w.Dev = true
+	}
+	cdc, err := codec.Load(cfg.CodecKeys, cfg.CodecKeyFile)
+	if err != nil {
+		return err
+	}
+	codecListener, err := listenCodec(w.CodecAddr, w.Dev, cdc)
 	if err != nil {
 		return err
 	}
@@ -96,27 +86,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		codecURL = "http://" + codecListener.Addr().String()
 	}
 
-	if *dev {
+	if w.Dev {
 		opts := devserver.Options{
-			StateDir: *stateDir, Port: *port, UIPort: *uiPort, Namespace: cfg.Namespace,
+			StateDir: w.StateDir, Port: w.Port, UIPort: w.UIPort, Namespace: cfg.Temporal.Namespace,
 			SearchAttributes: workflows.SearchAttributes, CodecEndpoint: codecURL,
 		}
-		switch *persistence {
-		case "sqlite":
-		case "postgres":
-			opts.PostgresURL = temporalDatabaseURL(cfg.DatabaseURL, getenv)
-		default:
-			return fmt.Errorf("-persistence %q: want sqlite or postgres", *persistence)
+		if w.Persistence == "postgres" {
+			opts.PostgresURL = temporalDatabaseURL(cfg.DatabaseURL, w.TemporalDatabaseURL)
 		}
 		srv, err := devserver.Start(opts)
 		if err != nil {
 			return err
 		}
 		defer srv.Stop()
-		cfg.TemporalAddress = srv.HostPort()
+		cfg.Temporal.HostPort = srv.HostPort()
+		cfg.Temporal.Credentials = nil
+		cfg.Temporal.ConnectionOptions.TLS = nil
 		cfg.UIURL = srv.UIURL()
 		logger.Info("embedded Temporal server running", "address", srv.HostPort(), "ui", srv.UIURL(),
-			"persistence", *persistence, "state", *stateDir)
+			"persistence", w.Persistence, "state", w.StateDir)
 		fmt.Fprintf(stdout, "Temporal Web UI: %s\n", srv.UIURL())
 		if err := store.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
 			return err
@@ -144,51 +132,50 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer st.Close()
 
-	c, err := sdkclient.DialContext(ctx, codec.ClientOptions(sdkclient.Options{
-		HostPort: cfg.TemporalAddress, Namespace: cfg.Namespace,
-		Logger: sdklog.NewStructuredLogger(logger),
-	}, cdc))
+	opts := cfg.Temporal
+	opts.Logger = sdklog.NewStructuredLogger(logger)
+	c, err := sdkclient.DialContext(ctx, codec.ClientOptions(opts, cdc))
 	if err != nil {
-		return fmt.Errorf("temporal %s unreachable: %w", cfg.TemporalAddress, err)
+		return fmt.Errorf("temporal %s unreachable: %w", opts.HostPort, err)
 	}
 	defer c.Close()
-	if err := pipeline.EnsureSearchAttributes(ctx, c, cfg.Namespace); err != nil {
+	if err := pipeline.EnsureSearchAttributes(ctx, c, cfg.Temporal.Namespace); err != nil {
 		logger.Warn("custom search attributes missing; register them (see README)", "error", err)
 	}
 
-	extractor, route, err := setupLLM(ctx, *dev, *simFaults, getenv, logger)
+	extractor, route, err := setupLLM(ctx, cfg, w.Dev, logger)
 	if err != nil {
 		return err
 	}
 	var tpls *templates.Set
-	if *templatesDir != "" {
+	if cfg.Templates != "" {
 		// A broken template is reported and left out; the others still work.
-		tpls, err = templates.LoadDir(*templatesDir)
+		tpls, err = templates.LoadDir(cfg.Templates)
 		if err != nil {
-			logger.Error("some issuer templates were not loaded", "dir", *templatesDir, "error", err)
+			logger.Error("some issuer templates were not loaded", "dir", cfg.Templates, "error", err)
 		}
-		logger.Info("issuer templates loaded", "dir", *templatesDir, "templates", len(tpls.Templates()))
+		logger.Info("issuer templates loaded", "dir", cfg.Templates, "templates", len(tpls.Templates()))
 	}
-	sb, err := sandbox.New(sandbox.Options{Memory: *parseMemory << 20, Procs: *parseProcs})
+	sb, err := sandbox.New(sandbox.Options{Memory: w.ParseMemory << 20, Procs: w.ParseProcs})
 	if err != nil {
 		return err
 	}
 	limits := parsers.DefaultLimits()
-	acts := &activities.Activities{Store: st, Limits: limits, Parser: sb.Parse, Router: route, ReviewSLA: *reviewSLA,
+	acts := &activities.Activities{Store: st, Limits: limits, Parser: sb.Parse, Router: route, ReviewSLA: w.ReviewSLA,
 		Templates: tpls, LLM: extractor, CacheTTL: 30 * 24 * time.Hour}
-	w := pipeline.NewWorker(c, cfg.TaskQueue, acts)
-	if err := w.Start(); err != nil {
+	tw := pipeline.NewWorker(c, cfg.TaskQueue, acts)
+	if err := tw.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
-	defer w.Stop()
-	logger.Info("worker running", "task_queue", cfg.TaskQueue, "namespace", cfg.Namespace)
+	defer tw.Stop()
+	logger.Info("worker running", "task_queue", cfg.TaskQueue, "namespace", cfg.Temporal.Namespace)
 	go pipeline.ExpireLeases(ctx, st, 30*time.Second, logger)
-	sub := &client.Submitter{Store: st, Temporal: c, TaskQueue: cfg.TaskQueue, Namespace: cfg.Namespace, UIURL: cfg.UIURL,
+	sub := &client.Submitter{Store: st, Temporal: c, TaskQueue: cfg.TaskQueue, Namespace: cfg.Temporal.Namespace, UIURL: cfg.UIURL,
 		MaxBytes: limits.MaxBytes}
-	go pipeline.StartPending(ctx, sub, 30*time.Second, *pendingGrace, logger)
+	go pipeline.StartPending(ctx, sub, 30*time.Second, w.PendingGrace, logger)
 
-	if *demo {
-		if err := runDemo(ctx, sub, *samplesDir, *reviewSLA, stdout); err != nil {
+	if w.Demo {
+		if err := runDemo(ctx, sub, w.Samples, w.ReviewSLA, stdout); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "\nThe Temporal UI stays up at %s; press Ctrl-C to stop.\n", cfg.UIURL)
@@ -218,11 +205,11 @@ func listenCodec(addr string, dev bool, cdc *codec.Codec) (net.Listener, error) 
 }
 
 // temporalDatabaseURL is where `-dev -persistence postgres` keeps Temporal's
-// own state: DATAFORGE_TEMPORAL_DATABASE_URL, or the server of dbURL with the
-// database name suffixed "_temporal".
-func temporalDatabaseURL(dbURL string, getenv func(string) string) string {
-	if v := getenv("DATAFORGE_TEMPORAL_DATABASE_URL"); v != "" {
-		return v
+// own state: configured (DATAFORGE_TEMPORAL_DATABASE_URL), or the server of
+// dbURL with the database name suffixed "_temporal".
+func temporalDatabaseURL(dbURL, configured string) string {
+	if configured != "" {
+		return configured
 	}
 	u, err := url.Parse(dbURL)
 	if err != nil {
@@ -264,51 +251,38 @@ func runDemo(ctx context.Context, sub *client.Submitter, dir string, sla time.Du
 	return client.WriteTable(stdout, reports)
 }
 
-// setupLLM configures the LLM tiers: the provider named by OPENAI_API_KEY and
-// OPENAI_BASE_URL; in dev mode without a key, the built-in simulator; else
-// none (the chain is then rules, then review). DATAFORGE_PRIMARY_MODEL and
-// DATAFORGE_FALLBACK_MODEL name the models ("none" leaves a tier out).
-func setupLLM(ctx context.Context, dev bool, simFaults string, getenv func(string) string, logger *slog.Logger) (activities.Model, router.Config, error) {
-	model := func(key, def string) string {
-		switch v := getenv(key); v {
-		case "":
-			return def
-		case "none":
-			return ""
-		default:
-			return v
-		}
-	}
+// setupLLM configures the LLM tiers: the provider cfg.LLM names; in dev mode
+// without an API key, the built-in simulator; else none (the chain is then
+// rules, then review).
+func setupLLM(ctx context.Context, cfg config.Config, dev bool, logger *slog.Logger) (activities.Model, router.Config, error) {
 	route := router.Config{
-		PrimaryModel:  model("DATAFORGE_PRIMARY_MODEL", "gpt-4o"),
-		FallbackModel: model("DATAFORGE_FALLBACK_MODEL", "gpt-4o-mini"),
+		PrimaryModel:  cfg.PrimaryModel,
+		FallbackModel: cfg.FallbackModel,
 		LLMRetry:      llm.RetryPolicy(),
 		ClassifyBelow: 0.6,
 	}
-	cfg, err := llm.ConfigFromEnv(getenv)
-	if err != nil {
-		return nil, router.Config{}, err
-	}
+	lc := cfg.LLM
 	switch {
-	case cfg.APIKey != "":
-		logger.Info("LLM tiers use the configured provider", "base_url", cfg.BaseURL,
+	case lc.APIKey != "":
+		logger.Info("LLM tiers use the configured provider", "base_url", lc.BaseURL,
 			"primary", route.PrimaryModel, "fallback", route.FallbackModel)
 	case dev:
 		models := llmsim.FastModels()
-		if err := llmsim.ParseFaults(simFaults, models); err != nil {
+		if err := llmsim.ParseFaults(cfg.Worker.SimFaults, models); err != nil {
 			return nil, router.Config{}, fmt.Errorf("-sim-faults: %w", err)
 		}
 		sim := llmsim.New(llmsim.Options{Models: models, Answer: simrules.Answer, Logger: logger})
-		cfg.BaseURL, err = sim.Listen(ctx, "127.0.0.1:0")
+		var err error
+		lc.BaseURL, err = sim.Listen(ctx, "127.0.0.1:0")
 		if err != nil {
 			return nil, router.Config{}, err
 		}
-		cfg.APIKey = "simulator"
+		lc.APIKey = "simulator"
 		logger.Warn("no OPENAI_API_KEY: the LLM tiers talk to the built-in LLM SIMULATOR, not a real model",
-			"base_url", cfg.BaseURL, "faults", simFaults)
+			"base_url", lc.BaseURL, "faults", cfg.Worker.SimFaults)
 	default:
 		logger.Warn("no OPENAI_API_KEY: LLM tiers are off; documents go to the rules tier, then review")
 		return nil, router.Config{}, nil
 	}
-	return llm.New(cfg), route, nil
+	return llm.New(lc), route, nil
 }

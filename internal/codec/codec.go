@@ -97,11 +97,10 @@ func ParseKeys(s string) ([]Key, error) {
 	return keys, nil
 }
 
-// FromEnv reads the keys from DATAFORGE_CODEC_KEYS or from the file
-// DATAFORGE_CODEC_KEY_FILE names (one of them); it returns nil, nil when
-// neither is set.
-func FromEnv(getenv func(string) string) (*Codec, error) {
-	inline, file := getenv("DATAFORGE_CODEC_KEYS"), getenv("DATAFORGE_CODEC_KEY_FILE")
+// Load makes a codec from keys (ParseKeys's form; DATAFORGE_CODEC_KEYS) or
+// from the file keyFile names (DATAFORGE_CODEC_KEY_FILE), one of them; it
+// returns nil, nil when neither is set.
+func Load(inline, file string) (*Codec, error) {
 	switch {
 	case inline != "" && file != "":
 		return nil, errors.New("codec: set DATAFORGE_CODEC_KEYS or DATAFORGE_CODEC_KEY_FILE, not both")

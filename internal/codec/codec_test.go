@@ -94,15 +94,20 @@ func TestTamper(t *testing.T) {
 	require.ErrorContains(t, err, "truncated")
 }
 
-func TestFromEnv(t *testing.T) {
+// fromEnv loads a codec as the mains do, from the two variables.
+func fromEnv(getenv func(string) string) (*codec.Codec, error) {
+	return codec.Load(getenv("DATAFORGE_CODEC_KEYS"), getenv("DATAFORGE_CODEC_KEY_FILE"))
+}
+
+func TestLoad(t *testing.T) {
 	k1 := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{1}, 32))
 	k2 := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{2}, 32))
 
-	c, err := codec.FromEnv(env(nil))
+	c, err := fromEnv(env(nil))
 	require.NoError(t, err)
 	require.Nil(t, c, "no keys: no codec")
 
-	c, err = codec.FromEnv(env(map[string]string{"DATAFORGE_CODEC_KEYS": "k2=" + k2 + ",k1=" + k1}))
+	c, err = fromEnv(env(map[string]string{"DATAFORGE_CODEC_KEYS": "k2=" + k2 + ",k1=" + k1}))
 	require.NoError(t, err)
 	enc, err := c.Encode([]*commonpb.Payload{{Data: []byte("x")}})
 	require.NoError(t, err)
@@ -110,7 +115,7 @@ func TestFromEnv(t *testing.T) {
 
 	file := filepath.Join(t.TempDir(), "keys")
 	require.NoError(t, os.WriteFile(file, []byte("k2="+k2+"\nk1="+k1+"\n"), 0o600))
-	fromFile, err := codec.FromEnv(env(map[string]string{"DATAFORGE_CODEC_KEY_FILE": file}))
+	fromFile, err := fromEnv(env(map[string]string{"DATAFORGE_CODEC_KEY_FILE": file}))
 	require.NoError(t, err)
 	dec, err := fromFile.Decode(enc)
 	require.NoError(t, err)
@@ -124,7 +129,7 @@ func TestFromEnv(t *testing.T) {
 		"not b64":   {"DATAFORGE_CODEC_KEYS": "k1=***"},
 		"no file":   {"DATAFORGE_CODEC_KEY_FILE": filepath.Join(t.TempDir(), "missing")},
 	} {
-		_, err := codec.FromEnv(env(e))
+		_, err := fromEnv(env(e))
 		require.Error(t, err, name)
 		require.False(t, strings.Contains(err.Error(), k1) || strings.Contains(err.Error(), k2), "%s: no secret in %v", name, err)
 	}

@@ -1,38 +1,226 @@
-// Package config reads the settings the worker and the starter share from the
-// environment, with defaults for the local development setup.
+// Package config is DataForge's configuration: one struct, loaded once per
+// main from the environment (and a Temporal client profile file), then
+// overridden by the main's flags and handed down. README.md §Configuration
+// lists every variable; nothing else reads the environment.
 package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/contrib/envconfig"
+
+	"github.com/dataforge/dataforge/internal/llm"
+	"github.com/dataforge/dataforge/parsers/sandbox"
+)
 
 // DefaultDatabaseURL is used when DATABASE_URL is not set: the local Postgres.
 const DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/dataforge?sslmode=disable"
 
-// Config is the shared configuration.
+// Defaults of the Temporal connection when neither the environment nor a
+// profile names one.
+const (
+	DefaultTemporalAddress = "127.0.0.1:7233"
+	DefaultNamespace       = "default"
+)
+
+// Config is the configuration of the worker and the starter.
 type Config struct {
-	// DatabaseURL is DATABASE_URL; default the local Postgres, database dataforge.
+	// DatabaseURL is DATABASE_URL.
 	DatabaseURL string
-	// TemporalAddress is TEMPORAL_ADDRESS (host:port); default 127.0.0.1:7233.
-	TemporalAddress string
-	// Namespace is TEMPORAL_NAMESPACE; default "default".
-	Namespace string
-	// TaskQueue is DATAFORGE_TASK_QUEUE; default "dataforge".
+	// Temporal are the client options from the SDK's environment
+	// configuration: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
+	// TEMPORAL_TLS*, TEMPORAL_GRPC_META_*, and the profile TEMPORAL_PROFILE
+	// selects in TEMPORAL_CONFIG_FILE (default the user's
+	// temporalio/temporal.toml). HostPort and Namespace are always set.
+	Temporal client.Options
+	// TaskQueue is DATAFORGE_TASK_QUEUE.
 	TaskQueue string
-	// UIURL is DATAFORGE_UI_URL, the Temporal UI links point to; default
-	// http://127.0.0.1:8233, the dev server's UI.
+	// UIURL is DATAFORGE_UI_URL, the Temporal Web UI that links point to.
 	UIURL string
+	// Templates is DATAFORGE_TEMPLATES, a directory of issuer templates.
+	Templates string
+	// Reviewer is DATAFORGE_REVIEWER, who acts in `starter review`.
+	Reviewer string
+	// CodecKeys and CodecKeyFile are DATAFORGE_CODEC_KEYS and
+	// DATAFORGE_CODEC_KEY_FILE (see internal/codec).
+	CodecKeys, CodecKeyFile string
+	// LLM is the model provider: OPENAI_API_KEY, OPENAI_BASE_URL,
+	// OPENAI_TIMEOUT, DATAFORGE_PRICES.
+	LLM llm.Config
+	// PrimaryModel and FallbackModel are DATAFORGE_PRIMARY_MODEL and
+	// DATAFORGE_FALLBACK_MODEL; empty ("none" in the environment) leaves the
+	// tier out.
+	PrimaryModel, FallbackModel string
+	// TemporalNamed is set when the environment or a profile names a
+	// Temporal server (else -demo runs its own).
+	TemporalNamed bool
+	// Worker holds what only the worker process uses.
+	Worker Worker
 }
 
-// FromEnv reads the configuration through getenv (os.Getenv in mains).
-func FromEnv(getenv func(string) string) Config {
+// Worker is the worker process's part of the configuration; its fields are
+// also flags (see RegisterWorkerFlags).
+type Worker struct {
+	Dev         bool          // -dev: embedded Temporal server and Web UI
+	Demo        bool          // -demo: process Samples and print the outcome
+	StateDir    string        // -state-dir
+	Persistence string        // -persistence: sqlite or postgres
+	Port        int           // -port: the embedded frontend
+	UIPort      int           // -ui-port
+	Samples     string        // -samples
+	ReviewSLA   time.Duration // -review-sla
+	// PendingGrace is -pending-grace: documents stored without a workflow
+	// this long are started by the sweep.
+	PendingGrace time.Duration
+	ParseMemory  int64  // -parse-memory, MiB
+	ParseProcs   int    // -parse-procs
+	CodecAddr    string // -codec-addr
+	// SimFaults is DATAFORGE_SIM_FAULTS or -sim-faults.
+	SimFaults string
+	// TemporalDatabaseURL is DATAFORGE_TEMPORAL_DATABASE_URL: where
+	// `-dev -persistence postgres` keeps Temporal's state; default the
+	// DatabaseURL's server, database <name>_temporal.
+	TemporalDatabaseURL string
+}
+
+// Load reads the configuration through getenv (os.Getenv in mains).
+func Load(getenv func(string) string) (Config, error) {
 	or := func(key, def string) string {
 		if v := getenv(key); v != "" {
 			return v
 		}
 		return def
 	}
-	return Config{
-		DatabaseURL:     or("DATABASE_URL", DefaultDatabaseURL),
-		TemporalAddress: or("TEMPORAL_ADDRESS", "127.0.0.1:7233"),
-		Namespace:       or("TEMPORAL_NAMESPACE", "default"),
-		TaskQueue:       or("DATAFORGE_TASK_QUEUE", "dataforge"),
-		UIURL:           or("DATAFORGE_UI_URL", "http://127.0.0.1:8233"),
+	model := func(key, def string) string {
+		if v := or(key, def); v != "none" {
+			return v
+		}
+		return ""
 	}
+	temporal, err := envconfig.LoadClientOptions(envconfig.LoadClientOptionsRequest{EnvLookup: lookup(getenv)})
+	if err != nil {
+		return Config{}, fmt.Errorf("temporal client configuration: %w", err)
+	}
+	named := temporal.HostPort != ""
+	if !named {
+		temporal.HostPort = DefaultTemporalAddress
+	}
+	if temporal.Namespace == "" {
+		temporal.Namespace = DefaultNamespace
+	}
+	llmCfg, err := loadLLM(getenv)
+	if err != nil {
+		return Config{}, err
+	}
+	return Config{
+		DatabaseURL:   or("DATABASE_URL", DefaultDatabaseURL),
+		Temporal:      temporal,
+		TaskQueue:     or("DATAFORGE_TASK_QUEUE", "dataforge"),
+		UIURL:         or("DATAFORGE_UI_URL", "http://127.0.0.1:8233"),
+		Templates:     getenv("DATAFORGE_TEMPLATES"),
+		Reviewer:      getenv("DATAFORGE_REVIEWER"),
+		CodecKeys:     getenv("DATAFORGE_CODEC_KEYS"),
+		CodecKeyFile:  getenv("DATAFORGE_CODEC_KEY_FILE"),
+		LLM:           llmCfg,
+		PrimaryModel:  model("DATAFORGE_PRIMARY_MODEL", "gpt-4o"),
+		FallbackModel: model("DATAFORGE_FALLBACK_MODEL", "gpt-4o-mini"),
+		Worker: Worker{
+			StateDir: ".dataforge", Persistence: "sqlite", Port: 7233, UIPort: 8233, Samples: "samples",
+			ReviewSLA: 24 * time.Hour, PendingGrace: time.Minute,
+			ParseMemory: sandbox.DefaultMemory >> 20, ParseProcs: runtime.NumCPU(),
+			SimFaults:           getenv("DATAFORGE_SIM_FAULTS"),
+			TemporalDatabaseURL: getenv("DATAFORGE_TEMPORAL_DATABASE_URL"),
+		},
+		TemporalNamed: named,
+	}, nil
+}
+
+// RegisterWorkerFlags binds the worker's flags to c, with c's values (from
+// the environment) as defaults, so a flag overrides its variable.
+func (c *Config) RegisterWorkerFlags(fs *flag.FlagSet) {
+	w := &c.Worker
+	fs.BoolVar(&w.Dev, "dev", w.Dev, "run an embedded Temporal server and Web UI in this process")
+	fs.BoolVar(&w.Demo, "demo", w.Demo, "process the sample documents and print their outcome (implies -dev unless TEMPORAL_ADDRESS is set)")
+	fs.StringVar(&w.StateDir, "state-dir", w.StateDir, "where -dev keeps the Temporal server's SQLite database and log")
+	fs.StringVar(&w.Persistence, "persistence", w.Persistence, "-dev: the embedded server's persistence: sqlite (under -state-dir) or postgres "+
+		"(DATAFORGE_TEMPORAL_DATABASE_URL; default: DATABASE_URL's server, database <name>_temporal)")
+	fs.IntVar(&w.Port, "port", w.Port, "-dev: Temporal frontend port")
+	fs.IntVar(&w.UIPort, "ui-port", w.UIPort, "-dev: Temporal Web UI port")
+	fs.StringVar(&w.Samples, "samples", w.Samples, "-demo: the documents to process")
+	fs.DurationVar(&w.ReviewSLA, "review-sla", w.ReviewSLA, "how long a review item may wait before it is escalated")
+	fs.DurationVar(&w.PendingGrace, "pending-grace", w.PendingGrace, "start documents stored but still without a workflow after this long")
+	fs.StringVar(&c.Templates, "templates", c.Templates, "issuer templates for the rules tier (see parsers/TEMPLATES.md; default $DATAFORGE_TEMPLATES)")
+	fs.Int64Var(&w.ParseMemory, "parse-memory", w.ParseMemory, "memory ceiling of each parse child process, MiB")
+	fs.IntVar(&w.ParseProcs, "parse-procs", w.ParseProcs, "how many documents may be parsed at once (each in a child process)")
+	fs.StringVar(&w.CodecAddr, "codec-addr", w.CodecAddr, "serve the payload codec over HTTP here for the Web UI (needs codec keys, see README; "+
+		"default 127.0.0.1:8234 with -dev and keys, else off)")
+	fs.StringVar(&w.SimFaults, "sim-faults", w.SimFaults,
+		"-dev without OPENAI_API_KEY: faults of the LLM simulator, e.g. gpt-4o=unavailable:1,gpt-4o-mini=schema_violation:0.3")
+}
+
+// Check reports settings that cannot work together.
+func (c Config) Check() error {
+	switch c.Worker.Persistence {
+	case "sqlite", "postgres":
+	default:
+		return fmt.Errorf("-persistence %q: want sqlite or postgres", c.Worker.Persistence)
+	}
+	if c.CodecKeys != "" && c.CodecKeyFile != "" {
+		return errors.New("set DATAFORGE_CODEC_KEYS or DATAFORGE_CODEC_KEY_FILE, not both")
+	}
+	return nil
+}
+
+// loadLLM reads OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_TIMEOUT (a duration
+// such as "30s", or seconds) and DATAFORGE_PRICES (see llm.ParsePrices).
+// Unset variables leave llm's defaults.
+func loadLLM(getenv func(string) string) (llm.Config, error) {
+	cfg := llm.Config{APIKey: getenv("OPENAI_API_KEY"), BaseURL: getenv("OPENAI_BASE_URL")}
+	if v := getenv("OPENAI_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if s, serr := strconv.ParseFloat(v, 64); err != nil && serr == nil {
+			d, err = time.Duration(s*float64(time.Second)), nil
+		}
+		if err != nil || d <= 0 {
+			return llm.Config{}, fmt.Errorf("OPENAI_TIMEOUT=%q: want a positive duration such as 30s", v)
+		}
+		cfg.Timeout = d
+	}
+	if v := getenv("DATAFORGE_PRICES"); v != "" {
+		p, err := llm.ParsePrices(v)
+		if err != nil {
+			return llm.Config{}, fmt.Errorf("DATAFORGE_PRICES: %w", err)
+		}
+		cfg.Prices = p
+	}
+	return cfg, nil
+}
+
+// lookup adapts getenv to the SDK's environment lookup. Variables count as
+// set when non-empty; the names of TEMPORAL_GRPC_META_* headers come from
+// the process environment, their values through getenv.
+type lookup func(string) string
+
+func (g lookup) LookupEnv(key string) (string, bool) {
+	v := g(key)
+	return v, v != ""
+}
+
+func (g lookup) Environ() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "TEMPORAL_GRPC_META_") {
+			env = append(env, name+"="+g(name))
+		}
+	}
+	return env
 }

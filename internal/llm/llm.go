@@ -60,32 +60,6 @@ type Config struct {
 	HTTPClient *http.Client
 }
 
-// ConfigFromEnv reads a Config from OPENAI_API_KEY, OPENAI_BASE_URL,
-// OPENAI_TIMEOUT (a duration such as "30s", or seconds) and DATAFORGE_PRICES
-// (see ParsePrices), looked up with getenv (os.Getenv in mains). Unset
-// variables leave the defaults.
-func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	cfg := Config{APIKey: getenv("OPENAI_API_KEY"), BaseURL: getenv("OPENAI_BASE_URL")}
-	if v := getenv("OPENAI_TIMEOUT"); v != "" {
-		d, err := time.ParseDuration(v)
-		if s, serr := strconv.ParseFloat(v, 64); err != nil && serr == nil {
-			d, err = time.Duration(s*float64(time.Second)), nil
-		}
-		if err != nil || d <= 0 {
-			return Config{}, fmt.Errorf("OPENAI_TIMEOUT=%q: want a positive duration such as 30s", v)
-		}
-		cfg.Timeout = d
-	}
-	if v := getenv("DATAFORGE_PRICES"); v != "" {
-		p, err := ParsePrices(v)
-		if err != nil {
-			return Config{}, fmt.Errorf("DATAFORGE_PRICES: %w", err)
-		}
-		cfg.Prices = p
-	}
-	return cfg, nil
-}
-
 // ParsePrices parses prices in USD per 1000 input/output tokens, such as
 // "gpt-4o=0.0025/0.01,gpt-4o-mini=0.00015/0.0006".
 func ParsePrices(s string) (map[string]Price, error) {

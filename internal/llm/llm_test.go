@@ -524,43 +524,6 @@ func TestRetryPolicy(t *testing.T) {
 	require.Equal(t, ErrTypeQuotaExceeded, RetryPolicy().NonRetryableErrorTypes[0], "each call returns a fresh policy")
 }
 
-func TestConfigFromEnv(t *testing.T) {
-	t.Parallel()
-	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-
-	cfg, err := ConfigFromEnv(env(map[string]string{
-		"OPENAI_API_KEY": testKey, "OPENAI_BASE_URL": "http://localhost:11434/v1",
-		"OPENAI_TIMEOUT": "90s", "DATAFORGE_PRICES": "gpt-4o=0.005/0.02, llama3.1=0/0",
-	}))
-	require.NoError(t, err)
-	require.Equal(t, Config{
-		APIKey: testKey, BaseURL: "http://localhost:11434/v1", Timeout: 90 * time.Second,
-		Prices: map[string]Price{"gpt-4o": {0.005, 0.02}, "llama3.1": {0, 0}},
-	}, cfg)
-
-	cfg, err = ConfigFromEnv(env(map[string]string{"OPENAI_TIMEOUT": "2.5"}))
-	require.NoError(t, err)
-	require.Equal(t, 2500*time.Millisecond, cfg.Timeout)
-
-	cfg, err = ConfigFromEnv(env(nil))
-	require.NoError(t, err)
-	require.Equal(t, Config{}, cfg)
-	c := New(cfg)
-	require.Equal(t, DefaultTimeout, c.timeout)
-	require.Equal(t, DefaultPrices(), c.prices)
-
-	for k, v := range map[string]string{
-		"OPENAI_TIMEOUT": "soon", "DATAFORGE_PRICES": "gpt-4o=cheap",
-	} {
-		_, err := ConfigFromEnv(env(map[string]string{k: v}))
-		require.ErrorContains(t, err, k)
-	}
-	for _, v := range []string{"0", "-5s"} {
-		_, err := ConfigFromEnv(env(map[string]string{"OPENAI_TIMEOUT": v}))
-		require.Error(t, err, v)
-	}
-}
-
 func TestParsePrices(t *testing.T) {
 	t.Parallel()
 	p, err := ParsePrices("gpt-4o=0.0025/0.01,gpt-4o-mini=0.00015/0.0006,")

@@ -52,10 +52,10 @@ func TestCodecKeepsDocumentsOutOfHistory(t *testing.T) {
 	// The worker and the starter each read the keys and dial, as the mains do.
 	keys := "k1=" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
 	dial := func() (sdkclient.Client, *codec.Codec) {
-		cdc, err := codec.FromEnv(func(k string) string { return map[string]string{"DATAFORGE_CODEC_KEYS": keys}[k] })
+		cdc, err := codec.Load(keys, "")
 		require.NoError(t, err)
 		c, err := sdkclient.DialContext(ctx, codec.ClientOptions(sdkclient.Options{
-			HostPort: env.Config.TemporalAddress, Namespace: env.Config.Namespace}, cdc))
+			HostPort: env.HostPort, Namespace: env.Namespace}, cdc))
 		require.NoError(t, err)
 		t.Cleanup(c.Close)
 		return c, cdc
@@ -77,9 +77,7 @@ func TestCodecKeepsDocumentsOutOfHistory(t *testing.T) {
 		paths = append(paths, filepath.Join(dir, to))
 		require.NoError(t, os.WriteFile(paths[len(paths)-1], b, 0o644))
 	}
-	cfg := env.Config
-	cfg.TaskQueue = taskQueue
-	sub := &client.Submitter{Store: env.Store, Temporal: c, TaskQueue: cfg.TaskQueue, MaxBytes: parsers.DefaultLimits().MaxBytes}
+	sub := &client.Submitter{Store: env.Store, Temporal: c, TaskQueue: taskQueue, MaxBytes: parsers.DefaultLimits().MaxBytes}
 	items, err := sub.Submit(ctx, paths, client.Options{})
 	require.NoError(t, err)
 	require.NoError(t, sub.Wait(ctx, items, nil))
@@ -175,7 +173,7 @@ func TestCodecKeepsDocumentsOutOfHistory(t *testing.T) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/decode", bytes.NewReader(body))
 		require.NoError(t, err)
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Namespace", env.Config.Namespace)
+		req.Header.Set("X-Namespace", env.Namespace)
 		req.Header.Set("Origin", origin)
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)

@@ -38,9 +38,9 @@ func setup(t *testing.T, opts ...func(*activities.Activities)) *testBundle {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	t.Cleanup(cancel)
 	env := pipelinetest.Start(t, opts...)
-	require.NoError(t, pipeline.EnsureSearchAttributes(ctx, env.Client, env.Config.Namespace), "registering twice is fine")
+	require.NoError(t, pipeline.EnsureSearchAttributes(ctx, env.Client, env.Namespace), "registering twice is fine")
 	return &testBundle{ctx: ctx, st: env.Store, client: env.Client,
-		sub: &client.Submitter{Store: env.Store, Temporal: env.Client, TaskQueue: env.Config.TaskQueue, MaxBytes: parsers.DefaultLimits().MaxBytes}}
+		sub: &client.Submitter{Store: env.Store, Temporal: env.Client, TaskQueue: pipelinetest.TaskQueue, MaxBytes: parsers.DefaultLimits().MaxBytes}}
 }
 
 func (b *testBundle) submitAndWait(t *testing.T, paths []string, opts client.Options) []*client.Item {

@@ -12,7 +12,6 @@ import (
 	"go.temporal.io/server/temporaltest"
 
 	"github.com/dataforge/dataforge/activities"
-	"github.com/dataforge/dataforge/internal/config"
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/internal/store/storetest"
 	"github.com/dataforge/dataforge/parsers"
@@ -27,8 +26,9 @@ type Env struct {
 	Store       *store.Store
 	DatabaseURL string
 	Client      client.Client
-	// Config points at the test server, namespace and task queue.
-	Config config.Config
+	// HostPort and Namespace are the test server's frontend and namespace;
+	// the worker polls TaskQueue.
+	HostPort, Namespace string
 }
 
 // Start starts the pipeline; opts adjust the activities (LLM tiers, say)
@@ -52,8 +52,5 @@ func Start(t *testing.T, opts ...func(*activities.Activities)) *Env {
 		t.Fatalf("worker: %v", err)
 	}
 	t.Cleanup(w.Stop)
-	return &Env{Store: st, DatabaseURL: dbURL, Client: c, Config: config.Config{
-		TemporalAddress: ts.GetFrontendHostPort(), Namespace: ts.GetDefaultNamespace(),
-		TaskQueue: TaskQueue, UIURL: "http://ui.test",
-	}}
+	return &Env{Store: st, DatabaseURL: dbURL, Client: c, HostPort: ts.GetFrontendHostPort(), Namespace: ts.GetDefaultNamespace()}
 }
