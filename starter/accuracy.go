@@ -3,26 +3,44 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
 
 	"github.com/dataforge/dataforge/parsers/accuracy"
 	"github.com/dataforge/dataforge/parsers/templates"
-	"github.com/dataforge/dataforge/samples"
 )
 
-func cmdAccuracy(ctx context.Context, args []string, e *env) error {
-	fs, output := newFlags("accuracy", e)
-	dir := fs.String("templates", e.getenv("DATAFORGE_TEMPLATES"), "directory of issuer templates (default $DATAFORGE_TEMPLATES)")
-	verbose := fs.Bool("v", false, "list the documents with a field wrong")
-	args, err := parse(fs, output, args)
-	if err != nil {
-		return err
+// accuracyFlags are the flags of accuracy.
+type accuracyFlags struct {
+	templates string
+	verbose   bool
+}
+
+func newAccuracyCmd(e *env, p *printer) *cobra.Command {
+	var fl accuracyFlags
+	cmd := &cobra.Command{
+		Use:   "accuracy [DIR...]",
+		Short: "Per-field accuracy of the rules tier on labelled documents",
+		Long: `accuracy runs the rules tier on the documents of each DIR and compares the fields
+with those labelled in the DIR's expected.json (default: samples/labelled).`,
+		Example: `  starter accuracy --templates samples/templates -v
+  starter accuracy -v ~/invoices/`,
+		RunE: func(cmd *cobra.Command, args []string) error { return runAccuracy(cmd.Context(), e, p, &fl, args) },
 	}
+	cmd.Flags().StringVar(&fl.templates, "templates", e.cfg.Templates, "issuer templates in `DIR` (default $DATAFORGE_TEMPLATES)")
+	cmd.Flags().BoolVarP(&fl.verbose, "verbose", "v", false, "list the documents with a field wrong: the value found and where")
+	return cmd
+}
+
+func runAccuracy(ctx context.Context, e *env, p *printer, fl *accuracyFlags, args []string) error {
 	if len(args) == 0 {
-		args = []string{samples.LabelledDir()}
+		args = []string{filepath.Join("samples", "labelled")} // relative: a checkout's labelled set
 	}
 	var set *templates.Set
-	if *dir != "" {
-		if set, err = templates.LoadDir(*dir); err != nil {
+	if fl.templates != "" {
+		var err error
+		if set, err = templates.LoadDir(fl.templates); err != nil {
 			return fmt.Errorf("templates: %w", err)
 		}
 	}
@@ -34,13 +52,12 @@ func cmdAccuracy(ctx context.Context, args []string, e *env) error {
 		}
 		reports = append(reports, r)
 	}
-	if *output == "json" {
-		return writeJSON(e.stdout, reports)
-	}
-	for _, r := range reports {
-		if err := r.Write(e.stdout, *verbose); err != nil {
-			return err
+	return p.Print(reports, func() error {
+		for _, r := range reports {
+			if err := r.Write(p.w, fl.verbose); err != nil {
+				return err
+			}
 		}
-	}
-	return nil
+		return nil
+	})
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/dataforge/dataforge/client"
 	"github.com/dataforge/dataforge/internal/codec"
-	"github.com/dataforge/dataforge/internal/config"
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/parsers"
 )
@@ -27,10 +26,7 @@ func (quietLogger) Error(string, ...any) {}
 // connect opens Postgres and, when withTemporal, a Temporal client, and
 // returns a Submitter over them with a function that closes both.
 func connect(ctx context.Context, e *env, withTemporal bool) (*client.Submitter, func(), error) {
-	cfg, err := config.Load(e.getenv)
-	if err != nil {
-		return nil, nil, err
-	}
+	cfg := e.cfg
 	st, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, nil, err

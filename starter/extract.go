@@ -4,7 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"text/tabwriter"
+
+	"github.com/spf13/cobra"
 
 	"github.com/dataforge/dataforge/einvoice"
 	"github.com/dataforge/dataforge/internal/schema"
@@ -42,68 +43,84 @@ type extraction struct {
 	ErrorCode        string                  `json:"error_code,omitempty"`
 }
 
-func cmdExtract(ctx context.Context, args []string, e *env) error {
-	fs, output := newFlags("extract", e)
-	dir := fs.String("templates", e.getenv("DATAFORGE_TEMPLATES"), "directory of issuer templates (default $DATAFORGE_TEMPLATES)")
-	noEInvoice := fs.Bool("no-einvoice", false, "ignore embedded e-invoice XML: read the visible text with the rules")
-	args, err := parse(fs, output, args)
-	if err != nil {
-		return err
+// extractFlags are the flags of extract.
+type extractFlags struct {
+	templates  string
+	noEInvoice bool
+}
+
+func newExtractCmd(e *env, p *printer) *cobra.Command {
+	var fl extractFlags
+	cmd := &cobra.Command{
+		Use:   "extract FILE...",
+		Short: "Parse, classify and read the fields of documents locally, without Temporal",
+		Long: `extract parses documents (in a sandbox), classifies them and reads their fields as the
+pipeline's first tiers do: the embedded e-invoice XML when there is a valid one, else
+the rules, with the issuer templates of --templates. It needs neither Temporal nor
+Postgres.`,
+		Example: `  starter extract a.pdf --output json
+  starter extract --templates samples/templates invoices/*.pdf`,
+		Args: needArgs("name at least one file"),
+		RunE: func(cmd *cobra.Command, args []string) error { return runExtract(cmd.Context(), e, p, &fl, args) },
 	}
-	if len(args) == 0 {
-		return usagef("name at least one file")
-	}
+	cmd.Flags().StringVar(&fl.templates, "templates", e.cfg.Templates, "issuer templates in `DIR` (default $DATAFORGE_TEMPLATES)")
+	cmd.Flags().BoolVar(&fl.noEInvoice, "no-einvoice", false, "ignore embedded e-invoice XML: read the visible text with the rules")
+	return cmd
+}
+
+func runExtract(ctx context.Context, e *env, p *printer, fl *extractFlags, args []string) error {
 	var set *templates.Set
-	if *dir != "" {
-		if set, err = templates.LoadDir(*dir); err != nil {
-			return fmt.Errorf("templates: %w (starter templates check %s)", err, *dir)
+	if fl.templates != "" {
+		var err error
+		if set, err = templates.LoadDir(fl.templates); err != nil {
+			return fmt.Errorf("templates: %w (starter templates check %s)", err, fl.templates)
 		}
 	}
 	var out []*extraction
 	failed := 0
 	for _, path := range args {
-		x := extractFile(ctx, e.parse, path, set, !*noEInvoice)
+		x := extractFile(ctx, e.parse, path, set, !fl.noEInvoice)
 		if x.Error != "" {
 			failed++
 			fmt.Fprintf(e.stderr, "starter extract: %s: %s\n", path, x.Error)
 		}
 		out = append(out, x)
 	}
-	if *output == "json" {
-		err = writeJSON(e.stdout, out)
-	} else {
-		tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "FILE\tTYPE\tCONFIDENCE\tVALID\tTIER\tTEMPLATE\tINVOICE\tISSUER\tDATE\tTOTAL\tPROBLEMS")
-		for _, x := range out {
-			if x.Error != "" {
-				fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\t-\t-\t-\t%s\n", x.File, x.Error)
-				continue
-			}
-			total, tpl, tier := "-", "-", x.Tier
-			if x.Fields.Total != nil {
-				total = fmt.Sprintf("%.2f %s", *x.Fields.Total, x.Fields.Currency)
-			}
-			if x.Template != "" {
-				tpl = x.Template
-			}
-			if x.Tier == "einvoice" {
-				tier += " (" + x.Profile + ")"
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%.2f\t%t\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", x.File, x.DocType, x.Overall, x.Valid,
-				tier, tpl, x.Fields.InvoiceNumber, x.Fields.Issuer, x.Fields.IssueDate, total, len(x.Problems))
-			if x.EInvoiceProblem != "" {
-				fmt.Fprintf(tw, "  e-invoice not used: %s\n", x.EInvoiceProblem)
-			}
-		}
-		err = tw.Flush()
-	}
-	if err != nil {
+	if err := p.Print(out, func() error { return writeExtractions(p, out) }); err != nil {
 		return err
 	}
 	if failed > 0 {
 		return errReported
 	}
 	return nil
+}
+
+// writeExtractions writes what extract prints as text.
+func writeExtractions(p *printer, out []*extraction) error {
+	tw := p.Table()
+	fmt.Fprintln(tw, "FILE\tTYPE\tCONFIDENCE\tVALID\tTIER\tTEMPLATE\tINVOICE\tISSUER\tDATE\tTOTAL\tPROBLEMS")
+	for _, x := range out {
+		if x.Error != "" {
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\t-\t-\t-\t%s\n", x.File, x.Error)
+			continue
+		}
+		total, tpl, tier := "-", "-", x.Tier
+		if x.Fields.Total != nil {
+			total = fmt.Sprintf("%.2f %s", *x.Fields.Total, x.Fields.Currency)
+		}
+		if x.Template != "" {
+			tpl = x.Template
+		}
+		if x.Tier == "einvoice" {
+			tier += " (" + x.Profile + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%t\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", x.File, x.DocType, x.Overall, x.Valid,
+			tier, tpl, x.Fields.InvoiceNumber, x.Fields.Issuer, x.Fields.IssueDate, total, len(x.Problems))
+		if x.EInvoiceProblem != "" {
+			fmt.Fprintf(tw, "  e-invoice not used: %s\n", x.EInvoiceProblem)
+		}
+	}
+	return tw.Flush()
 }
 
 // extractFile parses (with parse), classifies and extracts one file, with

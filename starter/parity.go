@@ -4,19 +4,27 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/spf13/cobra"
+
 	"github.com/dataforge/dataforge/parsers/parity"
 )
 
-func cmdParity(ctx context.Context, args []string, e *env) error {
-	fs, output := newFlags("parity", e)
-	verbose := fs.Bool("v", false, "list every file, not only those refused or below the threshold")
-	args, err := parse(fs, output, args)
-	if err != nil {
-		return err
+func newParityCmd(e *env, p *printer) *cobra.Command {
+	var verbose bool
+	cmd := &cobra.Command{
+		Use:   "parity DIR...",
+		Short: "Word F1 of PDF text against pdftotext -layout references",
+		Long: fmt.Sprintf(`parity compares the words the parser reads from each PDF of DIR (NAME.pdf) with
+those of its pdftotext -layout reference beside it (NAME%s): word F1 per file and
+over the directory, listing the files refused or below %.2f.`, parity.RefSuffix, parity.Threshold),
+		Args: needArgs(fmt.Sprintf("name at least one directory of PDFs with NAME%s references", parity.RefSuffix)),
+		RunE: func(cmd *cobra.Command, args []string) error { return runParity(cmd.Context(), e, p, verbose, args) },
 	}
-	if len(args) == 0 {
-		return usagef("name at least one directory of PDFs with NAME%s references", parity.RefSuffix)
-	}
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "list every file, not only those refused or below the threshold")
+	return cmd
+}
+
+func runParity(ctx context.Context, e *env, p *printer, verbose bool, args []string) error {
 	progress := func(done, total int) {}
 	if e.isTerminal() {
 		progress = func(done, total int) { fmt.Fprintf(e.stderr, "\r%d/%d", done, total) }
@@ -32,13 +40,12 @@ func cmdParity(ctx context.Context, args []string, e *env) error {
 		}
 		reports = append(reports, r)
 	}
-	if *output == "json" {
-		return writeJSON(e.stdout, reports)
-	}
-	for _, r := range reports {
-		if err := r.Write(e.stdout, *verbose); err != nil {
-			return err
+	return p.Print(reports, func() error {
+		for _, r := range reports {
+			if err := r.Write(p.w, verbose); err != nil {
+				return err
+			}
 		}
-	}
-	return nil
+		return nil
+	})
 }

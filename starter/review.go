@@ -4,63 +4,43 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
-	"github.com/dataforge/dataforge/dftype"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
 	sdkclient "go.temporal.io/sdk/client"
 
 	"github.com/dataforge/dataforge/client"
+	"github.com/dataforge/dataforge/dftype"
 	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/workflows"
 )
 
-const reviewUsage = `usage: starter review <command> [flags]
-
-commands:
-  list                 items in the queue (--state, --type, --reason, --older-than, --limit)
-  next                 claim the most urgent item and show it (--lease, --type, --reason)
-  show ITEM            an item, its document's text and its audit log
-  submit ITEM          complete an item you hold (--fields FILE.json, --set name=value ...,
-                       --type to correct the document type)
-  reject ITEM          reject an item you hold (--reason)
-  release ITEM         give an item you hold back to the queue
-  extend ITEM          renew your lease (--lease)
-  retry --reason CODE  send pending items with that reason through the automated tiers again
-
-ITEM is a review item number or a document id, prefix or file. The reviewer is --reviewer
-or DATAFORGE_REVIEWER (required for next, submit, reject, release, extend, retry).
-`
-
-func cmdReview(ctx context.Context, args []string, e *env) error {
-	if len(args) == 0 {
-		fmt.Fprint(e.stderr, reviewUsage)
-		return usagef("name a review command")
+func newReviewCmd(e *env, p *printer) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "review",
+		Short: "The manual review queue: list, next, show, submit, reject, release, extend, retry",
+		Long: `review works the manual review queue. ITEM is a review item number or a document
+id, prefix or file. The reviewer is --reviewer or DATAFORGE_REVIEWER (required for
+next, submit, reject, release, extend, retry).`,
+		Example: `  starter review list --state pending --reason low_confidence
+  starter review next --reviewer ann
+  starter review submit 12 --reviewer ann --set total=121.00 --set currency=EUR
+  starter review reject 12 --reviewer ann --reason "duplicate of INV-7"`,
 	}
-	commands := map[string]func(context.Context, []string, *env) error{
-		"list": reviewList, "next": reviewNext, "show": reviewShow, "submit": reviewSubmit,
-		"reject": reviewReject, "release": reviewRelease, "extend": reviewExtend, "retry": reviewRetry,
-	}
-	cmd, ok := commands[args[0]]
-	if !ok {
-		fmt.Fprint(e.stderr, reviewUsage)
-		return usagef("unknown review command %q", args[0])
-	}
-	return cmd(ctx, args[1:], e)
+	cmd.AddCommand(newReviewListCmd(e, p), newReviewNextCmd(e, p), newReviewShowCmd(e, p), newReviewSubmitCmd(e, p),
+		newReviewRejectCmd(e, p), newHolderCmd(e, p, false), newHolderCmd(e, p, true), newReviewRetryCmd(e, p))
+	return cmd
 }
 
-// reviewFlags adds --reviewer to a flag set.
-func reviewFlags(name string, e *env) (*flag.FlagSet, *string, *string) {
-	fs, output := newFlags("review "+name, e)
-	reviewer := fs.String("reviewer", e.getenv("DATAFORGE_REVIEWER"), "who is reviewing (default $DATAFORGE_REVIEWER)")
-	return fs, output, reviewer
+// reviewerFlag adds --reviewer to cmd.
+func reviewerFlag(cmd *cobra.Command, e *env, reviewer *string) {
+	cmd.Flags().StringVar(reviewer, "reviewer", e.cfg.Reviewer, "the reviewer's `NAME` (default $DATAFORGE_REVIEWER)")
 }
 
 func requireReviewer(r string) error {
@@ -82,17 +62,24 @@ func item(ctx context.Context, st *store.Store, ref string) (*store.ReviewItem, 
 	return st.ReviewItemByDocument(ctx, id)
 }
 
-func reviewList(ctx context.Context, args []string, e *env) error {
-	fs, output := newFlags("review list", e)
+func newReviewListCmd(e *env, p *printer) *cobra.Command {
 	var f store.ReviewFilter
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "Items in the queue, most urgent first",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return reviewList(cmd.Context(), e, p, f) },
+	}
+	fs := cmd.Flags()
 	fs.StringVar(&f.State, "state", "", "pending, claimed, completed, rejected or redriven")
 	fs.StringVar(&f.DocType, "type", "", "document type")
 	fs.StringVar(&f.Reason, "reason", "", "reason code (e.g. low_confidence, RateLimited, encrypted)")
 	fs.DurationVar(&f.OlderThan, "older-than", 0, "only items waiting at least this long")
 	fs.IntVar(&f.Limit, "limit", 100, "at most this many items")
-	if _, err := parse(fs, output, args); err != nil {
-		return err
-	}
+	return cmd
+}
+
+func reviewList(ctx context.Context, e *env, p *printer, f store.ReviewFilter) error {
 	sub, closeAll, err := connect(ctx, e, false)
 	if err != nil {
 		return err
@@ -102,10 +89,12 @@ func reviewList(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
-	if *output == "json" {
-		return writeJSON(e.stdout, items)
-	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	return p.Print(items, func() error { return writeReviewItems(p, items) })
+}
+
+// writeReviewItems writes what review list prints as text.
+func writeReviewItems(p *printer, items []*store.ReviewItem) error {
+	tw := p.Table()
 	fmt.Fprintln(tw, "ITEM\tDOCUMENT\tTYPE\tSTATE\tPRIORITY\tAGE\tREASONS\tCLAIMED BY")
 	for _, it := range items {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", it.ID, it.DocumentName, it.DocType, it.State, it.Priority,
@@ -122,7 +111,7 @@ type itemView struct {
 	Events []*store.ReviewEvent `json:"events,omitempty"`
 }
 
-func showItem(ctx context.Context, st *store.Store, it *store.ReviewItem, output string, e *env) error {
+func showItem(ctx context.Context, st *store.Store, it *store.ReviewItem, p *printer) error {
 	v := itemView{ReviewItem: it}
 	doc, err := st.Content(ctx, it.DocumentID)
 	if err != nil {
@@ -142,10 +131,13 @@ func showItem(ctx context.Context, st *store.Store, it *store.ReviewItem, output
 	if v.Events, err = st.ReviewEvents(ctx, it.ID); err != nil {
 		return err
 	}
-	if output == "json" {
-		return writeJSON(e.stdout, v)
-	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	return p.Print(v, func() error { return writeItem(p, v) })
+}
+
+// writeItem writes what review next and show print as text.
+func writeItem(p *printer, v itemView) error {
+	it := v.ReviewItem
+	tw := p.Table()
 	fmt.Fprintf(tw, "item\t%d (%s)\n", it.ID, it.State)
 	fmt.Fprintf(tw, "document\t%s (%s)\n", it.DocumentName, it.DocumentID)
 	fmt.Fprintf(tw, "file\t%s\n", v.File)
@@ -164,30 +156,47 @@ func showItem(ctx context.Context, st *store.Store, it *store.ReviewItem, output
 		var pretty any
 		_ = json.Unmarshal(it.PartialFields, &pretty)
 		b, _ := json.MarshalIndent(pretty, "", "  ")
-		fmt.Fprintf(e.stdout, "\npartial fields (the best a tier found):\n%s\n", b)
+		p.Printf("\npartial fields (the best a tier found):\n%s\n", b)
 	}
 	if v.Text == "" {
-		fmt.Fprintln(e.stdout, "\n(no text layer: open the file)")
+		p.Printf("\n(no text layer: open the file)\n")
 	} else {
-		fmt.Fprintf(e.stdout, "\n----- text -----\n%s\n----- end -----\n", v.Text)
+		p.Printf("\n----- text -----\n%s\n----- end -----\n", v.Text)
 	}
-	fmt.Fprintln(e.stdout, "\nevents:")
+	p.Printf("\nevents:\n")
 	for _, ev := range v.Events {
-		fmt.Fprintf(e.stdout, "  %s  %-13s %s\n", ev.At.Format(time.RFC3339), ev.Action, ev.Actor)
+		p.Printf("  %s  %-13s %s\n", ev.At.Format(time.RFC3339), ev.Action, ev.Actor)
 	}
 	return nil
 }
 
-func reviewNext(ctx context.Context, args []string, e *env) error {
-	fs, output, reviewer := reviewFlags("next", e)
-	lease := fs.Duration("lease", 15*time.Minute, "how long the claim holds")
-	var f store.ClaimFilter
-	fs.StringVar(&f.DocType, "type", "", "only this document type")
-	fs.StringVar(&f.Reason, "reason", "", "only items with this reason code")
-	if _, err := parse(fs, output, args); err != nil {
-		return err
+// nextFlags are the flags of review next.
+type nextFlags struct {
+	reviewer string
+	lease    time.Duration
+	filter   store.ClaimFilter
+}
+
+func newReviewNextCmd(e *env, p *printer) *cobra.Command {
+	var fl nextFlags
+	cmd := &cobra.Command{
+		Use:   "next",
+		Short: "Claim the most urgent item and show it",
+		Long: `next claims the most urgent pending item for the reviewer, for --lease, and shows it
+as show does.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return reviewNext(cmd.Context(), e, p, &fl) },
 	}
-	if err := requireReviewer(*reviewer); err != nil {
+	reviewerFlag(cmd, e, &fl.reviewer)
+	fs := cmd.Flags()
+	fs.DurationVar(&fl.lease, "lease", 15*time.Minute, "how long the claim holds")
+	fs.StringVar(&fl.filter.DocType, "type", "", "only this document type")
+	fs.StringVar(&fl.filter.Reason, "reason", "", "only items with this reason code")
+	return cmd
+}
+
+func reviewNext(ctx context.Context, e *env, p *printer, fl *nextFlags) error {
+	if err := requireReviewer(fl.reviewer); err != nil {
 		return err
 	}
 	sub, closeAll, err := connect(ctx, e, false)
@@ -195,39 +204,37 @@ func reviewNext(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	defer closeAll()
-	it, err := sub.Store.Claim(ctx, *reviewer, *lease, f)
+	it, err := sub.Store.Claim(ctx, fl.reviewer, fl.lease, fl.filter)
 	if err != nil {
 		return err
 	}
-	return showItem(ctx, sub.Store, it, *output, e)
+	return showItem(ctx, sub.Store, it, p)
 }
 
-func reviewShow(ctx context.Context, args []string, e *env) error {
-	fs, output := newFlags("review show", e)
-	args, err := parse(fs, output, args)
-	if err != nil {
-		return err
+func newReviewShowCmd(e *env, p *printer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show ITEM",
+		Short: "An item, its document's text and its audit log",
+		Long: `show prints an item: its document (written to a temporary file to open), the
+reasons it is in review, the fields a tier found, the document's text and the
+item's audit log.`,
+		Args: oneArg("name one item"),
+		RunE: func(cmd *cobra.Command, args []string) error { return reviewShow(cmd.Context(), e, p, args[0]) },
 	}
-	if len(args) != 1 {
-		return usagef("name one item")
-	}
+}
+
+func reviewShow(ctx context.Context, e *env, p *printer, ref string) error {
 	sub, closeAll, err := connect(ctx, e, false)
 	if err != nil {
 		return err
 	}
 	defer closeAll()
-	it, err := item(ctx, sub.Store, args[0])
+	it, err := item(ctx, sub.Store, ref)
 	if err != nil {
 		return err
 	}
-	return showItem(ctx, sub.Store, it, *output, e)
+	return showItem(ctx, sub.Store, it, p)
 }
-
-// setFlags collects repeated --set name=value.
-type setFlags []string
-
-func (s *setFlags) String() string     { return strings.Join(*s, ",") }
-func (s *setFlags) Set(v string) error { *s = append(*s, v); return nil }
 
 // reviewedFields builds the reviewer's fields: the item's partial fields,
 // then the JSON file, then each --set, and validates them.
@@ -302,25 +309,17 @@ func decide(ctx context.Context, sub *client.Submitter, it *store.ReviewItem, d 
 	return &res, handle.Get(ctx, &res)
 }
 
-// openItem finishes parsing a command that names one item for a reviewer:
-// it checks the arguments and the reviewer, connects, and finds the item.
-// The caller closes the returned function.
-func openItem(ctx context.Context, fs *flag.FlagSet, output, reviewer *string, args []string, e *env, withTemporal bool) (*client.Submitter, *store.ReviewItem, func(), error) {
-	args, err := parse(fs, output, args)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if len(args) != 1 {
-		return nil, nil, nil, usagef("name one item")
-	}
-	if err := requireReviewer(*reviewer); err != nil {
+// openItem checks the reviewer of a command that names one item, connects,
+// and finds the item. The caller closes the returned function.
+func openItem(ctx context.Context, e *env, reviewer, ref string, withTemporal bool) (*client.Submitter, *store.ReviewItem, func(), error) {
+	if err := requireReviewer(reviewer); err != nil {
 		return nil, nil, nil, err
 	}
 	sub, closeAll, err := connect(ctx, e, withTemporal)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	it, err := item(ctx, sub.Store, args[0])
+	it, err := item(ctx, sub.Store, ref)
 	if err != nil {
 		closeAll()
 		return nil, nil, nil, err
@@ -328,103 +327,143 @@ func openItem(ctx context.Context, fs *flag.FlagSet, output, reviewer *string, a
 	return sub, it, closeAll, nil
 }
 
-func reviewSubmit(ctx context.Context, args []string, e *env) error {
-	fs, output, reviewer := reviewFlags("submit", e)
-	file := fs.String("fields", "", "a JSON file with the fields")
-	var sets setFlags
-	fs.Var(&sets, "set", "name=value for one field (repeatable), e.g. --set total=121.00")
-	docType := fs.String("type", "", "correct the document's type (invoice, receipt, other)")
-	sub, it, closeAll, err := openItem(ctx, fs, output, reviewer, args, e, true)
+// decisionFlags are the flags of review submit and reject.
+type decisionFlags struct {
+	reviewer string
+	fields   string   // submit: a JSON file
+	sets     []string // submit: name=value
+	docType  string   // submit
+	reason   string   // reject
+}
+
+func newReviewSubmitCmd(e *env, p *printer) *cobra.Command {
+	var fl decisionFlags
+	cmd := &cobra.Command{
+		Use:   "submit ITEM",
+		Short: "Complete an item you hold with its fields",
+		Long: `submit completes an item the reviewer holds: its fields are those a tier found, then
+those of --fields, then each --set; --type corrects the document's type.`,
+		Example: `  starter review submit 12 --set total=121.00 --set currency=EUR
+  starter review submit 12 --fields fixed.json --type invoice`,
+		Args: oneArg("name one item"),
+		RunE: func(cmd *cobra.Command, args []string) error { return reviewSubmit(cmd.Context(), e, p, &fl, args[0]) },
+	}
+	reviewerFlag(cmd, e, &fl.reviewer)
+	fs := cmd.Flags()
+	fs.StringVar(&fl.fields, "fields", "", "a JSON `FILE` with the fields")
+	fs.StringArrayVar(&fl.sets, "set", nil, "`name=value` for one field (repeatable), e.g. --set total=121.00")
+	fs.StringVar(&fl.docType, "type", "", "correct the document's type (invoice, receipt, other)")
+	return cmd
+}
+
+func reviewSubmit(ctx context.Context, e *env, p *printer, fl *decisionFlags, ref string) error {
+	sub, it, closeAll, err := openItem(ctx, e, fl.reviewer, ref, true)
 	if err != nil {
 		return err
 	}
 	defer closeAll()
-	if err := holding(it, *reviewer); err != nil {
+	if err := holding(it, fl.reviewer); err != nil {
 		return err
 	}
-	if *docType != "" {
-		if _, err := schema.ParseDocType(*docType); err != nil {
+	if fl.docType != "" {
+		if _, err := schema.ParseDocType(fl.docType); err != nil {
 			return usagef("--type: %v", err)
 		}
-		it.DocType = *docType
+		it.DocType = fl.docType
 	}
-	fields, err := reviewedFields(it, *file, sets)
+	fields, err := reviewedFields(it, fl.fields, fl.sets)
 	if err != nil {
 		return err
 	}
-	res, err := decide(ctx, sub, it, workflows.ReviewDecision{Reviewer: *reviewer, Fields: fields, DocType: *docType})
+	res, err := decide(ctx, sub, it, workflows.ReviewDecision{Reviewer: fl.reviewer, Fields: fields, DocType: fl.docType})
 	if err != nil {
 		return err
 	}
-	return printDecision(e, *output, it, res)
+	return printDecision(p, it, res)
 }
 
-func reviewReject(ctx context.Context, args []string, e *env) error {
-	fs, output, reviewer := reviewFlags("reject", e)
-	reason := fs.String("reason", "", "why the document is rejected (required)")
-	sub, it, closeAll, err := openItem(ctx, fs, output, reviewer, args, e, true)
+func newReviewRejectCmd(e *env, p *printer) *cobra.Command {
+	var fl decisionFlags
+	cmd := &cobra.Command{
+		Use:   "reject ITEM",
+		Short: "Reject an item you hold (--reason)",
+		Args:  oneArg("name one item"),
+		RunE:  func(cmd *cobra.Command, args []string) error { return reviewReject(cmd.Context(), e, p, &fl, args[0]) },
+	}
+	reviewerFlag(cmd, e, &fl.reviewer)
+	cmd.Flags().StringVar(&fl.reason, "reason", "", "why the document is rejected (required)")
+	return cmd
+}
+
+func reviewReject(ctx context.Context, e *env, p *printer, fl *decisionFlags, ref string) error {
+	sub, it, closeAll, err := openItem(ctx, e, fl.reviewer, ref, true)
 	if err != nil {
 		return err
 	}
 	defer closeAll()
-	if strings.TrimSpace(*reason) == "" {
+	if strings.TrimSpace(fl.reason) == "" {
 		return usagef("--reason is required")
 	}
-	if err := holding(it, *reviewer); err != nil {
+	if err := holding(it, fl.reviewer); err != nil {
 		return err
 	}
-	res, err := decide(ctx, sub, it, workflows.ReviewDecision{Reviewer: *reviewer, Reject: true, Reason: *reason})
+	res, err := decide(ctx, sub, it, workflows.ReviewDecision{Reviewer: fl.reviewer, Reject: true, Reason: fl.reason})
 	if err != nil {
 		return err
 	}
-	return printDecision(e, *output, it, res)
+	return printDecision(p, it, res)
 }
 
-func printDecision(e *env, output string, it *store.ReviewItem, res *workflows.Result) error {
-	if output == "json" {
-		return writeJSON(e.stdout, res)
+func printDecision(p *printer, it *store.ReviewItem, res *workflows.Result) error {
+	return p.Print(res, func() error {
+		p.Printf("item %d: %s is %s\n", it.ID, it.DocumentName, res.Status)
+		return nil
+	})
+}
+
+// newHolderCmd returns release, or extend when extend is set.
+func newHolderCmd(e *env, p *printer, extend bool) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "release ITEM",
+		Short: "Give an item you hold back to the queue",
+		Args:  oneArg("name one item"),
 	}
-	fmt.Fprintf(e.stdout, "item %d: %s is %s\n", it.ID, it.DocumentName, res.Status)
-	return nil
-}
-
-func reviewRelease(ctx context.Context, args []string, e *env) error {
-	return holderCommand(ctx, "release", args, e, nil)
-}
-
-func reviewExtend(ctx context.Context, args []string, e *env) error {
-	lease := new(time.Duration)
-	return holderCommand(ctx, "extend", args, e, lease)
+	var reviewer string
+	reviewerFlag(cmd, e, &reviewer)
+	var lease *time.Duration
+	if extend {
+		cmd.Use, cmd.Short = "extend ITEM", "Renew your lease on an item (--lease)"
+		lease = cmd.Flags().Duration("lease", 15*time.Minute, "the new lease, from now")
+	}
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		return holderCommand(cmd.Context(), e, p, reviewer, args[0], lease)
+	}
+	return cmd
 }
 
 // holderCommand runs release, or extend when lease is non-nil.
-func holderCommand(ctx context.Context, name string, args []string, e *env, lease *time.Duration) error {
-	fs, output, reviewer := reviewFlags(name, e)
-	if lease != nil {
-		fs.DurationVar(lease, "lease", 15*time.Minute, "the new lease, from now")
-	}
-	sub, it, closeAll, err := openItem(ctx, fs, output, reviewer, args, e, false)
+func holderCommand(ctx context.Context, e *env, p *printer, reviewer, ref string, lease *time.Duration) error {
+	sub, it, closeAll, err := openItem(ctx, e, reviewer, ref, false)
 	if err != nil {
 		return err
 	}
 	defer closeAll()
 	if lease != nil {
-		it, err = sub.Store.Extend(ctx, it.ID, *reviewer, *lease)
+		it, err = sub.Store.Extend(ctx, it.ID, reviewer, *lease)
 	} else {
-		it, err = sub.Store.Release(ctx, it.ID, *reviewer)
+		it, err = sub.Store.Release(ctx, it.ID, reviewer)
 	}
 	if err != nil {
 		return err
 	}
-	if *output == "json" {
-		return writeJSON(e.stdout, it)
-	}
-	if lease != nil {
-		fmt.Fprintf(e.stdout, "item %d: held by %s until %s\n", it.ID, it.ClaimedBy, it.LeaseExpiresAt.Format(time.RFC3339))
-	} else {
-		fmt.Fprintf(e.stdout, "item %d: back in the queue\n", it.ID)
-	}
-	return nil
+	return p.Print(it, func() error {
+		if lease != nil {
+			p.Printf("item %d: held by %s until %s\n", it.ID, it.ClaimedBy, it.LeaseExpiresAt.Format(time.RFC3339))
+		} else {
+			p.Printf("item %d: back in the queue\n", it.ID)
+		}
+		return nil
+	})
 }
 
 // retryOutcome is one item of `review retry`.
@@ -435,17 +474,36 @@ type retryOutcome struct {
 	Error    string `json:"error,omitempty"`
 }
 
-func reviewRetry(ctx context.Context, args []string, e *env) error {
-	fs, output, reviewer := reviewFlags("retry", e)
-	reasons := fs.String("reason", "", "comma-separated reason codes to re-drive, e.g. RateLimited,ProviderUnavailable (required)")
-	limit := fs.Int("limit", 1000, "at most this many items")
-	if _, err := parse(fs, output, args); err != nil {
+// retryFlags are the flags of review retry.
+type retryFlags struct {
+	reviewer string
+	reasons  string
+	limit    int
+}
+
+func newReviewRetryCmd(e *env, p *printer) *cobra.Command {
+	var fl retryFlags
+	cmd := &cobra.Command{
+		Use:   "retry --reason CODE[,CODE...]",
+		Short: "Send pending items with those reasons through the automated tiers again",
+		Long: `retry re-drives the pending items whose reasons include one of the codes (failures
+that were transient, such as RateLimited): their workflows run the automated tiers
+again; the items that fail stay in the queue.`,
+		Example: `  starter review retry --reviewer ops --reason RateLimited,ProviderUnavailable`,
+		Args:    cobra.NoArgs,
+		RunE:    func(cmd *cobra.Command, _ []string) error { return reviewRetry(cmd.Context(), e, p, &fl) },
+	}
+	reviewerFlag(cmd, e, &fl.reviewer)
+	cmd.Flags().StringVar(&fl.reasons, "reason", "", "comma-separated reason codes to re-drive, e.g. RateLimited,ProviderUnavailable (required)")
+	cmd.Flags().IntVar(&fl.limit, "limit", 1000, "at most this many items")
+	return cmd
+}
+
+func reviewRetry(ctx context.Context, e *env, p *printer, fl *retryFlags) error {
+	if err := requireReviewer(fl.reviewer); err != nil {
 		return err
 	}
-	if err := requireReviewer(*reviewer); err != nil {
-		return err
-	}
-	if strings.TrimSpace(*reasons) == "" {
+	if strings.TrimSpace(fl.reasons) == "" {
 		return usagef("--reason is required: which failures were transient?")
 	}
 	sub, closeAll, err := connect(ctx, e, true)
@@ -455,8 +513,8 @@ func reviewRetry(ctx context.Context, args []string, e *env) error {
 	defer closeAll()
 	var outcomes []retryOutcome
 	failed := 0
-	for _, code := range strings.Split(*reasons, ",") {
-		items, err := sub.Store.ListReview(ctx, store.ReviewFilter{State: store.ReviewPending, Reason: strings.TrimSpace(code), Limit: *limit})
+	for _, code := range strings.Split(fl.reasons, ",") {
+		items, err := sub.Store.ListReview(ctx, store.ReviewFilter{State: store.ReviewPending, Reason: strings.TrimSpace(code), Limit: fl.limit})
 		if err != nil {
 			return err
 		}
@@ -464,7 +522,7 @@ func reviewRetry(ctx context.Context, args []string, e *env) error {
 			o := retryOutcome{Item: it.ID, Document: it.DocumentName}
 			handle, err := sub.Temporal.UpdateWorkflow(ctx, sdkclient.UpdateWorkflowOptions{
 				WorkflowID: it.WorkflowID, UpdateName: workflows.UpdateRedrive,
-				Args: []any{*reviewer}, WaitForStage: sdkclient.WorkflowUpdateStageCompleted,
+				Args: []any{fl.reviewer}, WaitForStage: sdkclient.WorkflowUpdateStageCompleted,
 			})
 			if err == nil {
 				err = handle.Get(ctx, nil)
@@ -479,12 +537,12 @@ func reviewRetry(ctx context.Context, args []string, e *env) error {
 			outcomes = append(outcomes, o)
 		}
 	}
-	if *output == "json" {
-		if err := writeJSON(e.stdout, outcomes); err != nil {
-			return err
-		}
-	} else {
-		fmt.Fprintf(e.stdout, "re-drove %d of %d items; the others stay in the queue\n", len(outcomes)-failed, len(outcomes))
+	err = p.Print(outcomes, func() error {
+		p.Printf("re-drove %d of %d items; the others stay in the queue\n", len(outcomes)-failed, len(outcomes))
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if failed > 0 {
 		return errReported

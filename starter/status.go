@@ -5,10 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/dataforge/dataforge/dftype"
-	"text/tabwriter"
+
+	"github.com/spf13/cobra"
 
 	"github.com/dataforge/dataforge/client"
+	"github.com/dataforge/dataforge/dftype"
 	"github.com/dataforge/dataforge/einvoice"
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/workflows"
@@ -20,17 +21,22 @@ type statusView struct {
 	Live *workflows.State `json:"live,omitempty"`
 }
 
-func cmdStatus(ctx context.Context, args []string, e *env) error {
-	fs, output := newFlags("status", e)
-	live := fs.Bool("live", false, "ask running workflows for their current step and last failure (needs Temporal)")
-	args, err := parse(fs, output, args)
-	if err != nil {
-		return err
+func newStatusCmd(e *env, p *printer) *cobra.Command {
+	var live bool
+	cmd := &cobra.Command{
+		Use:   "status ID|FILE...",
+		Short: "Where documents are (--live: the current step of running workflows)",
+		Long: `status prints where documents are. ID is a document's sha256, a unique prefix
+of it, or doc-<sha256>; FILE is hashed to find its document.`,
+		Args: needArgs("name at least one document id or file"),
+		RunE: func(cmd *cobra.Command, args []string) error { return runStatus(cmd.Context(), e, p, live, args) },
 	}
-	if len(args) == 0 {
-		return usagef("name at least one document id or file")
-	}
-	sub, closeAll, err := connect(ctx, e, *live)
+	cmd.Flags().BoolVar(&live, "live", false, "ask running workflows for their current step and last failure (needs Temporal)")
+	return cmd
+}
+
+func runStatus(ctx context.Context, e *env, p *printer, live bool, args []string) error {
+	sub, closeAll, err := connect(ctx, e, live)
 	if err != nil {
 		return err
 	}
@@ -46,26 +52,28 @@ func cmdStatus(ctx context.Context, args []string, e *env) error {
 			return err
 		}
 		v := statusView{Report: r}
-		if *live && !dftype.Status(r.Status).Terminal() {
+		if live && !dftype.Status(r.Status).Terminal() {
 			if v.Live, err = liveState(ctx, sub, id); err != nil {
 				return err
 			}
 		}
 		views = append(views, v)
 	}
-	if *output == "json" {
-		return writeJSON(e.stdout, views)
-	}
+	return p.Print(views, func() error { return writeStatus(p, views) })
+}
+
+// writeStatus writes what status prints as text.
+func writeStatus(p *printer, views []statusView) error {
 	reports := make([]*client.Report, len(views))
 	for i, v := range views {
 		reports[i] = v.Report
 	}
-	if err := client.WriteTable(e.stdout, reports); err != nil {
+	if err := client.WriteTable(p.w, reports); err != nil {
 		return err
 	}
 	for _, v := range views {
 		if v.Live != nil {
-			fmt.Fprintf(e.stdout, "%s: step %s, tier %s, %d tiers tried, last failure %q\n",
+			p.Printf("%s: step %s, tier %s, %d tiers tried, last failure %q\n",
 				v.Name, v.Live.Step, v.Live.Tier, v.Live.TiersTried, v.Live.LastFailure)
 		}
 	}
@@ -91,21 +99,25 @@ type resultView struct {
 	EInvoice *einvoice.Invoice `json:"einvoice,omitempty"`
 }
 
-func cmdResult(ctx context.Context, args []string, e *env) error {
-	fs, output := newFlags("result", e)
-	args, err := parse(fs, output, args)
-	if err != nil {
-		return err
+func newResultCmd(e *env, p *printer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "result ID|FILE",
+		Short: "A document's extracted fields and provenance",
+		Long: `result prints a document's outcome: its fields, the tier and model that read them,
+every attempt of every tier, and what its e-invoice XML says when it has one.
+ID is a document's sha256, a unique prefix of it, or doc-<sha256>; FILE is hashed.`,
+		Args: oneArg("name one document id or file"),
+		RunE: func(cmd *cobra.Command, args []string) error { return runResult(cmd.Context(), e, p, args[0]) },
 	}
-	if len(args) != 1 {
-		return usagef("name one document id or file")
-	}
+}
+
+func runResult(ctx context.Context, e *env, p *printer, ref string) error {
 	sub, closeAll, err := connect(ctx, e, false)
 	if err != nil {
 		return err
 	}
 	defer closeAll()
-	id, err := resolve(ctx, sub.Store, args[0])
+	id, err := resolve(ctx, sub.Store, ref)
 	if err != nil {
 		return err
 	}
@@ -123,10 +135,14 @@ func cmdResult(ctx context.Context, args []string, e *env) error {
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	if *output == "json" {
-		return writeJSON(e.stdout, resultView{Report: r, AttemptLog: attempts, EInvoice: inv})
-	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	v := resultView{Report: r, AttemptLog: attempts, EInvoice: inv}
+	return p.Print(v, func() error { return writeResult(p, v) })
+}
+
+// writeResult writes what result prints as text.
+func writeResult(p *printer, v resultView) error {
+	r, attempts, inv := v.Report, v.AttemptLog, v.EInvoice
+	tw := p.Table()
 	fmt.Fprintf(tw, "document\t%s (%s)\n", r.Name, r.DocumentID)
 	fmt.Fprintf(tw, "status\t%s\n", r.Status)
 	fmt.Fprintf(tw, "type\t%s\n", r.DocType)
@@ -158,8 +174,8 @@ func cmdResult(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	if len(attempts) > 0 {
-		fmt.Fprintln(e.stdout, "\nattempts:")
-		tw = tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+		p.Printf("\nattempts:\n")
+		tw = p.Table()
 		fmt.Fprintln(tw, "  TIER\tMODEL\tTRY\tOUTCOME\tERROR\tLATENCY\tTOKENS\tCOST")
 		for _, a := range attempts {
 			fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\t%s\t%d ms\t%d/%d\t$%.6f\n", a.Tier, a.Model, a.Attempt, a.Outcome,
@@ -174,7 +190,7 @@ func cmdResult(ctx context.Context, args []string, e *env) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "\nfields:\n%s\n", b)
+		p.Printf("\nfields:\n%s\n", b)
 	}
 	return nil
 }

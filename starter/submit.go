@@ -6,27 +6,46 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/dataforge/dataforge/client"
 	"github.com/dataforge/dataforge/internal/schema"
 )
 
-func cmdSubmit(ctx context.Context, args []string, e *env) error {
-	fs, output := newFlags("submit", e)
-	noWait := fs.Bool("no-wait", false, "return once the workflows are started")
-	reprocess := fs.Bool("reprocess", false, "process documents again even if they already have a result")
-	timeout := fs.Duration("timeout", 30*time.Minute, "how long to wait for the documents")
-	reviewSLA := fs.Duration("review-sla", 0, "escalate review items older than this (default: the workflow's, 24h)")
-	summarize := fs.Bool("summarize", false, "also ask the LLM tiers for a short summary of each document")
-	fallbacks := fs.String("fallback", "", "tasks (classify, summarize) whose predefined fallback result is acceptable instead of review")
-	args, err := parse(fs, output, args)
-	if err != nil {
-		return err
+// submitFlags are the flags of client.
+type submitFlags struct {
+	noWait, reprocess, summarize bool
+	timeout, reviewSLA           time.Duration
+	fallbacks                    string
+}
+
+func newSubmitCmd(e *env, p *printer) *cobra.Command {
+	var fl submitFlags
+	cmd := &cobra.Command{
+		Use:   "submit FILE|DIR|GLOB...",
+		Short: "Store documents and process them (waits; --no-wait, --reprocess)",
+		Long: `submit stores documents and starts their workflows. A DIR is walked for .pdf, .txt
+and .xml files; a GLOB is a pattern of files. It waits until every document is
+settled (completed, in review, rejected) and prints where each is.`,
+		Example: `  starter submit invoices/*.pdf
+  starter submit --no-wait scans/
+  starter submit --summarize --fallback summarize a.pdf`,
+		Args: needArgs("name at least one FILE, DIR or GLOB"),
+		RunE: func(cmd *cobra.Command, args []string) error { return runSubmit(cmd.Context(), e, p, &fl, args) },
 	}
-	if len(args) == 0 {
-		return usagef("name at least one FILE, DIR or GLOB")
-	}
-	opts := client.Options{Reprocess: *reprocess, ReviewSLA: *reviewSLA, Summarize: *summarize}
-	for _, name := range strings.Split(*fallbacks, ",") {
+	f := cmd.Flags()
+	f.BoolVar(&fl.noWait, "no-wait", false, "return once the workflows are started")
+	f.BoolVar(&fl.reprocess, "reprocess", false, "process documents again even if they already have a result")
+	f.DurationVar(&fl.timeout, "timeout", 30*time.Minute, "how long to wait for the documents")
+	f.DurationVar(&fl.reviewSLA, "review-sla", 0, "escalate review items older than this (default: the workflow's, 24h)")
+	f.BoolVar(&fl.summarize, "summarize", false, "also ask the LLM tiers for a short summary of each document")
+	f.StringVar(&fl.fallbacks, "fallback", "", "tasks (classify, summarize) whose predefined fallback result is acceptable instead of review")
+	return cmd
+}
+
+func runSubmit(ctx context.Context, e *env, p *printer, fl *submitFlags, args []string) error {
+	opts := client.Options{Reprocess: fl.reprocess, ReviewSLA: fl.reviewSLA, Summarize: fl.summarize}
+	for _, name := range strings.Split(fl.fallbacks, ",") {
 		if name = strings.TrimSpace(name); name == "" {
 			continue
 		}
@@ -53,7 +72,7 @@ func cmdSubmit(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		// Say which files are in (their workflows run; a stored file whose
 		// start failed is started by the worker's sweep) and which are not.
-		if werr := writeReports(e, *output, sub.Accepted(items)); werr != nil {
+		if werr := writeReports(p, sub.Accepted(items)); werr != nil {
 			return werr
 		}
 		accepted := 0
@@ -72,8 +91,8 @@ func cmdSubmit(ctx context.Context, args []string, e *env) error {
 			fmt.Fprintf(e.stderr, "starter submit: %v\n", it.Err)
 		}
 	}
-	if !*noWait {
-		wctx, cancel := context.WithTimeout(ctx, *timeout)
+	if !fl.noWait {
+		wctx, cancel := context.WithTimeout(ctx, fl.timeout)
 		defer cancel()
 		var progress func(done, total int)
 		if e.isTerminal() {
@@ -84,7 +103,7 @@ func cmdSubmit(ctx context.Context, args []string, e *env) error {
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 			defer cancel()
 			if reports, rerr := sub.Reports(rctx, items); rerr == nil {
-				_ = writeReports(e, *output, reports)
+				_ = writeReports(p, reports)
 			}
 			return err
 		}
@@ -93,7 +112,7 @@ func cmdSubmit(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
-	if err := writeReports(e, *output, reports); err != nil {
+	if err := writeReports(p, reports); err != nil {
 		return err
 	}
 	if failed > 0 {
@@ -103,11 +122,8 @@ func cmdSubmit(ctx context.Context, args []string, e *env) error {
 	return nil
 }
 
-func writeReports(e *env, output string, reports []*client.Report) error {
-	if output == "json" {
-		return writeJSON(e.stdout, reports)
-	}
-	return client.WriteTable(e.stdout, reports)
+func writeReports(p *printer, reports []*client.Report) error {
+	return p.Print(reports, func() error { return client.WriteTable(p.w, reports) })
 }
 
 // progressBar draws progress on stderr, for terminals only.

@@ -1,11 +1,12 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/dataforge/dataforge/parsers/templates"
 )
@@ -23,17 +24,26 @@ type templateInfo struct {
 	Type   string `json:"type"`
 }
 
-func cmdTemplates(ctx context.Context, args []string, e *env) error {
-	if len(args) == 0 || args[0] != "check" {
-		return usagef("usage: starter templates check [DIR|FILE...] (default $DATAFORGE_TEMPLATES)")
+func newTemplatesCmd(e *env, p *printer) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "templates",
+		Short: "Issuer templates: check",
+		Example: `  starter templates check my-templates/
+  DATAFORGE_TEMPLATES=my-templates starter templates check`,
 	}
-	fs, output := newFlags("templates check", e)
-	args, err := parse(fs, output, args[1:])
-	if err != nil {
-		return err
-	}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "check [DIR|FILE...]",
+		Short: "Validate issuer template files (default $DATAFORGE_TEMPLATES)",
+		Long: `check loads issuer templates (*.yml, *.yaml, *.json; a directory: the templates in it)
+and reports each one's problems with its file and line.`,
+		RunE: func(cmd *cobra.Command, args []string) error { return runTemplatesCheck(e, p, args) },
+	})
+	return cmd
+}
+
+func runTemplatesCheck(e *env, p *printer, args []string) error {
 	if len(args) == 0 {
-		if dir := e.getenv("DATAFORGE_TEMPLATES"); dir != "" {
+		if dir := e.cfg.Templates; dir != "" {
 			args = []string{dir}
 		} else {
 			return usagef("name a template directory or file, or set DATAFORGE_TEMPLATES")
@@ -60,19 +70,18 @@ func cmdTemplates(ctx context.Context, args []string, e *env) error {
 			res.Errors = append(res.Errors, strings.Split(err.Error(), "\n")...)
 		}
 	}
-	if *output == "json" {
-		err = writeJSON(e.stdout, res)
-	} else {
+	err := p.Print(res, func() error {
 		for _, t := range res.Templates {
-			fmt.Fprintf(e.stdout, "ok  %s  %s (%s)\n", t.File, t.Issuer, t.Type)
+			p.Printf("ok  %s  %s (%s)\n", t.File, t.Issuer, t.Type)
 		}
 		for _, msg := range res.Errors {
 			fmt.Fprintf(e.stderr, "starter templates check: %s\n", msg)
 		}
 		if len(res.Templates) == 0 && len(res.Errors) == 0 {
-			err = errors.New("no template files (*.yml, *.yaml, *.json)")
+			return errors.New("no template files (*.yml, *.yaml, *.json)")
 		}
-	}
+		return nil
+	})
 	if err != nil {
 		return err
 	}

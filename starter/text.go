@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/dataforge/dataforge/parsers"
 )
 
@@ -27,26 +29,33 @@ type textResult struct {
 	Shown     []textPage `json:"shown"`
 }
 
-func cmdText(ctx context.Context, args []string, e *env) error {
-	fs, output := newFlags("text", e)
-	pages := fs.String("pages", "", "pages to print: N or N-M (from 1; default all)")
-	args, err := parse(fs, output, args)
+func newTextCmd(e *env, p *printer) *cobra.Command {
+	var pages string
+	cmd := &cobra.Command{
+		Use:   "text FILE",
+		Short: "The text the tiers read, layout kept",
+		Long: `text prints the text of a document as the tiers read it, layout kept, pages
+separated by form feeds. With --output json: the pages and lines and the parse
+verdict ("ok" or the error code); a document that cannot be parsed fails.`,
+		Example: `  starter text a.pdf --pages 1-2`,
+		Args:    oneArg("name one file"),
+		RunE:    func(cmd *cobra.Command, args []string) error { return runText(cmd.Context(), e, p, pages, args[0]) },
+	}
+	cmd.Flags().StringVar(&pages, "pages", "", "pages to print: N or N-M (from 1; default all)")
+	return cmd
+}
+
+func runText(ctx context.Context, e *env, p *printer, pages, file string) error {
+	first, last, err := pageRange(pages)
 	if err != nil {
 		return err
 	}
-	if len(args) != 1 {
-		return usagef("name one file")
-	}
-	first, last, err := pageRange(*pages)
+	data, err := os.ReadFile(file)
 	if err != nil {
 		return err
 	}
-	data, err := os.ReadFile(args[0])
-	if err != nil {
-		return err
-	}
-	res := textResult{File: args[0], Verdict: "ok"}
-	doc, perr := parsers.Parse(ctx, data, parsers.DetectMediaType(args[0], data), parsers.Limits{})
+	res := textResult{File: file, Verdict: "ok"}
+	doc, perr := parsers.Parse(ctx, data, parsers.DetectMediaType(file, data), parsers.Limits{})
 	if perr != nil {
 		code, _ := parsers.CodeOf(perr)
 		res.Verdict, res.Error = string(code), perr.Error()
@@ -58,18 +67,17 @@ func cmdText(ctx context.Context, args []string, e *env) error {
 			}
 		}
 	}
-	if *output == "json" {
-		if err := writeJSON(e.stdout, res); err != nil {
-			return err
+	err = p.Print(res, func() error {
+		for _, page := range res.Shown {
+			p.Printf("%s\n\f", strings.Join(page.Lines, "\n"))
 		}
-	} else {
-		for _, p := range res.Shown {
-			fmt.Fprintln(e.stdout, strings.Join(p.Lines, "\n"))
-			fmt.Fprint(e.stdout, "\f")
-		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if perr != nil {
-		fmt.Fprintf(e.stderr, "starter text: %s: %v\n", args[0], perr)
+		fmt.Fprintf(e.stderr, "starter text: %s: %v\n", file, perr)
 		return errReported
 	}
 	return nil
