@@ -14,7 +14,7 @@ import (
 	"github.com/dataforge/dataforge/internal/store"
 )
 
-// ErrTypeReviewConflict: the review item is held by someone else or closed.
+// ErrTypeReviewConflict is the error type when the review item is held by someone else or closed.
 const ErrTypeReviewConflict = "ReviewConflict"
 
 // ReviewInput describes a document that needs a person.

@@ -12,10 +12,10 @@ import (
 // scanCase is a small invoice text and the values the rules should read
 // from it; empty wants are not checked.
 type scanCase struct {
-	name, text              string
-	number, date, issuer    string
-	total                   string // "%.2f", or empty
-	accept, review, checked bool   // accept: Overall reaches the threshold; review: it does not
+	name, text           string
+	number, date, issuer string
+	total                string // "%.2f", or empty
+	accept, review       bool   // accept: Overall reaches the threshold; review: it does not
 }
 
 func runScanCases(t *testing.T, cases []scanCase) {
