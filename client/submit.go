@@ -301,3 +301,31 @@ func (s *Submitter) Wait(ctx context.Context, items []*Item, progress func(done,
 		}
 	}
 }
+
+// Review sends a reviewer's decision to the document's waiting workflow (the
+// review Update) and returns the workflow's result once it is recorded. The
+// Update's validator refuses invalid fields before anything changes.
+func (s *Submitter) Review(ctx context.Context, workflowID string, d workflows.ReviewDecision) (*workflows.Result, error) {
+	handle, err := s.Temporal.UpdateWorkflow(ctx, sdkclient.UpdateWorkflowOptions{
+		WorkflowID: workflowID, UpdateName: workflows.UpdateReview,
+		Args: []any{d}, WaitForStage: sdkclient.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		return nil, err
+	}
+	var res workflows.Result
+	return &res, handle.Get(ctx, &res)
+}
+
+// Redrive sends the document waiting in review through the automated tiers
+// again (the redrive Update), on behalf of reviewer.
+func (s *Submitter) Redrive(ctx context.Context, workflowID, reviewer string) error {
+	handle, err := s.Temporal.UpdateWorkflow(ctx, sdkclient.UpdateWorkflowOptions{
+		WorkflowID: workflowID, UpdateName: workflows.UpdateRedrive,
+		Args: []any{reviewer}, WaitForStage: sdkclient.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		return err
+	}
+	return handle.Get(ctx, nil)
+}

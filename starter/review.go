@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	sdkclient "go.temporal.io/sdk/client"
 
 	"github.com/dataforge/dataforge/client"
 	"github.com/dataforge/dataforge/dftype"
@@ -297,18 +296,6 @@ func holding(it *store.ReviewItem, reviewer string) error {
 	return nil
 }
 
-func decide(ctx context.Context, sub *client.Submitter, it *store.ReviewItem, d workflows.ReviewDecision) (*workflows.Result, error) {
-	handle, err := sub.Temporal.UpdateWorkflow(ctx, sdkclient.UpdateWorkflowOptions{
-		WorkflowID: it.WorkflowID, UpdateName: workflows.UpdateReview,
-		Args: []any{d}, WaitForStage: sdkclient.WorkflowUpdateStageCompleted,
-	})
-	if err != nil {
-		return nil, err
-	}
-	var res workflows.Result
-	return &res, handle.Get(ctx, &res)
-}
-
 // openItem checks the reviewer of a command that names one item, connects,
 // and finds the item. The caller closes the returned function.
 func openItem(ctx context.Context, e *env, reviewer, ref string, withTemporal bool) (*client.Submitter, *store.ReviewItem, func(), error) {
@@ -375,7 +362,7 @@ func reviewSubmit(ctx context.Context, e *env, p *printer, fl *decisionFlags, re
 	if err != nil {
 		return err
 	}
-	res, err := decide(ctx, sub, it, workflows.ReviewDecision{Reviewer: fl.reviewer, Fields: fields, DocType: fl.docType})
+	res, err := sub.Review(ctx, it.WorkflowID, workflows.ReviewDecision{Reviewer: fl.reviewer, Fields: fields, DocType: fl.docType})
 	if err != nil {
 		return err
 	}
@@ -407,7 +394,7 @@ func reviewReject(ctx context.Context, e *env, p *printer, fl *decisionFlags, re
 	if err := holding(it, fl.reviewer); err != nil {
 		return err
 	}
-	res, err := decide(ctx, sub, it, workflows.ReviewDecision{Reviewer: fl.reviewer, Reject: true, Reason: fl.reason})
+	res, err := sub.Review(ctx, it.WorkflowID, workflows.ReviewDecision{Reviewer: fl.reviewer, Reject: true, Reason: fl.reason})
 	if err != nil {
 		return err
 	}
@@ -520,14 +507,7 @@ func reviewRetry(ctx context.Context, e *env, p *printer, fl *retryFlags) error 
 		}
 		for _, it := range items {
 			o := retryOutcome{Item: it.ID, Document: it.DocumentName}
-			handle, err := sub.Temporal.UpdateWorkflow(ctx, sdkclient.UpdateWorkflowOptions{
-				WorkflowID: it.WorkflowID, UpdateName: workflows.UpdateRedrive,
-				Args: []any{fl.reviewer}, WaitForStage: sdkclient.WorkflowUpdateStageCompleted,
-			})
-			if err == nil {
-				err = handle.Get(ctx, nil)
-			}
-			if err != nil {
+			if err := sub.Redrive(ctx, it.WorkflowID, fl.reviewer); err != nil {
 				failed++
 				o.Error = err.Error()
 				fmt.Fprintf(e.stderr, "starter review retry: item %d (%s): %v\n", it.ID, it.DocumentName, err)
