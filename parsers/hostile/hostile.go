@@ -38,7 +38,7 @@ func Cases() []Case {
 	cs := []Case{
 		{Name: "empty.pdf", Data: []byte{}, Want: "empty"},
 		{Name: "truncated.pdf", Data: Truncated(), Want: "corrupt"},
-		{Name: "wrong-magic.pdf", Data: WrongMagic(), Want: "unsupported"},
+		{Name: "wrong-magic.pdf", Data: WrongMagic(), Want: "ocr_unavailable"} // an image: without OCR, not read,
 		{Name: "encrypted.pdf", Data: Encrypted(), Want: "encrypted"},
 		{Name: "image-only.pdf", Data: ImageOnly(), Want: "no_text_layer"},
 		{Name: "thousands-of-pages.pdf", Data: ManyPages(5000), Want: "too_many_pages"},
@@ -126,7 +126,8 @@ func Truncated() []byte {
 	return data[:bytes.Index(data, []byte("xref"))*2/3]
 }
 
-// WrongMagic is a PNG signature in a file named .pdf.
+// WrongMagic is a PNG signature in a file named .pdf (with a header of
+// 66049×66049 pixels: too large for OCR).
 func WrongMagic() []byte {
 	return append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), bytes.Repeat([]byte{0, 1, 2, 3}, 64)...)
 }
