@@ -38,7 +38,7 @@ func Cases() []Case {
 	cs := []Case{
 		{Name: "empty.pdf", Data: []byte{}, Want: "empty"},
 		{Name: "truncated.pdf", Data: Truncated(), Want: "corrupt"},
-		{Name: "wrong-magic.pdf", Data: WrongMagic(), Want: "ocr_unavailable"} // an image: without OCR, not read,
+		{Name: "wrong-magic.pdf", Data: WrongMagic(), Want: "ocr_unavailable"}, // an image: not read without OCR
 		{Name: "encrypted.pdf", Data: Encrypted(), Want: "encrypted"},
 		{Name: "image-only.pdf", Data: ImageOnly(), Want: "no_text_layer"},
 		{Name: "thousands-of-pages.pdf", Data: ManyPages(5000), Want: "too_many_pages"},
