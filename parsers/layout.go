@@ -168,8 +168,8 @@ func sameRow(lead, w word) bool {
 }
 
 // Box is a word read from an upright page image (by OCR): its text and its
-// place in pixels from the image's top left. Words of one line share the
-// line's Top and Height, so that they are laid out as one line.
+// place in pixels from the image's top left. The bottom of the box is taken
+// as the baseline and its height as the font size.
 type Box struct {
 	Text                     string
 	Left, Top, Width, Height int
