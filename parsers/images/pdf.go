@@ -84,8 +84,8 @@ func pageImage(file []byte, x pdf.Value, w, h int, maxPixels int64) (Page, *pars
 	switch filter.Name() {
 	case "DCTDecode":
 		data = raw
-	case "FlateDecode":
-		if data, err = flateToPNG(raw, x, params, w, h); err != nil {
+	case "FlateDecode", "": // "": samples as they are
+		if data, err = samplesToPNG(raw, filter.Name() != "", x, params, w, h); err != nil {
 			return Page{}, err
 		}
 	default:
@@ -113,11 +113,12 @@ func rawStream(file []byte, x pdf.Value) ([]byte, *parsers.Error) {
 	return file[off : off+n], nil
 }
 
-// flateToPNG re-encodes Flate-compressed 8-bit grey or RGB samples as a
-// PNG file. Samples with a PNG predictor (10 to 15) already are PNG image
-// data: they are wrapped as they are. Others are compressed again, each row
-// after a filter byte, in a stream as large as the image and no larger.
-func flateToPNG(raw []byte, x, params pdf.Value, w, h int) ([]byte, *parsers.Error) {
+// samplesToPNG re-encodes 8-bit grey or RGB samples, Flate-compressed
+// (flate) or not, as a PNG file. Compressed samples with a PNG predictor
+// (10 to 15) already are PNG image data: they are wrapped as they are.
+// Others are compressed again, each row after a filter byte, as many rows
+// as the image has and no more.
+func samplesToPNG(raw []byte, flate bool, x, params pdf.Value, w, h int) ([]byte, *parsers.Error) {
 	if bpc := x.Key("BitsPerComponent").Int64(); bpc != 8 {
 		return nil, unsupported("%d bits per sample", bpc)
 	}
@@ -132,15 +133,24 @@ func flateToPNG(raw []byte, x, params pdf.Value, w, h int) ([]byte, *parsers.Err
 	}
 	idat := raw
 	switch pred := params.Key("Predictor").Int64(); {
+	case !flate:
+		var err *parsers.Error
+		if idat, err = filterRows(bytes.NewReader(raw), w*colors, h); err != nil {
+			return nil, err
+		}
 	case pred >= 10:
 		c, cols := params.Key("Colors").Int64(), params.Key("Columns").Int64()
 		if (c != 0 && c != int64(colors)) || cols != int64(w) || params.Key("BitsPerComponent").Int64() > 8 {
 			return nil, unsupported("a predictor whose rows are not the image's")
 		}
 	case pred <= 1:
-		var err *parsers.Error
-		if idat, err = filterRows(raw, w*colors, h); err != nil {
-			return nil, err
+		zr, err := zlib.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			return nil, &parsers.Error{Code: parsers.CodeCorrupt, Detail: fmt.Sprintf("image stream: %v", err)}
+		}
+		var perr *parsers.Error
+		if idat, perr = filterRows(zr, w*colors, h); perr != nil {
+			return nil, perr
 		}
 	default:
 		return nil, unsupported("TIFF predictor %d", pred)
@@ -174,13 +184,9 @@ func colorSpace(cs pdf.Value) string {
 	return cs.Name()
 }
 
-// filterRows decompresses h rows of stride bytes and compresses them again
-// with a PNG filter byte (none) before each.
-func filterRows(raw []byte, stride, h int) ([]byte, *parsers.Error) {
-	zr, err := zlib.NewReader(bytes.NewReader(raw))
-	if err != nil {
-		return nil, &parsers.Error{Code: parsers.CodeCorrupt, Detail: fmt.Sprintf("image stream: %v", err)}
-	}
+// filterRows reads h rows of stride bytes and compresses them with a PNG
+// filter byte (none) before each.
+func filterRows(zr io.Reader, stride, h int) ([]byte, *parsers.Error) {
 	var out bytes.Buffer
 	zw := zlib.NewWriter(&out)
 	row := make([]byte, 1+stride)
