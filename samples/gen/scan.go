@@ -25,7 +25,8 @@ import (
 )
 
 // The scans: plain-text invoices of the labelled set printed and scanned,
-// more or less: drawn in Go Mono on a grey A4 page at 200 dpi, turned by
+// more or less, and printed to a PDF with a text layer for comparison.
+// The scans are drawn in Go Mono on a grey A4 page at 200 dpi, turned by
 // less than a degree, speckled, and saved as a JPEG of middling quality;
 // each is written as a PNG of that JPEG, and as image-only PDFs holding the
 // JPEG itself (DCTDecode) or the PNG (FlateDecode).
@@ -63,6 +64,7 @@ func generateScans(dir string) (int, error) {
 			return 0, err
 		}
 		files := []scanFile{
+			{base + "-layer.pdf", "PDF with a text layer, for comparison", textPDF(s.text())},
 			{base + "-scan.png", "PNG", pngData.Bytes()},
 			{base + "-scan-jpeg.pdf", "image-only PDF of a JPEG", imagePDF(jpg, "JPG")},
 		}
@@ -146,6 +148,18 @@ func rotate(img *image.Gray, angle float64, paper uint8) *image.Gray {
 		}
 	}
 	return out
+}
+
+// textPDF draws text on an A4 page in Courier where scan draws it.
+func textPDF(text string) []byte {
+	d := newDoc(a4)
+	d.AddPage()
+	d.SetFont("Courier", "", 10)
+	lineHeight := 10 * 1.17 * 1.25 * 25.4 / 72 // Go Mono's line height, in mm, as in scan
+	for i, line := range strings.Split(text, "\n") {
+		d.at(210.0/12, 297.0/12+float64(i)*lineHeight, line)
+	}
+	return d.bytes()
 }
 
 // imagePDF returns an A4 PDF whose one page is the image (of fpdf's type
