@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"fmt"
 	"image"
+	"image/color"
 	"image/jpeg"
 	"image/png"
 
@@ -88,4 +89,35 @@ func Decode(data []byte, maxPixels int64) (image.Image, Page, error) {
 		return nil, p, &parsers.Error{Code: parsers.CodeCorrupt, Detail: fmt.Sprintf("%s: %v", p.MediaType, err)}
 	}
 	return img, p, nil
+}
+
+// Turn returns img turned by quarter turns clockwise (0 to 3), in grey, as
+// a PNG file.
+func Turn(img image.Image, turns int) []byte {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	turns = ((turns % 4) + 4) % 4
+	out := image.NewGray(image.Rect(0, 0, w, h))
+	if turns%2 == 1 {
+		out = image.NewGray(image.Rect(0, 0, h, w))
+	}
+	for y := range h {
+		for x := range w {
+			var tx, ty int
+			switch turns {
+			case 0:
+				tx, ty = x, y
+			case 1:
+				tx, ty = h-1-y, x
+			case 2:
+				tx, ty = w-1-x, h-1-y
+			case 3:
+				tx, ty = y, w-1-x
+			}
+			out.Pix[ty*out.Stride+tx] = color.GrayModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.Gray).Y
+		}
+	}
+	var buf bytes.Buffer
+	png.Encode(&buf, out) // a bytes.Buffer does not fail
+	return buf.Bytes()
 }

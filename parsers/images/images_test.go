@@ -152,6 +152,24 @@ func TestFromPDF(t *testing.T) {
 	require.Equal(t, parsers.CodeNoText, code, "%v", err)
 }
 
+func TestTurn(t *testing.T) {
+	t.Parallel()
+	img := image.NewGray(image.Rect(0, 0, 3, 2)) // 0 1 2 / 3 4 5
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i)
+	}
+	for turns, want := range map[int][]uint8{
+		0: {0, 1, 2, 3, 4, 5},
+		1: {3, 0, 4, 1, 5, 2},
+		2: {5, 4, 3, 2, 1, 0},
+		3: {2, 5, 1, 4, 0, 3},
+	} {
+		got, err := png.Decode(bytes.NewReader(Turn(img, turns)))
+		require.NoError(t, err)
+		require.Equal(t, want, got.(*image.Gray).Pix, "%d turns", turns)
+	}
+}
+
 func FuzzDecode(f *testing.F) {
 	jpg := smallJPEG(&testing.T{})
 	f.Add(jpg)

@@ -35,8 +35,13 @@ var DefaultLanguages = []string{"eng", "deu", "fra", "nld"}
 // label and amount, on slightly skewed pages. The automatic modes with
 // orientation detection (1 and 12) split rows into blocks of labels and
 // of amounts and lose the leading digits of spaced amounts ("6 694,38");
-// pages turned by quarter turns are not set upright.
+// pages turned by quarter turns are set upright apart (see Engine.OSD).
 const DefaultPSM = 4
+
+// UprightConfidence is the mean word confidence below which a page may be
+// turned: the generated scans read at 95 upright, 43 upside down, and
+// without a word on their side.
+const UprightConfidence = 60
 
 // DefaultMemory is the data segment each Tesseract process may use.
 const DefaultMemory = 1 << 30
@@ -48,7 +53,11 @@ type Engine struct {
 	Version   string   // as it reports itself, e.g. "5.3.0"
 	Languages []string // the languages it reads with, all installed
 	// PSM is Tesseract's page segmentation mode, DefaultPSM unless set.
-	PSM    int
+	PSM int
+	// OSD tells whether Tesseract has its orientation data: then a page
+	// read with less than UprightConfidence is turned upright, when
+	// Tesseract finds it turned, and read again.
+	OSD    bool
 	Memory int64 // each process's data segment limit, in bytes
 }
 
@@ -86,7 +95,8 @@ func Detect(ctx context.Context, languages []string) (*Engine, error) {
 		return nil, &parsers.Error{Code: parsers.CodeOCRUnavailable,
 			Detail: fmt.Sprintf("tesseract lacks the languages %s (Debian: apt-get install %s)", strings.Join(missing, ", "), packages(missing))}
 	}
-	return &Engine{Path: path, Version: strings.TrimPrefix(version, "tesseract "), Languages: languages, PSM: DefaultPSM, Memory: DefaultMemory}, nil
+	return &Engine{Path: path, Version: strings.TrimPrefix(version, "tesseract "), Languages: languages,
+		PSM: DefaultPSM, OSD: slices.Contains(installed, "osd"), Memory: DefaultMemory}, nil
 }
 
 // packages names the Debian packages of Tesseract languages.
@@ -117,11 +127,66 @@ type Page struct {
 // (CodeTimeout); an image it cannot read is CodeCorrupt, one it runs out of
 // memory on CodeTooLarge.
 func (e *Engine) Read(ctx context.Context, image []byte) (Page, error) {
-	if err := ctx.Err(); err != nil {
-		return Page{}, timeout(err)
+	tsv, err := e.run(ctx, image, "-l", strings.Join(e.Languages, "+"), "--psm", strconv.Itoa(e.PSM), "tsv")
+	if err != nil {
+		return Page{}, err
 	}
-	cmd := exec.CommandContext(ctx, e.Path, "stdin", "stdout",
-		"-l", strings.Join(e.Languages, "+"), "--psm", strconv.Itoa(e.PSM), "tsv")
+	return parseTSV(tsv), nil
+}
+
+// Orientation returns the quarter turns clockwise (0 to 3) that set the
+// image upright, by Tesseract's orientation detection (which needs its osd
+// data). It fails, as Read does, on a page with too little text to tell.
+func (e *Engine) Orientation(ctx context.Context, image []byte) (int, error) {
+	out, err := e.run(ctx, image, "--psm", "0")
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.Lines(string(out)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "Rotate:"); ok {
+			deg, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil || deg%90 != 0 {
+				break
+			}
+			return (deg / 90) % 4, nil
+		}
+	}
+	return 0, &parsers.Error{Code: parsers.CodeCorrupt, Detail: "no orientation in Tesseract's output"}
+}
+
+// readUpright reads a page image; one read with little confidence that
+// Tesseract finds turned is turned upright and read again, and the better
+// reading kept.
+func (e *Engine) readUpright(ctx context.Context, img images.Page, maxPixels int64) (Page, error) {
+	page, err := e.Read(ctx, img.Data)
+	if err != nil || !e.OSD || page.Confidence >= UprightConfidence {
+		return page, err
+	}
+	turns, err := e.Orientation(ctx, img.Data)
+	if code, _ := parsers.CodeOf(err); code == parsers.CodeTimeout {
+		return Page{}, err
+	}
+	if err != nil || turns == 0 {
+		return page, nil // too little text to tell: as read
+	}
+	decoded, _, err := images.Decode(img.Data, maxPixels)
+	if err != nil {
+		return Page{}, err
+	}
+	turned, err := e.Read(ctx, images.Turn(decoded, turns))
+	if err != nil || turned.Confidence <= page.Confidence {
+		return page, err
+	}
+	return turned, nil
+}
+
+// run runs Tesseract on image, read from stdin, with args after its input
+// and output names, and returns what it writes.
+func (e *Engine) run(ctx context.Context, image []byte, args ...string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, timeout(err)
+	}
+	cmd := exec.CommandContext(ctx, e.Path, append([]string{"stdin", "stdout"}, args...)...)
 	// One thread: the parse sandbox runs one child per CPU already.
 	cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
 	cmd.Stdin = bytes.NewReader(image)
@@ -130,7 +195,7 @@ func (e *Engine) Read(ctx context.Context, image []byte) (Page, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // dies with its parent
 	cmd.WaitDelay = time.Second
 	if err := cmd.Start(); err != nil {
-		return Page{}, &parsers.Error{Code: parsers.CodeOCRUnavailable, Detail: err.Error()}
+		return nil, &parsers.Error{Code: parsers.CodeOCRUnavailable, Detail: err.Error()}
 	}
 	// The limits apply from here: until then the process runs under the
 	// limits it inherited (in the parse sandbox, the child's).
@@ -141,28 +206,28 @@ func (e *Engine) Read(ctx context.Context, image []byte) (Page, error) {
 	if err := rlimit.Set(cmd.Process.Pid, e.Memory, cpu); err != nil && !errors.Is(err, syscall.ESRCH) {
 		cmd.Process.Kill()
 		cmd.Wait()
-		return Page{}, fmt.Errorf("ocr: limiting tesseract: %w", err)
+		return nil, fmt.Errorf("ocr: limiting tesseract: %w", err)
 	}
 	err := cmd.Wait()
 	var exit *exec.ExitError
 	switch {
 	case ctx.Err() != nil:
-		return Page{}, timeout(ctx.Err())
+		return nil, timeout(ctx.Err())
 	case err != nil && !errors.As(err, &exit):
-		return Page{}, fmt.Errorf("ocr: tesseract: %w", err)
+		return nil, fmt.Errorf("ocr: tesseract: %w", err)
 	case err != nil:
 		msg := stderr.String()
 		ws, _ := exit.Sys().(syscall.WaitStatus)
 		switch {
 		case strings.Contains(msg, "bad_alloc") || strings.Contains(msg, "llocate") || strings.Contains(msg, "out of memory"):
-			return Page{}, &parsers.Error{Code: parsers.CodeTooLarge, Detail: fmt.Sprintf("OCR needs more than %d MiB of memory", e.Memory>>20)}
+			return nil, &parsers.Error{Code: parsers.CodeTooLarge, Detail: fmt.Sprintf("OCR needs more than %d MiB of memory", e.Memory>>20)}
 		case ws.Signaled() && ws.Signal() == syscall.SIGXCPU:
-			return Page{}, &parsers.Error{Code: parsers.CodeTimeout, Detail: "OCR ran out of CPU time"}
+			return nil, &parsers.Error{Code: parsers.CodeTimeout, Detail: "OCR ran out of CPU time"}
 		}
 		first, _, _ := strings.Cut(strings.TrimSpace(msg), "\n")
-		return Page{}, &parsers.Error{Code: parsers.CodeCorrupt, Detail: fmt.Sprintf("tesseract could not read the image (%v): %s", err, first)}
+		return nil, &parsers.Error{Code: parsers.CodeCorrupt, Detail: fmt.Sprintf("tesseract could not read the image (%v): %s", err, first)}
 	}
-	return parseTSV(stdout.Bytes()), nil
+	return stdout.Bytes(), nil
 }
 
 // boxes returns the page's words for parsers.LayoutBoxes, all as high as
@@ -285,7 +350,7 @@ func (e *Engine) Parse(ctx context.Context, data []byte, mediaType string, lim p
 	var b strings.Builder
 	fed := 0 // form feeds written: pages done
 	for _, img := range pages {
-		page, err := e.Read(ctx, img.Data)
+		page, err := e.readUpright(ctx, img, lim.MaxPixels)
 		if err != nil {
 			return nil, err
 		}

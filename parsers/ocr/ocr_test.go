@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dataforge/dataforge/parsers"
+	"github.com/dataforge/dataforge/parsers/images"
 	"github.com/dataforge/dataforge/samples"
 )
 
@@ -129,4 +130,31 @@ func TestParseTSV(t *testing.T) {
 	var b strings.Builder
 	require.True(t, parsers.LayoutBoxes(&b, p.boxes(), 1<<20))
 	require.Regexp(t, `^Total {2,}12,00\n$`, b.String())
+}
+
+// TestTurnedScan: a scan on its side is set upright and read.
+func TestTurnedScan(t *testing.T) {
+	t.Parallel()
+	e := engine(t)
+	require.True(t, e.OSD, "Tesseract's osd data is missing")
+	list, err := samples.LoadDir(samples.ScanDir())
+	require.NoError(t, err)
+	for _, s := range list {
+		if !strings.HasSuffix(s.File, "-scan.png") {
+			continue
+		}
+		data, err := s.Read()
+		require.NoError(t, err)
+		img, _, err := images.Decode(data, parsers.DefaultLimits().MaxPixels)
+		require.NoError(t, err)
+		doc, err := e.Parse(context.Background(), images.Turn(img, 1), parsers.MediaPNG, parsers.Limits{})
+		require.NoError(t, err)
+		require.Greater(t, doc.OCRConfidence, float64(UprightConfidence))
+		ex := parsers.ExtractRules(doc.Text, s.Type)
+		require.Equal(t, s.Fields.InvoiceNumber, ex.Fields.InvoiceNumber, "text:\n%s", doc.Text)
+		require.NotNil(t, ex.Fields.Total, "text:\n%s", doc.Text)
+		require.InDelta(t, *s.Fields.Total, *ex.Fields.Total, 0.001, "text:\n%s", doc.Text)
+		return
+	}
+	t.Fatal("no PNG scan")
 }
