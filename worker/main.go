@@ -4,6 +4,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -35,6 +36,7 @@ import (
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/internal/submit"
 	"github.com/dataforge/dataforge/parsers"
+	"github.com/dataforge/dataforge/parsers/ocr"
 	"github.com/dataforge/dataforge/parsers/sandbox"
 	"github.com/dataforge/dataforge/parsers/templates"
 	"github.com/dataforge/dataforge/workflows"
@@ -69,6 +71,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	templatesDir := fs.String("templates", getenv("DATAFORGE_TEMPLATES"), "issuer templates for the rules tier (see parsers/TEMPLATES.md)")
 	parseMemory := fs.Int64("parse-memory", sandbox.DefaultMemory>>20, "memory ceiling of each parse child process, MiB")
 	parseProcs := fs.Int("parse-procs", runtime.NumCPU(), "how many documents may be parsed at once (each in a child process)")
+	ocrLanguages := fs.String("ocr-languages", cmp.Or(getenv("DATAFORGE_OCR_LANGUAGES"), strings.Join(ocr.DefaultLanguages, "+")),
+		"Tesseract languages that read scans, joined by +; none: no OCR (scans go to review)")
 	codecAddr := fs.String("codec-addr", "", "serve the payload codec over HTTP here for the Web UI (needs codec keys, see README; "+
 		"default 127.0.0.1:8234 with -dev and keys, else off)")
 	simFaults := fs.String("sim-faults", getenv("DATAFORGE_SIM_FAULTS"),
@@ -168,7 +172,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		logger.Info("issuer templates loaded", "dir", *templatesDir, "templates", len(tpls.Templates()))
 	}
-	sb, err := sandbox.New(sandbox.Options{Memory: *parseMemory << 20, Procs: *parseProcs})
+	var engine *ocr.Engine
+	if *ocrLanguages != "none" {
+		if engine, err = ocr.Detect(ctx, strings.Split(*ocrLanguages, "+")); err != nil {
+			logger.Warn("OCR unavailable: scans and image-only PDFs go to review", "error", err)
+		} else {
+			logger.Info("OCR ready", "tesseract", engine.Version, "languages", *ocrLanguages)
+		}
+	}
+	sb, err := sandbox.New(sandbox.Options{Memory: *parseMemory << 20, Procs: *parseProcs, OCR: engine})
 	if err != nil {
 		return err
 	}
