@@ -114,7 +114,8 @@ var textExts = map[string]bool{".txt": true, ".text": true, ".csv": true, ".md":
 
 // DetectMediaType sniffs data, using the extension of name as a hint, and
 // returns MediaPDF, MediaText, MediaXML (any XML: Parse accepts CII and UBL
-// only) or another media type, which Parse rejects as unsupported. A ".pdf" file whose content is unrecognisable is reported as
+// only), MediaPNG or MediaJPEG (by the content's signature, which Parse reads
+// with Limits.OCR) or another media type, which Parse rejects as unsupported. A ".pdf" file whose content is unrecognisable is reported as
 // MediaPDF, so that Parse calls it corrupt rather than unsupported.
 func DetectMediaType(name string, data []byte) string {
 	head := data[:min(len(data), 1024)]

@@ -74,21 +74,22 @@ func TestHostileImages(t *testing.T) {
 		name string
 		data []byte
 		want parsers.Code
+		heap uint64 // most bytes Decode may allocate
 	}{
 		// 1 pixel wide, 10^8 pixels high: refused from its header.
-		{"tall PNG", pngHeader(1, 100_000_000, zeros(1<<16)), parsers.CodeTooLarge},
+		{"tall PNG", pngHeader(1, 100_000_000, zeros(1<<16)), parsers.CodeTooLarge, 1 << 20},
 		// 10^10 pixels, the first 256 MiB of them in a quarter megabyte.
-		{"PNG bomb", pngHeader(100_000, 100_000, zeros(256<<20)), parsers.CodeTooLarge},
-		// Claims 4000×4000 (allowed) but holds a few rows.
-		{"short PNG", pngHeader(4000, 4000, zeros(4001*10)), parsers.CodeCorrupt},
-		{"empty PNG", pngHeader(0, 10, nil), parsers.CodeCorrupt},
-		{"truncated JPEG", jpg[:len(jpg)/2], parsers.CodeCorrupt},
-		{"JPEG header only", jpg[:20], parsers.CodeCorrupt},
-		{"GIF", gif.Bytes(), parsers.CodeUnsupported},
+		{"PNG bomb", pngHeader(100_000, 100_000, zeros(256<<20)), parsers.CodeTooLarge, 1 << 20},
+		// Claims 4000×4000 (allowed: 16 MB decoded) but holds a few rows.
+		{"short PNG", pngHeader(4000, 4000, zeros(4001*10)), parsers.CodeCorrupt, 20 << 20},
+		{"empty PNG", pngHeader(0, 10, nil), parsers.CodeCorrupt, 1 << 20},
+		{"truncated JPEG", jpg[:len(jpg)/2], parsers.CodeCorrupt, 1 << 20},
+		{"JPEG header only", jpg[:20], parsers.CodeCorrupt, 1 << 20},
+		{"GIF", gif.Bytes(), parsers.CodeUnsupported, 1 << 20},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			requireBounded(t, 100<<20, func() {
+			requireBounded(t, c.heap, func() {
 				_, _, err := Decode(c.data, parsers.DefaultLimits().MaxPixels)
 				var perr *parsers.Error
 				require.ErrorAs(t, err, &perr)

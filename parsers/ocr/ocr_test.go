@@ -1,7 +1,12 @@
 package ocr
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
+	"hash/crc32"
+	"image"
+	"image/png"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dataforge/dataforge/parsers"
+	"github.com/dataforge/dataforge/parsers/hostile"
 	"github.com/dataforge/dataforge/parsers/images"
 	"github.com/dataforge/dataforge/samples"
 )
@@ -157,4 +163,47 @@ func TestTurnedScan(t *testing.T) {
 		return
 	}
 	t.Fatal("no PNG scan")
+}
+
+// tallPNG returns a PNG whose header claims 1×10^8 pixels.
+func tallPNG(t *testing.T) []byte {
+	var b bytes.Buffer
+	require.NoError(t, png.Encode(&b, image.NewGray(image.Rect(0, 0, 1, 1))))
+	data := b.Bytes()
+	binary.BigEndian.PutUint32(data[20:], 100_000_000) // IHDR's height
+	binary.BigEndian.PutUint32(data[29:], crc32.ChecksumIEEE(data[12:29]))
+	return data
+}
+
+// TestHostileImages: hostile images through Parse with OCR are typed
+// before Tesseract sees them.
+func TestHostileImages(t *testing.T) {
+	t.Parallel()
+	e := engine(t)
+	list, err := samples.LoadDir(samples.ScanDir())
+	require.NoError(t, err)
+	var scan []byte
+	for _, s := range list {
+		if strings.HasSuffix(s.File, "-scan.png") {
+			scan, err = s.Read()
+			require.NoError(t, err)
+			break
+		}
+	}
+	lim := parsers.DefaultLimits()
+	lim.OCR = e.Parse
+	for _, c := range []struct {
+		name string
+		data []byte
+		want parsers.Code
+	}{
+		{"1×10^8 PNG", tallPNG(t), parsers.CodeTooLarge},
+		{"PNG with a broken header", hostile.WrongMagic(), parsers.CodeCorrupt},
+		{"truncated PNG", scan[:len(scan)/2], parsers.CodeCorrupt},
+		{"image-only PDF of a flat grey square", hostile.ImageOnly(), parsers.CodeNoText},
+	} {
+		_, err := parsers.Parse(context.Background(), c.data, "", lim)
+		code, _ := parsers.CodeOf(err)
+		require.Equal(t, c.want, code, "%s: %v", c.name, err)
+	}
 }
