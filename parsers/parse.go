@@ -92,6 +92,7 @@ type Document struct {
 	// column of its position on the page (so columns line up and stay at
 	// least two spaces apart), a blank line for a wide vertical gap, and a
 	// form feed after each page.
+	// Text read by OCR is laid out the same way from the words' boxes.
 	// Text of a text file is as written, with line endings normalised to \n.
 	Text  string
 	Pages int
