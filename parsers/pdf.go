@@ -24,8 +24,15 @@ func parsePDF(ctx context.Context, data []byte, lim Limits) (*Document, error) {
 	doc, err := readPDF(ctx, data, lim, func(r *pdf.Reader, _ []byte, pages []page) (*Document, error) {
 		return readText(ctx, r, pages, lim)
 	})
-	if code, _ := CodeOf(err); code == CodeNoText && lim.OCR != nil {
-		return lim.OCR(ctx, data, MediaPDF, lim)
+	var noText *Error
+	if !errors.As(err, &noText) || noText.Code != CodeNoText || lim.OCR == nil {
+		return doc, err
+	}
+	doc, err = lim.OCR(ctx, data, MediaPDF, lim)
+	var ocrErr *Error
+	if errors.As(err, &ocrErr) && ocrErr.Code == CodeUnsupported {
+		// Images OCR cannot take: the PDF is still one without text.
+		return nil, &Error{Code: CodeNoText, Detail: noText.Detail + "; OCR: " + ocrErr.Detail, err: err}
 	}
 	return doc, err
 }

@@ -147,6 +147,15 @@ func ImageOnly() []byte {
 		Stream("", []byte("q 500 0 0 700 50 50 cm /Im1 Do Q")))
 }
 
+// ImageOnlyJBIG2 is a page that is one JBIG2 image, which no one here
+// decodes.
+func ImageOnlyJBIG2() []byte {
+	return Build(pdf14, catalog, onePages,
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>",
+		Stream("/Type /XObject /Subtype /Image /Width 64 /Height 64 /ColorSpace /DeviceGray /BitsPerComponent 1 /Filter /JBIG2Decode", bytes.Repeat([]byte{0x97}, 64)),
+		Stream("", []byte("q 500 0 0 700 50 50 cm /Im1 Do Q")))
+}
+
 // ManyPages is a PDF of n pages that share one content stream.
 func ManyPages(n int) []byte {
 	kids := make([]string, n)

@@ -147,6 +147,10 @@ func TestFromPDF(t *testing.T) {
 	code, _ := parsers.CodeOf(err)
 	require.Equal(t, parsers.CodeTooLarge, code, "%v", err)
 
+	_, err = FromPDF(context.Background(), hostile.ImageOnlyJBIG2(), parsers.Limits{})
+	code, _ = parsers.CodeOf(err)
+	require.Equal(t, parsers.CodeUnsupported, code, "%v", err)
+
 	// A PDF with text and no images has nothing to read.
 	_, err = FromPDF(context.Background(), hostile.OnePage(nil), parsers.Limits{})
 	code, _ = parsers.CodeOf(err)

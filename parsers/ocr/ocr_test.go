@@ -201,6 +201,7 @@ func TestHostileImages(t *testing.T) {
 		{"PNG with a broken header", hostile.WrongMagic(), parsers.CodeCorrupt},
 		{"truncated PNG", scan[:len(scan)/2], parsers.CodeCorrupt},
 		{"image-only PDF of a flat grey square", hostile.ImageOnly(), parsers.CodeNoText},
+		{"image-only PDF of a JBIG2 image", hostile.ImageOnlyJBIG2(), parsers.CodeNoText},
 	} {
 		_, err := parsers.Parse(context.Background(), c.data, "", lim)
 		code, _ := parsers.CodeOf(err)
