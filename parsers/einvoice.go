@@ -30,7 +30,7 @@ func parseXML(data []byte) (*Document, error) {
 	if einvoice.Sniff(data) == "" {
 		return nil, newError(CodeUnsupported, "XML that is not a CII or UBL e-invoice")
 	}
-	doc := &Document{MediaType: MediaXML, Pages: 1, EInvoice: data}
+	doc := &Document{MediaType: MediaXML, Pages: 1, EInvoice: data, Source: SourceEInvoice}
 	if inv, err := einvoice.Read(data); err == nil {
 		doc.Text = inv.Text()
 		return doc, nil
@@ -39,7 +39,7 @@ func parseXML(data []byte) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc.Text = txt.Text
+	doc.Text, doc.Source = txt.Text, SourceFile
 	return doc, nil
 }
 

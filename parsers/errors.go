@@ -19,17 +19,21 @@ const (
 	CodeNoText       Code = "no_text_layer"  // image-only PDF, needs OCR
 	CodeCorrupt      Code = "corrupt"        // unreadable structure
 	CodeTimeout      Code = "timeout"        // Limits.Timeout passed or the context ended
+	// CodeOCRUnavailable: an image or image-only document, and no OCR
+	// (Tesseract missing, or not configured) to read it.
+	CodeOCRUnavailable Code = "ocr_unavailable"
 )
 
 var codeText = map[Code]string{
-	CodeUnsupported:  "unsupported document format",
-	CodeEmpty:        "document is empty",
-	CodeTooLarge:     "document is too large",
-	CodeTooManyPages: "document has too many pages",
-	CodeEncrypted:    "PDF is encrypted (password protected)",
-	CodeNoText:       "PDF has no text layer (scanned or image-only, needs OCR)",
-	CodeCorrupt:      "document is damaged or unreadable",
-	CodeTimeout:      "parsing took too long or was cancelled",
+	CodeUnsupported:    "unsupported document format",
+	CodeEmpty:          "document is empty",
+	CodeTooLarge:       "document is too large",
+	CodeTooManyPages:   "document has too many pages",
+	CodeEncrypted:      "PDF is encrypted (password protected)",
+	CodeNoText:         "PDF has no text layer (scanned or image-only, needs OCR)",
+	CodeCorrupt:        "document is damaged or unreadable",
+	CodeTimeout:        "parsing took too long or was cancelled",
+	CodeOCRUnavailable: "image documents need OCR, which is not available",
 }
 
 // Error is a typed parse failure.

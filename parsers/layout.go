@@ -166,3 +166,26 @@ func sameRow(lead, w word) bool {
 	mid := small.y + 0.3*small.size
 	return mid > big.y-0.2*big.size && mid < big.y+0.8*big.size
 }
+
+// Box is a word read from an upright page image (by OCR): its text and its
+// place in pixels from the image's top left. The bottom of the box is taken
+// as the baseline and its height as the font size.
+type Box struct {
+	Text                     string
+	Left, Top, Width, Height int
+}
+
+// LayoutBoxes lays out the words of one page image as Parse lays out a PDF
+// page (see Document.Text), without the form feed. It returns false once
+// the text would pass limit bytes.
+func LayoutBoxes(b *strings.Builder, boxes []Box, limit int64) bool {
+	words := make([]word, 0, len(boxes))
+	for _, x := range boxes {
+		words = append(words, word{
+			x: float64(x.Left), end: float64(x.Left + x.Width),
+			y: -float64(x.Top + x.Height), size: float64(x.Height),
+			spaced: true, text: x.Text,
+		})
+	}
+	return layoutPage(b, words, limit)
+}

@@ -23,6 +23,8 @@ import (
 const (
 	MediaPDF  = "application/pdf"
 	MediaText = "text/plain"
+	MediaPNG  = "image/png"  // read by Limits.OCR
+	MediaJPEG = "image/jpeg" // read by Limits.OCR
 )
 
 // Limits bound the work of parsing one document. A zero or negative field
@@ -31,11 +33,26 @@ type Limits struct {
 	MaxBytes int64         // largest input, and largest extracted text, in bytes
 	MaxPages int           // most pages a PDF may have
 	Timeout  time.Duration // longest time one Parse may take
+	// MaxPixels bounds each image (a PNG or JPEG, or a PDF's page image):
+	// checked from its header, before it is decoded.
+	MaxPixels int64
+	// OCR reads images and PDFs without a text layer (see package
+	// parsers/ocr). When it is nil, images fail with CodeOCRUnavailable
+	// and image-only PDFs with CodeNoText. A function is not encoded (gob
+	// ignores it), so a sandboxed parse gets its own (see
+	// parsers/sandbox.Options.OCR).
+	OCR OCRFunc `json:"-"`
 }
 
-// DefaultLimits returns 20 MiB, 500 pages and 30 seconds.
+// OCRFunc reads the text of an image (MediaPNG, MediaJPEG) or of an
+// image-only PDF (MediaPDF) by optical character recognition, within lim.
+// Its document's Source is SourceOCR; failures are *Error values.
+type OCRFunc func(ctx context.Context, data []byte, mediaType string, lim Limits) (*Document, error)
+
+// DefaultLimits returns 20 MiB, 500 pages, 30 seconds and 40 million
+// pixels (an A4 page scanned at 600 dpi is 35 million).
 func DefaultLimits() Limits {
-	return Limits{MaxBytes: 20 << 20, MaxPages: 500, Timeout: 30 * time.Second}
+	return Limits{MaxBytes: 20 << 20, MaxPages: 500, Timeout: 30 * time.Second, MaxPixels: 40_000_000}
 }
 
 // WithDefaults returns l with its zero fields set from DefaultLimits.
@@ -50,17 +67,32 @@ func (l Limits) WithDefaults() Limits {
 	if l.Timeout <= 0 {
 		l.Timeout = d.Timeout
 	}
+	if l.MaxPixels <= 0 {
+		l.MaxPixels = d.MaxPixels
+	}
 	return l
 }
 
+// Source says where a document's text came from.
+type Source string
+
+// Sources of text.
+const (
+	SourceTextLayer Source = "text_layer" // the text a PDF draws
+	SourceOCR       Source = "ocr"        // read from page images by Limits.OCR
+	SourceFile      Source = "file"       // a text file's own characters
+	SourceEInvoice  Source = "einvoice"   // written from the e-invoice XML
+)
+
 // Document is the text of a parsed document.
 type Document struct {
-	MediaType string // MediaPDF or MediaText
+	MediaType string // MediaPDF, MediaText, MediaXML, MediaPNG or MediaJPEG
 	// Text of a PDF is laid out like pdftotext -layout output: one line per
 	// visual line, each word that follows a wide gap at the character
 	// column of its position on the page (so columns line up and stay at
 	// least two spaces apart), a blank line for a wide vertical gap, and a
 	// form feed after each page.
+	// Text read by OCR is laid out the same way from the words' boxes.
 	// Text of a text file is as written, with line endings normalised to \n.
 	Text  string
 	Pages int
@@ -70,13 +102,21 @@ type Document struct {
 	EInvoice []byte
 	// EInvoiceName is the name of the PDF attachment EInvoice came from.
 	EInvoiceName string
+	// Source is where Text came from.
+	Source Source
+	// OCRConfidence is, for SourceOCR, the mean confidence of the words
+	// read, from 0 to 100 (Tesseract's scale); PageConfidence holds the
+	// mean of each page (0 for a page without words).
+	OCRConfidence  float64
+	PageConfidence []float64
 }
 
 var textExts = map[string]bool{".txt": true, ".text": true, ".csv": true, ".md": true, ".eml": true}
 
 // DetectMediaType sniffs data, using the extension of name as a hint, and
 // returns MediaPDF, MediaText, MediaXML (any XML: Parse accepts CII and UBL
-// only) or another media type, which Parse rejects as unsupported. A ".pdf" file whose content is unrecognisable is reported as
+// only), MediaPNG or MediaJPEG (by the content's signature, which Parse reads
+// with Limits.OCR) or another media type, which Parse rejects as unsupported. A ".pdf" file whose content is unrecognisable is reported as
 // MediaPDF, so that Parse calls it corrupt rather than unsupported.
 func DetectMediaType(name string, data []byte) string {
 	head := data[:min(len(data), 1024)]
@@ -133,8 +173,15 @@ func Parse(ctx context.Context, data []byte, mediaType string, lim Limits) (*Doc
 		return parseText(data)
 	case MediaXML:
 		return parseXML(data)
+	case MediaPNG, MediaJPEG:
+		if lim.OCR == nil {
+			return nil, newError(CodeOCRUnavailable, "%s needs OCR, and none is configured", mt)
+		}
+		ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
+		defer cancel()
+		return lim.OCR(ctx, data, mt, lim)
 	}
-	return nil, newError(CodeUnsupported, "%s (want a PDF, a text file or a CII/UBL e-invoice)", mediaType)
+	return nil, newError(CodeUnsupported, "%s (want a PDF, an image, a text file or a CII/UBL e-invoice)", mediaType)
 }
 
 func timeoutError(err error, limit time.Duration) *Error {
@@ -186,5 +233,5 @@ func parseText(data []byte) (*Document, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, newError(CodeEmpty, "only whitespace")
 	}
-	return &Document{MediaType: MediaText, Text: s, Pages: 1 + strings.Count(strings.TrimRight(s, "\f\n"), "\f")}, nil
+	return &Document{MediaType: MediaText, Text: s, Pages: 1 + strings.Count(strings.TrimRight(s, "\f\n"), "\f"), Source: SourceFile}, nil
 }

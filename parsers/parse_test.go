@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ledongthuc/pdf"
 	"github.com/stretchr/testify/require"
 
 	"github.com/dataforge/dataforge/einvoice"
@@ -194,7 +195,7 @@ func TestParseErrors(t *testing.T) {
 		{"garbage as PDF", garbage, MediaPDF, Limits{}, nil, CodeCorrupt},
 		{"garbage as text", garbage[:64], MediaText, Limits{}, nil, CodeUnsupported},
 		{"PDF header then junk", append([]byte("%PDF-1.7\n"), garbage...), "", Limits{}, nil, CodeCorrupt},
-		{"PNG", png, "", Limits{}, nil, CodeUnsupported},
+		{"PNG without OCR", png, "", Limits{}, nil, CodeOCRUnavailable},
 		{"Word document", []byte("PK\x03\x04..."), "application/vnd.openxmlformats-officedocument.wordprocessingml.document", Limits{}, nil, CodeUnsupported},
 		{"page tree loop", loop, MediaPDF, Limits{}, nil, CodeCorrupt},
 		{"slow", slow, MediaPDF, Limits{Timeout: 20 * time.Millisecond}, nil, CodeTimeout},
@@ -244,7 +245,10 @@ func TestReadPDFStops(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := readPDF(ctx, data, DefaultLimits())
+	lim := DefaultLimits()
+	_, err := readPDFOnce(ctx, data, lim, func(r *pdf.Reader, _ []byte, pages []page) (*Document, error) {
+		return readText(ctx, r, pages, lim)
+	})
 	requireCode(t, CodeTimeout, err)
 	require.True(t, errors.Is(err, context.DeadlineExceeded))
 	require.Less(t, time.Since(start), time.Second)

@@ -19,6 +19,61 @@ import (
 var errTextLimit = errors.New("extracted text exceeds the size limit")
 
 func parsePDF(ctx context.Context, data []byte, lim Limits) (*Document, error) {
+	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
+	defer cancel()
+	doc, err := readPDF(ctx, data, lim, func(r *pdf.Reader, _ []byte, pages []page) (*Document, error) {
+		return readText(ctx, r, pages, lim)
+	})
+	var noText *Error
+	if !errors.As(err, &noText) || noText.Code != CodeNoText || lim.OCR == nil {
+		return doc, err
+	}
+	doc, err = lim.OCR(ctx, data, MediaPDF, lim)
+	var ocrErr *Error
+	if errors.As(err, &ocrErr) && ocrErr.Code == CodeUnsupported {
+		// Images OCR cannot take: the PDF is still one without text.
+		return nil, &Error{Code: CodeNoText, Detail: noText.Detail + "; OCR: " + ocrErr.Detail, err: err}
+	}
+	return doc, err
+}
+
+// pdfReader reads an opened PDF: r reads file (data, or data repaired),
+// whose pages are pages.
+type pdfReader func(r *pdf.Reader, file []byte, pages []page) (*Document, error)
+
+// PDFPage is a page of a PDF: its dictionary and the resources it has or
+// inherits.
+type PDFPage struct {
+	Dict, Resources pdf.Value
+}
+
+// ReadPDF opens data with the checks and repairs Parse makes before it reads
+// a PDF's text, and calls read with the bytes the pdf library reads (data,
+// or data repaired: offsets of stream data are offsets in file) and the
+// pages, within lim.Timeout. The pdf library panics on damaged objects;
+// a panic in read becomes a CodeCorrupt error. An encrypted PDF fails with
+// CodeEncrypted, even one opened with the empty password.
+func ReadPDF(ctx context.Context, data []byte, lim Limits, read func(file []byte, pages []PDFPage) error) error {
+	lim = lim.WithDefaults()
+	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
+	defer cancel()
+	_, err := readPDF(ctx, data, lim, func(r *pdf.Reader, file []byte, pages []page) (*Document, error) {
+		if !r.Trailer().Key("Encrypt").IsNull() {
+			return nil, newError(CodeEncrypted, "the page images of an encrypted PDF are not read")
+		}
+		list := make([]PDFPage, len(pages))
+		for i, p := range pages {
+			list[i] = PDFPage{Dict: p.v, Resources: p.res}
+		}
+		return nil, read(file, list)
+	})
+	return err
+}
+
+// readPDF checks and opens a PDF and reads it with read, within ctx. A file
+// the pdf library finds corrupt is read again with a cross-reference table
+// rebuilt by scanning it.
+func readPDF(ctx context.Context, data []byte, lim Limits, read pdfReader) (*Document, error) {
 	i := bytes.Index(data[:min(len(data), 1024)], []byte("%PDF-"))
 	if i < 0 {
 		return nil, newError(CodeCorrupt, "no %%PDF- header")
@@ -27,16 +82,20 @@ func parsePDF(ctx context.Context, data []byte, lim Limits) (*Document, error) {
 	if err := checkXref(data); err != nil {
 		return nil, err
 	}
-
-	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
-	defer cancel()
 	type result struct {
 		doc *Document
 		err error
 	}
 	done := make(chan result, 1) // buffered: a late result must not block the goroutine
 	go func() {
-		doc, err := readPDF(ctx, data, lim)
+		doc, err := readPDFOnce(ctx, data, lim, read)
+		if code, _ := CodeOf(err); code == CodeCorrupt && ctx.Err() == nil {
+			if fixed, ok := rebuildXref(data); ok {
+				if doc2, err2 := readPDFOnce(ctx, fixed, lim, read); err2 == nil {
+					doc, err = doc2, nil
+				}
+			}
+		}
 		done <- result{doc, err}
 	}()
 	select {
@@ -82,23 +141,9 @@ func (c ctxReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	return c.r.ReadAt(p, off)
 }
 
-// readPDF does the work of parsePDF. A file the pdf library finds corrupt
-// is read again with a cross-reference table rebuilt by scanning it.
-func readPDF(ctx context.Context, data []byte, lim Limits) (*Document, error) {
-	doc, err := readPDFOnce(ctx, data, lim)
-	if code, _ := CodeOf(err); code == CodeCorrupt && ctx.Err() == nil {
-		if fixed, ok := rebuildXref(data); ok {
-			if doc, err2 := readPDFOnce(ctx, fixed, lim); err2 == nil {
-				return doc, nil
-			}
-		}
-	}
-	return doc, err
-}
-
-// readPDFOnce reads a PDF as it is. The pdf library reports many problems
-// by panicking; they are recovered here.
-func readPDFOnce(ctx context.Context, data []byte, lim Limits) (doc *Document, err error) {
+// readPDFOnce opens a PDF as it is and reads it with read. The pdf library
+// reports many problems by panicking; they are recovered here.
+func readPDFOnce(ctx context.Context, data []byte, lim Limits, read pdfReader) (doc *Document, err error) {
 	defer func() {
 		x := recover()
 		switch {
@@ -115,7 +160,7 @@ func readPDFOnce(ctx context.Context, data []byte, lim Limits) (doc *Document, e
 	if err != nil && ctx.Err() == nil {
 		if fixed, ok := rc4CryptFilter(data); ok {
 			if r2, err2 := pdf.NewReader(ctxReaderAt{ctx, bytes.NewReader(fixed)}, int64(len(fixed))); err2 == nil {
-				r, err = r2, nil
+				r, data, err = r2, fixed, nil
 			}
 		}
 	}
@@ -129,7 +174,6 @@ func readPDFOnce(ctx context.Context, data []byte, lim Limits) (doc *Document, e
 	case err != nil:
 		return nil, newError(CodeCorrupt, "%v", err)
 	}
-	xml, xmlName := embeddedInvoice(r)
 	if n := r.NumPage(); n > lim.MaxPages {
 		return nil, newError(CodeTooManyPages, "%d pages, limit %d", n, lim.MaxPages)
 	}
@@ -137,6 +181,12 @@ func readPDFOnce(ctx context.Context, data []byte, lim Limits) (doc *Document, e
 	if err != nil {
 		return nil, err
 	}
+	return read(r, data, pages)
+}
+
+// readText reads the text layer of an opened PDF.
+func readText(ctx context.Context, r *pdf.Reader, pages []page, lim Limits) (*Document, error) {
+	xml, xmlName := embeddedInvoice(r)
 	if err := checkStreams(ctx, pages, lim); err != nil {
 		return nil, err
 	}
@@ -151,11 +201,11 @@ func readPDFOnce(ctx context.Context, data []byte, lim Limits) (doc *Document, e
 		}
 		b.WriteByte('\f')
 	}
-	doc = &Document{MediaType: MediaPDF, Text: b.String(), Pages: len(pages), EInvoice: xml, EInvoiceName: xmlName}
+	doc := &Document{MediaType: MediaPDF, Text: b.String(), Pages: len(pages), EInvoice: xml, EInvoiceName: xmlName, Source: SourceTextLayer}
 	if w.readable == 0 || w.garbled > w.readable {
 		// An image-only e-invoice: its XML is what can be read.
 		if inv, err := einvoice.Read(xml); xml != nil && err == nil {
-			doc.Text = inv.Text()
+			doc.Text, doc.Source = inv.Text(), SourceEInvoice
 			return doc, nil
 		}
 		if w.readable == 0 && w.broken != "" {

@@ -63,6 +63,10 @@ func LabelledDir() string { return filepath.Join(Dir(), "labelled") }
 // in every CII profile, ZUGFeRD 1.0 and UBL (written by go run ./samples/gen).
 func EInvoiceDir() string { return filepath.Join(Dir(), "einvoices") }
 
+// ScanDir returns the directory of the scans: invoices of the labelled set
+// as scan-like PNG images and image-only PDFs (written by go run ./samples/gen).
+func ScanDir() string { return filepath.Join(Dir(), "scans") }
+
 // Load reads the list of samples.
 func Load() ([]Expected, error) { return LoadDir(Dir()) }
 

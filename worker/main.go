@@ -34,6 +34,7 @@ import (
 	"github.com/dataforge/dataforge/internal/router"
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/parsers"
+	"github.com/dataforge/dataforge/parsers/ocr"
 	"github.com/dataforge/dataforge/parsers/sandbox"
 	"github.com/dataforge/dataforge/parsers/templates"
 	"github.com/dataforge/dataforge/worker/pipeline"
@@ -156,7 +157,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		logger.Info("issuer templates loaded", "dir", cfg.Templates, "templates", len(tpls.Templates()))
 	}
-	sb, err := sandbox.New(sandbox.Options{Memory: w.ParseMemory << 20, Procs: w.ParseProcs})
+	var engine *ocr.Engine
+	if w.OCRLanguages != "none" {
+		if engine, err = ocr.Detect(ctx, strings.Split(w.OCRLanguages, "+")); err != nil {
+			logger.Warn("OCR unavailable: scans and image-only PDFs go to review", "error", err)
+		} else {
+			logger.Info("OCR ready", "tesseract", engine.Version, "languages", w.OCRLanguages)
+		}
+	}
+	sb, err := sandbox.New(sandbox.Options{Memory: w.ParseMemory << 20, Procs: w.ParseProcs, OCR: engine})
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/contrib/envconfig"
 
 	"github.com/dataforge/dataforge/internal/llm"
+	"github.com/dataforge/dataforge/parsers/ocr"
 	"github.com/dataforge/dataforge/parsers/sandbox"
 )
 
@@ -83,6 +84,9 @@ type Worker struct {
 	ParseMemory  int64  // -parse-memory, MiB
 	ParseProcs   int    // -parse-procs
 	CodecAddr    string // -codec-addr
+	// OCRLanguages is -ocr-languages or DATAFORGE_OCR_LANGUAGES: Tesseract
+	// languages joined by +; "none" turns OCR off.
+	OCRLanguages string
 	// SimFaults is DATAFORGE_SIM_FAULTS or -sim-faults.
 	SimFaults string
 	// TemporalDatabaseURL is DATAFORGE_TEMPORAL_DATABASE_URL: where
@@ -137,6 +141,7 @@ func Load(getenv func(string) string) (Config, error) {
 			ReviewSLA: 24 * time.Hour, PendingGrace: time.Minute,
 			ParseMemory: sandbox.DefaultMemory >> 20, ParseProcs: runtime.NumCPU(),
 			SimFaults:           getenv("DATAFORGE_SIM_FAULTS"),
+			OCRLanguages:        or("DATAFORGE_OCR_LANGUAGES", strings.Join(ocr.DefaultLanguages, "+")),
 			TemporalDatabaseURL: getenv("DATAFORGE_TEMPORAL_DATABASE_URL"),
 		},
 		TemporalNamed: named,
@@ -160,6 +165,7 @@ func (c *Config) RegisterWorkerFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Templates, "templates", c.Templates, "issuer templates for the rules tier (see parsers/TEMPLATES.md; default $DATAFORGE_TEMPLATES)")
 	fs.Int64Var(&w.ParseMemory, "parse-memory", w.ParseMemory, "memory ceiling of each parse child process, MiB")
 	fs.IntVar(&w.ParseProcs, "parse-procs", w.ParseProcs, "how many documents may be parsed at once (each in a child process)")
+	fs.StringVar(&w.OCRLanguages, "ocr-languages", w.OCRLanguages, "Tesseract languages that read scans, joined by +; none: no OCR (scans go to review)")
 	fs.StringVar(&w.CodecAddr, "codec-addr", w.CodecAddr, "serve the payload codec over HTTP here for the Web UI (needs codec keys, see README; "+
 		"default 127.0.0.1:8234 with -dev and keys, else off)")
 	fs.StringVar(&w.SimFaults, "sim-faults", w.SimFaults,

@@ -38,7 +38,7 @@ func Cases() []Case {
 	cs := []Case{
 		{Name: "empty.pdf", Data: []byte{}, Want: "empty"},
 		{Name: "truncated.pdf", Data: Truncated(), Want: "corrupt"},
-		{Name: "wrong-magic.pdf", Data: WrongMagic(), Want: "unsupported"},
+		{Name: "wrong-magic.pdf", Data: WrongMagic(), Want: "ocr_unavailable"}, // an image: not read without OCR
 		{Name: "encrypted.pdf", Data: Encrypted(), Want: "encrypted"},
 		{Name: "image-only.pdf", Data: ImageOnly(), Want: "no_text_layer"},
 		{Name: "thousands-of-pages.pdf", Data: ManyPages(5000), Want: "too_many_pages"},
@@ -126,7 +126,8 @@ func Truncated() []byte {
 	return data[:bytes.Index(data, []byte("xref"))*2/3]
 }
 
-// WrongMagic is a PNG signature in a file named .pdf.
+// WrongMagic is a PNG signature in a file named .pdf (with a header of
+// 66049×66049 pixels: too large for OCR).
 func WrongMagic() []byte {
 	return append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), bytes.Repeat([]byte{0, 1, 2, 3}, 64)...)
 }
@@ -143,6 +144,15 @@ func ImageOnly() []byte {
 	return Build(pdf14, catalog, onePages,
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>",
 		Stream("/Type /XObject /Subtype /Image /Width 64 /Height 64 /ColorSpace /DeviceGray /BitsPerComponent 8", img),
+		Stream("", []byte("q 500 0 0 700 50 50 cm /Im1 Do Q")))
+}
+
+// ImageOnlyJBIG2 is a page that is one JBIG2 image, which no one here
+// decodes.
+func ImageOnlyJBIG2() []byte {
+	return Build(pdf14, catalog, onePages,
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>",
+		Stream("/Type /XObject /Subtype /Image /Width 64 /Height 64 /ColorSpace /DeviceGray /BitsPerComponent 1 /Filter /JBIG2Decode", bytes.Repeat([]byte{0x97}, 64)),
 		Stream("", []byte("q 500 0 0 700 50 50 cm /Im1 Do Q")))
 }
 

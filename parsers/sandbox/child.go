@@ -8,8 +8,8 @@ import (
 	"os"
 	"runtime/debug"
 	"strconv"
-	"syscall"
 
+	"github.com/dataforge/dataforge/internal/rlimit"
 	"github.com/dataforge/dataforge/parsers"
 )
 
@@ -43,16 +43,16 @@ func child(memory int64) error {
 	}
 	// The data segment (Go's heap) stops at the ceiling: an allocation
 	// beyond it is a fatal "out of memory", which the parent reports as
-	// too large. The garbage collector works harder as it nears it.
-	if err := syscall.Setrlimit(syscall.RLIMIT_DATA, &syscall.Rlimit{Cur: uint64(memory), Max: uint64(memory)}); err != nil {
+	// too large. The garbage collector works harder as it nears it. A loop
+	// that ignores the deadline is stopped by the kernel (the parent kills
+	// the child sooner, unless it is gone). The OCR engine's processes
+	// inherit both limits, each for itself, and lower them (see ocr.Engine).
+	if err := rlimit.Set(0, memory, cpuLimit(req.Limits)); err != nil {
 		return err
 	}
 	debug.SetMemoryLimit(memory * 3 / 4)
-	// A loop that ignores the deadline is stopped by the kernel (the parent
-	// kills the child sooner, unless it is gone).
-	cpu := uint64(cpuLimit(req.Limits).Seconds())
-	if err := syscall.Setrlimit(syscall.RLIMIT_CPU, &syscall.Rlimit{Cur: cpu, Max: cpu + 1}); err != nil {
-		return err
+	if req.OCR != nil {
+		req.Limits.OCR = req.OCR.Parse
 	}
 	doc, err := parsers.Parse(context.Background(), req.Data, req.MediaType, req.Limits)
 	resp := response{Doc: doc}

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/dataforge/dataforge/parsers"
+	"github.com/dataforge/dataforge/parsers/ocr"
 )
 
 // envChild, when set (to the memory ceiling in bytes), makes Main run the
@@ -57,6 +58,11 @@ type Options struct {
 	// Procs is how many children may run at once; more parses wait their
 	// turn. Zero means the number of CPUs.
 	Procs int
+	// OCR, when set, reads images and image-only PDFs in the children
+	// (parsers.Limits.OCR). Its Tesseract processes are the children's own
+	// children: each inherits the child's memory ceiling and lowers it to
+	// the engine's Memory, so it is not counted against the child's.
+	OCR *ocr.Engine
 }
 
 // Sandbox runs parses in child processes.
@@ -64,6 +70,7 @@ type Sandbox struct {
 	exe    string
 	memory int64
 	slots  chan struct{}
+	ocr    *ocr.Engine
 }
 
 // New returns a Sandbox whose children run Options.Exe: by default the
@@ -95,7 +102,7 @@ func New(o Options) (*Sandbox, error) {
 	if o.Procs <= 0 {
 		o.Procs = runtime.NumCPU()
 	}
-	return &Sandbox{exe: exe, memory: o.Memory, slots: make(chan struct{}, o.Procs)}, nil
+	return &Sandbox{exe: exe, memory: o.Memory, slots: make(chan struct{}, o.Procs), ocr: o.OCR}, nil
 }
 
 func isExecutable(path string) bool {
@@ -106,8 +113,9 @@ func isExecutable(path string) bool {
 // request is what the parent sends the child on stdin.
 type request struct {
 	MediaType string
-	Limits    parsers.Limits
+	Limits    parsers.Limits // without its OCR function, which gob leaves out
 	Data      []byte
+	OCR       *ocr.Engine // the child's Limits.OCR, when set
 }
 
 // response is what the child writes on stdout: a document or a failure.
@@ -132,7 +140,7 @@ func (s *Sandbox) Parse(ctx context.Context, data []byte, mediaType string, lim 
 		return nil, ctx.Err()
 	}
 	var in bytes.Buffer
-	if err := gob.NewEncoder(&in).Encode(request{MediaType: mediaType, Limits: lim, Data: data}); err != nil {
+	if err := gob.NewEncoder(&in).Encode(request{MediaType: mediaType, Limits: lim, Data: data, OCR: s.ocr}); err != nil {
 		return nil, err
 	}
 	runCtx, cancel := context.WithTimeout(ctx, lim.Timeout+grace)

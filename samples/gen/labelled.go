@@ -275,80 +275,38 @@ type invoiceSpec struct {
 
 var layouts = []string{"stacked", "columns", "boxed", "below", "text"}
 
+// labelledRand returns the random source the labelled set is drawn from.
+func labelledRand() *rand.Rand { return rand.New(rand.NewPCG(2024, 11)) }
+
 // generateLabelled writes the labelled set and its expected.json into dir.
 func generateLabelled(dir string) (int, error) {
-	rng := rand.New(rand.NewPCG(2024, 11))
-	pick := func(s []string) string { return s[rng.IntN(len(s))] }
+	rng := labelledRand()
 	var list []samples.Expected
 	write := func(name string, e samples.Expected, data []byte) error {
 		list = append(list, e)
 		return os.WriteFile(filepath.Join(dir, name), data, 0o644)
 	}
-	n := 0
-	for round := range 10 {
-		for li, loc := range locales {
-			n++
-			layout := layouts[(round+li)%len(layouts)]
-			if round%5 == 4 && li%2 == 0 {
-				layout = "receipt"
-			}
-			iss := issuersOf(loc)
-			s := invoiceSpec{
-				loc: loc, layout: layout, issuer: iss[rng.IntN(len(iss))],
-				customer: customers[rng.IntN(len(customers))], labels: map[string]string{},
-				amount: loc.amounts[rng.IntN(len(loc.amounts))], date: loc.dates[rng.IntN(len(loc.dates))],
-				paid: rng.IntN(5) == 0 && layout != "receipt",
-			}
-			s.distract = rng.IntN(3) == 0 && layout != "receipt" && layout != "below"
-			for _, k := range slices.Sorted(maps.Keys(loc.labels)) { // in order: the same draws every run
-				s.labels[k] = pick(loc.labels[k])
-			}
-			s.title = s.labels["title"]
-			for range 1 + rng.IntN(5) {
-				it := item{desc: pick(loc.items), qty: float64(1 + rng.IntN(9)), unit: float64(100+rng.IntN(40000)) / 100}
-				if layout == "receipt" && rng.IntN(2) == 0 {
-					it.qty = 0
-				}
-				s.items = append(s.items, it)
-			}
-			issued := time.Date(2022+rng.IntN(3), time.Month(1+rng.IntN(12)), 1+rng.IntN(28), 0, 0, 0, 0, time.UTC)
-			sub := sum(s.items)
-			tax := round2(sub * loc.taxRate)
-			f := schema.Fields{
-				InvoiceNumber: invoiceNumber(rng, loc.lang, issued), IssueDate: issued.Format(time.DateOnly),
-				Issuer: s.issuer.name, IssuerTaxID: s.issuer.taxID, IBAN: s.issuer.iban, Currency: loc.currency,
-				Subtotal: ptr(sub), Tax: ptr(tax), Total: ptr(round2(sub + tax)), LineItems: lineItems(s.items),
-			}
-			if layout == "receipt" {
-				f.IssuerTaxID, f.IBAN, f.Subtotal, f.Tax = "", "", nil, nil
-				f.Total = ptr(sub)
-				f.InvoiceNumber = strconv.Itoa(1000 + rng.IntN(9000))
-			} else {
-				f.DueDate = issued.AddDate(0, 0, []int{14, 30}[rng.IntN(2)]).Format(time.DateOnly)
-			}
-			s.fields = f
-			s.file = fmt.Sprintf("%02d-%s-%s-%s.pdf", n, loc.lang, strings.ToLower(loc.currency), layout)
-			doc := "invoice"
-			if layout == "receipt" {
-				doc = "receipt"
-			}
-			e := samples.Expected{
-				File: s.file, Type: schema.DocType(doc), Outcome: samples.OutcomeRules, Fields: &s.fields,
-				Description: fmt.Sprintf("%s %s, %s layout, %s", loc.lang, doc, layout, loc.currency),
-			}
-			var data []byte
-			if layout == "text" {
-				s.file = strings.TrimSuffix(s.file, ".pdf") + ".txt"
-				e.File = s.file
-				data = []byte(s.text())
-			} else {
-				data = s.pdf()
-			}
-			if err := write(s.file, e, data); err != nil {
-				return 0, err
-			}
+	specs := labelledSpecs(rng)
+	for _, s := range specs {
+		doc := "invoice"
+		if s.layout == "receipt" {
+			doc = "receipt"
+		}
+		e := samples.Expected{
+			File: s.file, Type: schema.DocType(doc), Outcome: samples.OutcomeRules, Fields: &s.fields,
+			Description: fmt.Sprintf("%s %s, %s layout, %s", s.loc.lang, doc, s.layout, s.loc.currency),
+		}
+		var data []byte
+		if s.layout == "text" {
+			data = []byte(s.text())
+		} else {
+			data = s.pdf()
+		}
+		if err := write(s.file, e, data); err != nil {
+			return 0, err
 		}
 	}
+	n := len(specs)
 	for _, tpl := range templateIssuers(rng) {
 		n++
 		tpl.file = fmt.Sprintf("%02d-%s", n, tpl.file)
@@ -718,4 +676,60 @@ func templateIssuers(rng *rand.Rand) []templateSpec {
 		})
 	}
 	return out
+}
+
+// labelledSpecs draws the documents of the labelled set (before the
+// template issuers', drawn from rng after them).
+func labelledSpecs(rng *rand.Rand) []invoiceSpec {
+	pick := func(s []string) string { return s[rng.IntN(len(s))] }
+	var specs []invoiceSpec
+	for round := range 10 {
+		for li, loc := range locales {
+			layout := layouts[(round+li)%len(layouts)]
+			if round%5 == 4 && li%2 == 0 {
+				layout = "receipt"
+			}
+			iss := issuersOf(loc)
+			s := invoiceSpec{
+				loc: loc, layout: layout, issuer: iss[rng.IntN(len(iss))],
+				customer: customers[rng.IntN(len(customers))], labels: map[string]string{},
+				amount: loc.amounts[rng.IntN(len(loc.amounts))], date: loc.dates[rng.IntN(len(loc.dates))],
+				paid: rng.IntN(5) == 0 && layout != "receipt",
+			}
+			s.distract = rng.IntN(3) == 0 && layout != "receipt" && layout != "below"
+			for _, k := range slices.Sorted(maps.Keys(loc.labels)) { // in order: the same draws every run
+				s.labels[k] = pick(loc.labels[k])
+			}
+			s.title = s.labels["title"]
+			for range 1 + rng.IntN(5) {
+				it := item{desc: pick(loc.items), qty: float64(1 + rng.IntN(9)), unit: float64(100+rng.IntN(40000)) / 100}
+				if layout == "receipt" && rng.IntN(2) == 0 {
+					it.qty = 0
+				}
+				s.items = append(s.items, it)
+			}
+			issued := time.Date(2022+rng.IntN(3), time.Month(1+rng.IntN(12)), 1+rng.IntN(28), 0, 0, 0, 0, time.UTC)
+			sub := sum(s.items)
+			tax := round2(sub * loc.taxRate)
+			f := schema.Fields{
+				InvoiceNumber: invoiceNumber(rng, loc.lang, issued), IssueDate: issued.Format(time.DateOnly),
+				Issuer: s.issuer.name, IssuerTaxID: s.issuer.taxID, IBAN: s.issuer.iban, Currency: loc.currency,
+				Subtotal: ptr(sub), Tax: ptr(tax), Total: ptr(round2(sub + tax)), LineItems: lineItems(s.items),
+			}
+			if layout == "receipt" {
+				f.IssuerTaxID, f.IBAN, f.Subtotal, f.Tax = "", "", nil, nil
+				f.Total = ptr(sub)
+				f.InvoiceNumber = strconv.Itoa(1000 + rng.IntN(9000))
+			} else {
+				f.DueDate = issued.AddDate(0, 0, []int{14, 30}[rng.IntN(2)]).Format(time.DateOnly)
+			}
+			s.fields = f
+			s.file = fmt.Sprintf("%02d-%s-%s-%s.pdf", len(specs)+1, loc.lang, strings.ToLower(loc.currency), layout)
+			if layout == "text" {
+				s.file = strings.TrimSuffix(s.file, ".pdf") + ".txt"
+			}
+			specs = append(specs, s)
+		}
+	}
+	return specs
 }

@@ -55,6 +55,14 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Printf("wrote %d e-invoices and %s to %s\n", n, samples.ExpectedFile, einvoices)
+	scans := filepath.Join(*dir, "scans")
+	if err := os.MkdirAll(scans, 0o755); err != nil {
+		log.Fatal(err)
+	}
+	if n, err = generateScans(scans); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("wrote %d scans and %s to %s\n", n, samples.ExpectedFile, scans)
 }
 
 // generate writes every sample and expected.json into dir and returns the

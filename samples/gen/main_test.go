@@ -30,6 +30,12 @@ func TestGenerateEInvoicesIsDeterministic(t *testing.T) {
 	requireGenerated(t, generateEInvoices, samples.EInvoiceDir())
 }
 
+// TestGenerateScansIsDeterministic does the same for the scans.
+func TestGenerateScansIsDeterministic(t *testing.T) {
+	t.Parallel()
+	requireGenerated(t, generateScans, samples.ScanDir())
+}
+
 // requireGenerated runs gen in a new directory and requires its output to
 // be the files listed in dir.
 func requireGenerated(t *testing.T, gen func(string) (int, error), dir string) {
