@@ -4,6 +4,7 @@
 package activities
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/dataforge/dataforge/einvoice"
+	"github.com/dataforge/dataforge/internal/metrics"
 	"github.com/dataforge/dataforge/internal/router"
 	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/internal/store"
@@ -54,6 +56,8 @@ type Activities struct {
 	// CacheTTL is how long a validated LLM answer is reused for the same
 	// content, type, model and prompt version.
 	CacheTTL time.Duration
+	// Metrics records attempts and settled documents; nil records nothing.
+	Metrics *metrics.Metrics
 
 	// unrecorded holds model attempts made while Postgres was unavailable,
 	// recorded with the next attempt.
@@ -213,11 +217,23 @@ func (a *Activities) settle(ctx context.Context, in ExtractInput, out *ExtractOu
 			return err
 		}
 	}
-	return a.Store.RecordAttempt(ctx, &store.Attempt{
+	at := &store.Attempt{
 		DocumentID: in.DocumentID, Tier: in.Tier.Name, Model: out.Model, Attempt: int(activity.GetInfo(ctx).Attempt),
 		Outcome: outcome, ErrorClass: out.Code, ErrorMessage: out.Detail,
 		Latency: time.Since(started), StartedAt: started,
-	})
+	}
+	if err := a.Store.RecordAttempt(ctx, at); err != nil {
+		return err
+	}
+	a.observe(ctx, at)
+	return nil
+}
+
+// observe records an attempt in the metrics.
+func (a *Activities) observe(ctx context.Context, at *store.Attempt) {
+	a.Metrics.Attempt(ctx, metrics.Attempt{Task: cmp.Or(at.Task, "extract"), Tier: at.Tier, Model: at.Model,
+		Outcome: at.Outcome, ErrorClass: at.ErrorClass, Latency: at.Latency,
+		PromptTokens: at.PromptTokens, CompletionTokens: at.CompletionTokens, CostUSD: at.CostUSD})
 }
 
 // reuse returns the valid result an earlier attempt of this tier stored, so
@@ -251,10 +267,14 @@ func (a *Activities) Complete(ctx context.Context, in CompleteInput) error {
 	if !ex.Valid {
 		return temporal.NewNonRetryableApplicationError("tier "+in.Tier+" has no valid result", "BadInput", nil)
 	}
-	return a.Store.Complete(ctx, &store.Result{
+	if err := a.Store.Complete(ctx, &store.Result{
 		DocumentID: in.DocumentID, DocType: in.DocType, Fields: ex.Fields,
 		Confidence: ex.Confidence, Tier: in.Tier, Model: ex.Model,
-	})
+	}); err != nil {
+		return err
+	}
+	a.Metrics.Document(ctx, "completed", in.Tier)
+	return nil
 }
 
 // storeError classifies a failure of the store: a missing row is not

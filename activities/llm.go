@@ -166,6 +166,7 @@ func (a *Activities) ask(ctx context.Context, task schema.Task, docType schema.D
 // with the next one, so an outage of the database does not hide model
 // calls that were made.
 func (a *Activities) record(ctx context.Context, at *store.Attempt) error {
+	a.observe(ctx, at)
 	a.unrecordedMu.Lock()
 	waiting := append(a.unrecorded, at)
 	a.unrecorded = nil

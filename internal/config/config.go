@@ -83,6 +83,9 @@ type Worker struct {
 	ParseMemory  int64  // -parse-memory, MiB
 	ParseProcs   int    // -parse-procs
 	CodecAddr    string // -codec-addr
+	// MetricsAddr is -metrics or DATAFORGE_METRICS_ADDR: where Prometheus
+	// scrapes /metrics; empty for none.
+	MetricsAddr string
 	// SimFaults is DATAFORGE_SIM_FAULTS or -sim-faults.
 	SimFaults string
 	// TemporalDatabaseURL is DATAFORGE_TEMPORAL_DATABASE_URL: where
@@ -137,6 +140,7 @@ func Load(getenv func(string) string) (Config, error) {
 			ReviewSLA: 24 * time.Hour, PendingGrace: time.Minute,
 			ParseMemory: sandbox.DefaultMemory >> 20, ParseProcs: runtime.NumCPU(),
 			SimFaults:           getenv("DATAFORGE_SIM_FAULTS"),
+			MetricsAddr:         getenv("DATAFORGE_METRICS_ADDR"),
 			TemporalDatabaseURL: getenv("DATAFORGE_TEMPORAL_DATABASE_URL"),
 		},
 		TemporalNamed: named,
@@ -162,6 +166,7 @@ func (c *Config) RegisterWorkerFlags(fs *flag.FlagSet) {
 	fs.IntVar(&w.ParseProcs, "parse-procs", w.ParseProcs, "how many documents may be parsed at once (each in a child process)")
 	fs.StringVar(&w.CodecAddr, "codec-addr", w.CodecAddr, "serve the payload codec over HTTP here for the Web UI (needs codec keys, see README; "+
 		"default 127.0.0.1:8234 with -dev and keys, else off)")
+	fs.StringVar(&w.MetricsAddr, "metrics", w.MetricsAddr, "serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9090 (default $DATAFORGE_METRICS_ADDR; off when empty)")
 	fs.StringVar(&w.SimFaults, "sim-faults", w.SimFaults,
 		"-dev without OPENAI_API_KEY: faults of the LLM simulator, e.g. gpt-4o=unavailable:1,gpt-4o-mini=schema_violation:0.3")
 }
