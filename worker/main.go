@@ -151,6 +151,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		logger.Warn("custom search attributes missing; register them (see README)", "error", err)
 	}
 
+	cfg.LLM.Limiter = st.RateLog(cfg.RateLimits)
 	extractor, route, err := setupLLM(ctx, cfg, w.Dev, logger)
 	if err != nil {
 		return err

@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/contrib/envconfig"
 
 	"github.com/dataforge/dataforge/internal/llm"
+	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/parsers/sandbox"
 )
 
@@ -62,6 +63,9 @@ type Config struct {
 	// TemporalNamed is set when the environment or a profile names a
 	// Temporal server (else -demo runs its own).
 	TemporalNamed bool
+	// RateLimits are DATAFORGE_RATE_LIMITS: requests and tokens per minute
+	// by model, held by all workers together (see ParseRateLimits).
+	RateLimits map[string]store.RateLimit
 	// Worker holds what only the worker process uses.
 	Worker Worker
 }
@@ -123,7 +127,12 @@ func Load(getenv func(string) string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
+	limits, err := ParseRateLimits(or("DATAFORGE_RATE_LIMITS", DefaultRateLimits))
+	if err != nil {
+		return Config{}, fmt.Errorf("DATAFORGE_RATE_LIMITS: %w", err)
+	}
 	return Config{
+		RateLimits:    limits,
 		DatabaseURL:   or("DATABASE_URL", DefaultDatabaseURL),
 		Temporal:      temporal,
 		TaskQueue:     or("DATAFORGE_TASK_QUEUE", "dataforge"),
@@ -182,6 +191,32 @@ func (c Config) Check() error {
 		return errors.New("set DATAFORGE_CODEC_KEYS or DATAFORGE_CODEC_KEY_FILE, not both")
 	}
 	return nil
+}
+
+// DefaultRateLimits are OpenAI's tier-1 limits of the default models.
+const DefaultRateLimits = "gpt-4o=500/30000,gpt-4o-mini=500/200000"
+
+// ParseRateLimits parses "model=RPM/TPM,…" (0 for no limit of that kind;
+// "none" for no limits at all).
+func ParseRateLimits(s string) (map[string]store.RateLimit, error) {
+	limits := map[string]store.RateLimit{}
+	if strings.TrimSpace(s) == "none" {
+		return limits, nil
+	}
+	for entry := range strings.SplitSeq(s, ",") {
+		if entry = strings.TrimSpace(entry); entry == "" {
+			continue
+		}
+		model, pair, ok1 := strings.Cut(entry, "=")
+		rpm, tpm, ok2 := strings.Cut(pair, "/")
+		r, err1 := strconv.Atoi(strings.TrimSpace(rpm))
+		t, err2 := strconv.Atoi(strings.TrimSpace(tpm))
+		if model = strings.TrimSpace(model); !ok1 || !ok2 || model == "" || err1 != nil || err2 != nil || r < 0 || t < 0 {
+			return nil, fmt.Errorf("%q: want model=RPM/TPM, e.g. gpt-4o=500/30000", entry)
+		}
+		limits[model] = store.RateLimit{RPM: r, TPM: t}
+	}
+	return limits, nil
 }
 
 // loadLLM reads OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_TIMEOUT (a duration

@@ -1,9 +1,12 @@
 package llm
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	openai "github.com/sashabaranov/go-openai"
 )
 
 // ContextTokens is the context window, in tokens, of the models whose size
@@ -86,4 +89,15 @@ func fitDocument(model, text string) (string, string) {
 	}
 	return cut, fmt.Sprintf("The document is too long for one request: only its first %d of %d characters follow. Use what they state; never guess the rest.",
 		utf8.RuneCountInString(cut), utf8.RuneCountInString(text))
+}
+
+// requestTokens estimates what a request counts against a model's tokens
+// per minute, as providers count before they answer: every message with its
+// overhead, and the response format's schema.
+func requestTokens(msgs []openai.ChatCompletionMessage, schema json.RawMessage) int {
+	n := 3 + estimateTokens(string(schema))
+	for _, m := range msgs {
+		n += 4 + estimateTokens(m.Content)
+	}
+	return n
 }
