@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/dataforge/dataforge/einvoice"
+	"github.com/dataforge/dataforge/internal/llm"
 	"github.com/dataforge/dataforge/internal/metrics"
 	"github.com/dataforge/dataforge/internal/router"
 	"github.com/dataforge/dataforge/internal/schema"
@@ -56,6 +57,8 @@ type Activities struct {
 	// CacheTTL is how long a validated LLM answer is reused for the same
 	// content, type, model and prompt version.
 	CacheTTL time.Duration
+	// Budget caps the models' cost per document.
+	Budget Budget
 	// Metrics records attempts and settled documents; nil records nothing.
 	Metrics *metrics.Metrics
 
@@ -132,9 +135,27 @@ func (a *Activities) Parse(ctx context.Context, in ParseInput) (*ParseOutput, er
 // Route plans a document: whether to classify it with the LLM tiers, and
 // its tier chain. It runs as an activity so that routing may read
 // configuration and live load without breaking replay.
-func (a *Activities) Route(_ context.Context, in router.Input) (router.Plan, error) {
-	return router.Route(a.Router, in), nil
+func (a *Activities) Route(ctx context.Context, in router.Input) (router.Plan, error) {
+	var health map[string]router.Health
+	if a.Router.Breaker.FailureRate > 0 {
+		h, err := a.Store.ModelHealth(ctx, BreakerWindow, llm.ProviderFailures)
+		if err != nil {
+			return router.Plan{}, storeError(err)
+		}
+		health = make(map[string]router.Health, len(h))
+		for model, mh := range h {
+			health[model] = router.Health{Attempts: mh.Attempts, Failures: mh.Failures, SinceLast: mh.SinceLast, LastFailed: mh.LastFailed}
+		}
+	}
+	plan := router.Route(a.Router, in, health)
+	for _, s := range plan.Skipped {
+		activity.GetLogger(ctx).Warn("tier skipped", "tier", s.Tier, "model", s.Model, "reason", s.Reason)
+	}
+	return plan, nil
 }
+
+// BreakerWindow is how far back the circuit breakers read the attempts log.
+const BreakerWindow = 5 * time.Minute
 
 // ExtractInput names the document and the tier to run.
 type ExtractInput struct {

@@ -171,7 +171,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	limits := parsers.DefaultLimits()
 	acts := &activities.Activities{Store: st, Limits: limits, Parser: sb.Parse, Router: route, ReviewSLA: w.ReviewSLA,
-		Templates: tpls, LLM: extractor, CacheTTL: 30 * 24 * time.Hour, Metrics: mx}
+		Templates: tpls, LLM: extractor, CacheTTL: 30 * 24 * time.Hour, Metrics: mx,
+		Budget: activities.Budget{USD: cfg.BudgetUSD, Prices: llm.WithPrices(cfg.LLM.Prices)}}
 	tw := pipeline.NewWorker(c, cfg.TaskQueue, acts)
 	if err := tw.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
@@ -300,6 +301,8 @@ func setupLLM(ctx context.Context, cfg config.Config, dev bool, logger *slog.Log
 		FallbackModel: cfg.FallbackModel,
 		LLMRetry:      llm.RetryPolicy(),
 		ClassifyBelow: 0.6,
+		Capability:    cfg.Routing == "capability",
+		Breaker:       router.Breaker{MinAttempts: 5, FailureRate: 0.5, Cooldown: 30 * time.Second},
 	}
 	lc := cfg.LLM
 	switch {

@@ -63,6 +63,13 @@ type Config struct {
 	// TemporalNamed is set when the environment or a profile names a
 	// Temporal server (else -demo runs its own).
 	TemporalNamed bool
+	// Routing is DATAFORGE_ROUTING or -routing: capability (simple documents
+	// start on the smaller model) or fixed (every document starts on the
+	// primary).
+	Routing string
+	// BudgetUSD is DATAFORGE_BUDGET_USD or -budget: the most the models may
+	// cost per document, retries and repairs included; 0 for no cap.
+	BudgetUSD float64
 	// RateLimits are DATAFORGE_RATE_LIMITS: requests and tokens per minute
 	// by model, held by all workers together (see ParseRateLimits).
 	RateLimits map[string]store.RateLimit
@@ -127,12 +134,20 @@ func Load(getenv func(string) string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
+	budget := 0.5
+	if v := getenv("DATAFORGE_BUDGET_USD"); v != "" {
+		if budget, err = strconv.ParseFloat(v, 64); err != nil || budget < 0 {
+			return Config{}, fmt.Errorf("DATAFORGE_BUDGET_USD=%q: want a number of USD, 0 for no cap", v)
+		}
+	}
 	limits, err := ParseRateLimits(or("DATAFORGE_RATE_LIMITS", DefaultRateLimits))
 	if err != nil {
 		return Config{}, fmt.Errorf("DATAFORGE_RATE_LIMITS: %w", err)
 	}
 	return Config{
 		RateLimits:    limits,
+		Routing:       or("DATAFORGE_ROUTING", "capability"),
+		BudgetUSD:     budget,
 		DatabaseURL:   or("DATABASE_URL", DefaultDatabaseURL),
 		Temporal:      temporal,
 		TaskQueue:     or("DATAFORGE_TASK_QUEUE", "dataforge"),
@@ -176,6 +191,8 @@ func (c *Config) RegisterWorkerFlags(fs *flag.FlagSet) {
 	fs.StringVar(&w.CodecAddr, "codec-addr", w.CodecAddr, "serve the payload codec over HTTP here for the Web UI (needs codec keys, see README; "+
 		"default 127.0.0.1:8234 with -dev and keys, else off)")
 	fs.StringVar(&w.MetricsAddr, "metrics", w.MetricsAddr, "serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9090 (default $DATAFORGE_METRICS_ADDR; off when empty)")
+	fs.StringVar(&c.Routing, "routing", c.Routing, "capability: simple documents start on the smaller model; fixed: every document starts on the primary (default $DATAFORGE_ROUTING)")
+	fs.Float64Var(&c.BudgetUSD, "budget", c.BudgetUSD, "most the models may cost per document in USD, retries included; 0: no cap (default $DATAFORGE_BUDGET_USD or 0.50)")
 	fs.StringVar(&w.SimFaults, "sim-faults", w.SimFaults,
 		"-dev without OPENAI_API_KEY: faults of the LLM simulator, e.g. gpt-4o=unavailable:1,gpt-4o-mini=schema_violation:0.3")
 }
@@ -186,6 +203,12 @@ func (c Config) Check() error {
 	case "sqlite", "postgres":
 	default:
 		return fmt.Errorf("-persistence %q: want sqlite or postgres", c.Worker.Persistence)
+	}
+	if c.Routing != "capability" && c.Routing != "fixed" {
+		return fmt.Errorf("-routing %q: want capability or fixed", c.Routing)
+	}
+	if c.BudgetUSD < 0 {
+		return fmt.Errorf("-budget %v: want 0 or more", c.BudgetUSD)
 	}
 	if c.CodecKeys != "" && c.CodecKeyFile != "" {
 		return errors.New("set DATAFORGE_CODEC_KEYS or DATAFORGE_CODEC_KEY_FILE, not both")

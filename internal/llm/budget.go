@@ -101,3 +101,18 @@ func requestTokens(msgs []openai.ChatCompletionMessage, schema json.RawMessage) 
 	}
 	return n
 }
+
+// Estimates of what a request adds to the document: the instructions, the
+// JSON schema and the answer.
+const (
+	estimatedOverheadTokens = 1500
+	estimatedAnswerTokens   = 600
+)
+
+// EstimateCost estimates the cost in USD of one request on text at price,
+// before it is made: the document (as it would be cut), the instructions and
+// schema, and a typical answer.
+func EstimateCost(price Price, text string) float64 {
+	in := estimateTokens(text) + estimatedOverheadTokens
+	return float64(in)/1000*price.InputPer1K + float64(estimatedAnswerTokens)/1000*price.OutputPer1K
+}

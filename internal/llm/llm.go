@@ -40,6 +40,13 @@ func DefaultPrices() map[string]Price {
 	}
 }
 
+// WithPrices returns DefaultPrices with prices added (and overriding them).
+func WithPrices(prices map[string]Price) map[string]Price {
+	p := DefaultPrices()
+	maps.Copy(p, prices)
+	return p
+}
+
 // Config configures a Client.
 type Config struct {
 	// APIKey is sent as a bearer token. It is never logged and never appears
@@ -121,13 +128,12 @@ func New(cfg Config) *Client {
 		api:     openai.NewClientWithConfig(oc),
 		apiKey:  cfg.APIKey,
 		timeout: cfg.Timeout,
-		prices:  DefaultPrices(),
+		prices:  WithPrices(cfg.Prices),
 		limiter: cfg.Limiter,
 	}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
 	}
-	maps.Copy(c.prices, cfg.Prices)
 	return c
 }
 

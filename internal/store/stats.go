@@ -183,3 +183,42 @@ func queueStats(ctx context.Context, db queryRower) (QueueStats, error) {
 	}
 	return q, nil
 }
+
+// ModelHealth is what the attempts log says of a model's recent calls.
+type ModelHealth struct {
+	Attempts, Failures int
+	SinceLast          time.Duration
+	// LastFailed reports that the last attempt failed with one of the
+	// failure classes.
+	LastFailed bool
+}
+
+// ModelHealth reads each model's attempts of the last window from every
+// worker's log: how many, how many failed with one of failureClasses, and
+// the time since the last one.
+func (s *Store) ModelHealth(ctx context.Context, window time.Duration, failureClasses []string) (map[string]ModelHealth, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT model, count(*), count(*) FILTER (WHERE outcome = 'error' AND error_class = ANY($2)),
+		       extract(epoch FROM now() - max(started_at))::float8,
+		       (array_agg(outcome = 'error' AND error_class = ANY($2) ORDER BY started_at DESC, id DESC))[1]
+		FROM attempts WHERE model <> '' AND started_at > now() - $1::interval
+		GROUP BY model`, window, failureClasses)
+	if err != nil {
+		return nil, fmt.Errorf("model health: %w", err)
+	}
+	health := map[string]ModelHealth{}
+	var (
+		model string
+		h     ModelHealth
+		secs  float64
+	)
+	_, err = pgx.ForEachRow(rows, []any{&model, &h.Attempts, &h.Failures, &secs, &h.LastFailed}, func() error {
+		h.SinceLast = time.Duration(secs * float64(time.Second))
+		health[model] = h
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("model health: %w", err)
+	}
+	return health, nil
+}
