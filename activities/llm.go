@@ -207,7 +207,7 @@ type Budget struct {
 	Prices map[string]llm.Price
 }
 
-// ErrTypeOverBudget: the document's model budget has no room for the call.
+// ErrTypeOverBudget is the error type when the document's model budget has no room for the call.
 // Not retryable: the chain moves on to cheaper tiers.
 const ErrTypeOverBudget = "OverBudget"
 
