@@ -4,6 +4,7 @@
 package activities
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/dataforge/dataforge/einvoice"
+	"github.com/dataforge/dataforge/internal/llm"
+	"github.com/dataforge/dataforge/internal/metrics"
 	"github.com/dataforge/dataforge/internal/router"
 	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/internal/store"
@@ -54,6 +57,10 @@ type Activities struct {
 	// CacheTTL is how long a validated LLM answer is reused for the same
 	// content, type, model and prompt version.
 	CacheTTL time.Duration
+	// Budget caps the models' cost per document.
+	Budget Budget
+	// Metrics records attempts and settled documents; nil records nothing.
+	Metrics *metrics.Metrics
 
 	// unrecorded holds model attempts made while Postgres was unavailable,
 	// recorded with the next attempt.
@@ -128,9 +135,27 @@ func (a *Activities) Parse(ctx context.Context, in ParseInput) (*ParseOutput, er
 // Route plans a document: whether to classify it with the LLM tiers, and
 // its tier chain. It runs as an activity so that routing may read
 // configuration and live load without breaking replay.
-func (a *Activities) Route(_ context.Context, in router.Input) (router.Plan, error) {
-	return router.Route(a.Router, in), nil
+func (a *Activities) Route(ctx context.Context, in router.Input) (router.Plan, error) {
+	var health map[string]router.Health
+	if a.Router.Breaker.FailureRate > 0 {
+		h, err := a.Store.ModelHealth(ctx, BreakerWindow, llm.ProviderFailures)
+		if err != nil {
+			return router.Plan{}, storeError(err)
+		}
+		health = make(map[string]router.Health, len(h))
+		for model, mh := range h {
+			health[model] = router.Health{Attempts: mh.Attempts, Failures: mh.Failures, SinceLast: mh.SinceLast, LastFailed: mh.LastFailed}
+		}
+	}
+	plan := router.Route(a.Router, in, health)
+	for _, s := range plan.Skipped {
+		activity.GetLogger(ctx).Warn("tier skipped", "tier", s.Tier, "model", s.Model, "reason", s.Reason)
+	}
+	return plan, nil
 }
+
+// BreakerWindow is how far back the circuit breakers read the attempts log.
+const BreakerWindow = 5 * time.Minute
 
 // ExtractInput names the document and the tier to run.
 type ExtractInput struct {
@@ -213,11 +238,23 @@ func (a *Activities) settle(ctx context.Context, in ExtractInput, out *ExtractOu
 			return err
 		}
 	}
-	return a.Store.RecordAttempt(ctx, &store.Attempt{
+	at := &store.Attempt{
 		DocumentID: in.DocumentID, Tier: in.Tier.Name, Model: out.Model, Attempt: int(activity.GetInfo(ctx).Attempt),
 		Outcome: outcome, ErrorClass: out.Code, ErrorMessage: out.Detail,
 		Latency: time.Since(started), StartedAt: started,
-	})
+	}
+	if err := a.Store.RecordAttempt(ctx, at); err != nil {
+		return err
+	}
+	a.observe(ctx, at)
+	return nil
+}
+
+// observe records an attempt in the metrics.
+func (a *Activities) observe(ctx context.Context, at *store.Attempt) {
+	a.Metrics.Attempt(ctx, metrics.Attempt{Task: cmp.Or(at.Task, "extract"), Tier: at.Tier, Model: at.Model,
+		Outcome: at.Outcome, ErrorClass: at.ErrorClass, Latency: at.Latency,
+		PromptTokens: at.PromptTokens, CompletionTokens: at.CompletionTokens, CostUSD: at.CostUSD})
 }
 
 // reuse returns the valid result an earlier attempt of this tier stored, so
@@ -251,10 +288,14 @@ func (a *Activities) Complete(ctx context.Context, in CompleteInput) error {
 	if !ex.Valid {
 		return temporal.NewNonRetryableApplicationError("tier "+in.Tier+" has no valid result", "BadInput", nil)
 	}
-	return a.Store.Complete(ctx, &store.Result{
+	if err := a.Store.Complete(ctx, &store.Result{
 		DocumentID: in.DocumentID, DocType: in.DocType, Fields: ex.Fields,
 		Confidence: ex.Confidence, Tier: in.Tier, Model: ex.Model,
-	})
+	}); err != nil {
+		return err
+	}
+	a.Metrics.Document(ctx, "completed", in.Tier)
+	return nil
 }
 
 // storeError classifies a failure of the store: a missing row is not

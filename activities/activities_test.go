@@ -229,3 +229,65 @@ func TestExtractLLMOverHTTP(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, attempts[2].CostUSD)
 }
+
+// TestBudgetSkipsCallsThatWouldPassIt: once a document's attempts cost what
+// its budget allows, the next model call is not made: OverBudget, recorded,
+// not retryable.
+func TestBudgetSkipsCallsThatWouldPassIt(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	sim := llmsim.New(llmsim.Options{Models: llmsim.FastModels(), Answer: simrules.Answer})
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	b.acts.LLM = llm.New(llm.Config{APIKey: "sk-activity-test-0000", BaseURL: srv.URL + "/v1"})
+	id := b.put(t, "invoice-table.pdf")
+	b.parse(t, id)
+
+	b.acts.Budget = activities.Budget{USD: 0.0001, Prices: llm.DefaultPrices()}
+	in := activities.ExtractInput{DocumentID: id, DocType: "invoice",
+		Tier: router.Tier{Name: "primary", Kind: router.KindLLM, Model: "gpt-4o"}}
+	_, err := b.env.ExecuteActivity(b.acts.ExtractLLM, in)
+	require.Equal(t, activities.ErrTypeOverBudget, llm.ErrorClass(err), "gpt-4o costs more than $0.0001 for any invoice")
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, err, &appErr)
+	require.True(t, appErr.NonRetryable())
+	require.Zero(t, sim.Stats()["gpt-4o"].Requests, "no call was made")
+
+	b.acts.Budget.USD = 1
+	in.Tier = router.Tier{Name: "fallback", Kind: router.KindLLM, Model: "gpt-4o-mini"}
+	v, err := b.env.ExecuteActivity(b.acts.ExtractLLM, in)
+	require.NoError(t, err, "a generous budget lets the smaller model answer")
+	var out activities.ExtractOutput
+	require.NoError(t, v.Get(&out))
+	require.True(t, out.Valid)
+	attempts, err := b.st.Attempts(b.ctx, id)
+	require.NoError(t, err)
+	require.Len(t, attempts, 2)
+	require.Equal(t, activities.ErrTypeOverBudget, attempts[0].ErrorClass)
+	require.Zero(t, attempts[0].CostUSD)
+}
+
+// TestRouteOpensTheBreaker: after the primary model failed for the
+// provider's reasons across documents, Route leaves it out of new plans.
+func TestRouteOpensTheBreaker(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.acts.Router = router.Config{PrimaryModel: "gpt-4o", FallbackModel: "gpt-4o-mini",
+		Breaker: router.Breaker{MinAttempts: 3, FailureRate: 0.5, Cooldown: time.Minute}}
+	id := b.put(t, "invoice-table.pdf")
+	route := func() router.Plan {
+		v, err := b.env.ExecuteActivity(b.acts.Route, router.Input{DocType: "invoice", Complexity: 0.4})
+		require.NoError(t, err)
+		var p router.Plan
+		require.NoError(t, v.Get(&p))
+		return p
+	}
+	require.Empty(t, route().Skipped, "no attempts yet")
+	for range 3 {
+		require.NoError(t, b.st.RecordAttempt(b.ctx, &store.Attempt{DocumentID: id, Task: "extract", Tier: "primary", Model: "gpt-4o",
+			Attempt: 1, Outcome: store.OutcomeError, ErrorClass: llm.ErrTypeServer, StartedAt: time.Now()}))
+	}
+	p := route()
+	require.Equal(t, []router.Skip{{Tier: "primary", Model: "gpt-4o", Reason: "circuit_open"}}, p.Skipped)
+	require.Equal(t, "fallback", p.Tiers[0].Name)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"time"
 
@@ -130,6 +131,13 @@ func (a *Activities) ask(ctx context.Context, task schema.Task, docType schema.D
 		if err != nil {
 			return nil, "", false, storeError(err)
 		}
+		if err := a.checkBudget(ctx, docID, tier.Model, text); err != nil {
+			attempt.Outcome, attempt.ErrorClass, attempt.ErrorMessage = store.OutcomeError, ErrTypeOverBudget, err.Error()
+			if rerr := a.record(ctx, attempt); rerr != nil {
+				return nil, "", false, rerr
+			}
+			return nil, "", false, err
+		}
 		resp, err := a.callModel(ctx, llm.Request{Task: task, Model: tier.Model, DocType: docType, Text: text, Seed: llmSeed})
 		attempt.PromptTokens, attempt.CompletionTokens = resp.Usage.PromptTokens, resp.Usage.CompletionTokens
 		attempt.CostUSD = resp.CostUSD
@@ -166,6 +174,7 @@ func (a *Activities) ask(ctx context.Context, task schema.Task, docType schema.D
 // with the next one, so an outage of the database does not hide model
 // calls that were made.
 func (a *Activities) record(ctx context.Context, at *store.Attempt) error {
+	a.observe(ctx, at)
 	a.unrecordedMu.Lock()
 	waiting := append(a.unrecorded, at)
 	a.unrecorded = nil
@@ -186,6 +195,38 @@ func (a *Activities) record(ctx context.Context, at *store.Attempt) error {
 		activity.GetLogger(ctx).Error("attempt not recorded", "error", err)
 	}
 	return err
+}
+
+// Budget caps what the models may cost per document, over the whole chain:
+// every attempt, retry and repair already made counts, and a call whose
+// estimate would pass the cap is not made.
+type Budget struct {
+	USD float64 // 0: no cap
+	// Prices price the estimates, by model (llm.DefaultPrices with the
+	// configured ones).
+	Prices map[string]llm.Price
+}
+
+// ErrTypeOverBudget is the error type when the document's model budget has no room for the call.
+// Not retryable: the chain moves on to cheaper tiers.
+const ErrTypeOverBudget = "OverBudget"
+
+// checkBudget refuses a call to model on text when what the document's
+// attempts cost so far plus the call's estimate passes the budget.
+func (a *Activities) checkBudget(ctx context.Context, docID, model, text string) error {
+	if a.Budget.USD <= 0 {
+		return nil
+	}
+	spent, err := a.Store.DocumentCost(ctx, docID)
+	if err != nil {
+		return storeError(err)
+	}
+	est := llm.EstimateCost(a.Budget.Prices[model], text)
+	if spent+est <= a.Budget.USD {
+		return nil
+	}
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s: estimated $%.4f on top of $%.4f spent passes the budget of $%.4f per document",
+		model, est, spent, a.Budget.USD), ErrTypeOverBudget, nil)
 }
 
 // llmSeed makes sampling repeatable where the provider supports seeds.

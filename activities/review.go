@@ -41,11 +41,15 @@ func (a *Activities) EnqueueReview(ctx context.Context, in ReviewInput) (int64, 
 		return 0, err
 	}
 	now := time.Now()
-	return a.Store.EnqueueReview(ctx, &store.ReviewItem{
+	id, err := a.Store.EnqueueReview(ctx, &store.ReviewItem{
 		DocumentID: in.DocumentID, WorkflowID: in.WorkflowID, DocType: in.DocType,
 		Priority: reviewPriority(partial, now), Reasons: in.Reasons, PartialFields: partial,
 		DueAt: now.Add(cmp.Or(in.SLA, a.ReviewSLA)),
 	})
+	if err == nil {
+		a.Metrics.Document(ctx, "review", "")
+	}
+	return id, err
 }
 
 // reviewPriority ranks a review item from the partial fields: lower is more
@@ -96,6 +100,11 @@ func (a *Activities) ResolveReview(ctx context.Context, in ResolveInput) error {
 	err := a.Store.ResolveReview(ctx, in.DocumentID, &in.Decision)
 	if errors.Is(err, store.ErrNotHolder) || errors.Is(err, store.ErrClosed) {
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeReviewConflict, err)
+	}
+	if err == nil && in.Decision.Reason != "" {
+		a.Metrics.Document(ctx, "rejected", "")
+	} else if err == nil {
+		a.Metrics.Document(ctx, "completed", "manual")
 	}
 	return storeError(err)
 }

@@ -43,7 +43,7 @@ DATAFORGE_TEMPLATES (extract, accuracy, templates check), DATAFORGE_REVIEWER (re
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	root.AddCommand(
 		newSubmitCmd(e, p), newStatusCmd(e, p), newResultCmd(e, p), newExtractCmd(e, p), newTextCmd(e, p),
-		newTemplatesCmd(e, p), newAccuracyCmd(e, p), newParityCmd(e, p), newMigrateCmd(e, p), newReviewCmd(e, p),
+		newTemplatesCmd(e, p), newAccuracyCmd(e, p), newParityCmd(e, p), newMigrateCmd(e, p), newReviewCmd(e, p), newStatsCmd(e, p),
 	)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()

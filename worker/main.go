@@ -31,6 +31,7 @@ import (
 	"github.com/dataforge/dataforge/internal/llm"
 	"github.com/dataforge/dataforge/internal/llmsim"
 	"github.com/dataforge/dataforge/internal/llmsim/simrules"
+	"github.com/dataforge/dataforge/internal/metrics"
 	"github.com/dataforge/dataforge/internal/router"
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/parsers"
@@ -133,8 +134,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer st.Close()
 
+	mx, err := serveMetrics(ctx, w.MetricsAddr, st, logger)
+	if err != nil {
+		return err
+	}
 	opts := cfg.Temporal
 	opts.Logger = sdklog.NewStructuredLogger(logger)
+	if mx != nil {
+		opts.MetricsHandler = mx.SDKHandler()
+	}
 	c, err := sdkclient.DialContext(ctx, codec.ClientOptions(opts, cdc))
 	if err != nil {
 		return fmt.Errorf("temporal %s unreachable: %w", opts.HostPort, err)
@@ -144,6 +152,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		logger.Warn("custom search attributes missing; register them (see README)", "error", err)
 	}
 
+	cfg.LLM.Limiter = st.RateLog(cfg.RateLimits)
 	extractor, route, err := setupLLM(ctx, cfg, w.Dev, logger)
 	if err != nil {
 		return err
@@ -171,7 +180,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	limits := parsers.DefaultLimits()
 	acts := &activities.Activities{Store: st, Limits: limits, Parser: sb.Parse, Router: route, ReviewSLA: w.ReviewSLA,
-		Templates: tpls, LLM: extractor, CacheTTL: 30 * 24 * time.Hour}
+		Templates: tpls, LLM: extractor, CacheTTL: 30 * 24 * time.Hour, Metrics: mx,
+		Budget: activities.Budget{USD: cfg.BudgetUSD, Prices: llm.WithPrices(cfg.LLM.Prices)}}
 	tw := pipeline.NewWorker(c, cfg.TaskQueue, acts)
 	if err := tw.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
@@ -192,6 +202,37 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	<-ctx.Done()
 	logger.Info("shutting down")
 	return nil
+}
+
+// serveMetrics serves Prometheus metrics on addr until ctx is done; nil, nil
+// when addr is empty.
+func serveMetrics(ctx context.Context, addr string, st *store.Store, logger *slog.Logger) (*metrics.Metrics, error) {
+	if addr == "" {
+		return nil, nil
+	}
+	queue := func(ctx context.Context) (int, int, int, time.Duration, error) {
+		q, err := st.QueueStats(ctx)
+		return q.Pending, q.Claimed, q.Overdue, time.Duration(q.OldestPendingSec * float64(time.Second)), err
+	}
+	mx, err := metrics.New(queue, logger)
+	if err != nil {
+		return nil, err
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("-metrics: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", mx.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+		_ = mx.Shutdown(context.Background())
+	}()
+	logger.Info("Prometheus metrics", "url", "http://"+l.Addr().String()+"/metrics")
+	return mx, nil
 }
 
 // listenCodec opens the address the codec HTTP endpoint is served on:
@@ -269,6 +310,8 @@ func setupLLM(ctx context.Context, cfg config.Config, dev bool, logger *slog.Log
 		FallbackModel: cfg.FallbackModel,
 		LLMRetry:      llm.RetryPolicy(),
 		ClassifyBelow: 0.6,
+		Capability:    cfg.Routing == "capability",
+		Breaker:       router.Breaker{MinAttempts: 5, FailureRate: 0.5, Cooldown: 30 * time.Second},
 	}
 	lc := cfg.LLM
 	switch {

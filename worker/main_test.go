@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -62,13 +63,30 @@ func TestDevDemo(t *testing.T) {
 	defer cancel()
 	var stdout, stderr syncBuffer
 	done := make(chan error, 1)
+	metricsAddr := "127.0.0.1:" + freePort(t)
 	go func() {
 		done <- run(ctx, []string{"-dev", "-demo", "-state-dir", t.TempDir(), "-port", freePort(t), "-ui-port", freePort(t),
-			"-samples", samples.Dir(), "-sim-faults", "gpt-4o=unavailable"},
+			"-samples", samples.Dir(), "-sim-faults", "gpt-4o=unavailable", "-metrics", metricsAddr},
 			func(k string) string { return vars[k] }, &stdout, &stderr)
 	}()
 	require.Eventually(t, func() bool { return strings.Contains(stdout.String(), "press Ctrl-C") }, 3*time.Minute, 200*time.Millisecond,
 		"demo did not finish; stderr:\n%s", stderr.String())
+
+	// The metrics endpoint: ours and the Temporal SDK's.
+	resp, err := http.Get("http://" + metricsAddr + "/metrics")
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	scrape := string(body)
+	require.Regexp(t, `dataforge_documents_total\{outcome="completed",tier="fallback"\} [1-9]`, scrape, "documents the smaller model completed")
+	require.Regexp(t, `dataforge_documents_total\{outcome="review",tier=""\} [1-9]`, scrape)
+	require.Regexp(t, `dataforge_attempts_total\{error_class="[A-Za-z]+",model="gpt-4o",outcome="error",task="extract",tier="primary"\} [1-9]`, scrape,
+		"the primary model's failures by class")
+	require.Regexp(t, `dataforge_llm_tokens_total\{kind="prompt",model="gpt-4o-mini"\} [1-9]`, scrape)
+	require.Regexp(t, `dataforge_review_queue_items\{state="pending"\} [1-9]`, scrape)
+	require.Contains(t, scrape, "dataforge_attempt_duration_seconds_bucket")
+	require.Contains(t, scrape, "temporal_activity_execution_latency", "the SDK's own metrics")
 	cancel()
 	require.NoError(t, <-done)
 

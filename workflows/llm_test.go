@@ -18,7 +18,7 @@ import (
 
 func llmChain() []router.Tier {
 	return router.Route(router.Config{PrimaryModel: "gpt-4o", FallbackModel: "gpt-4o-mini", LLMRetry: llm.RetryPolicy()},
-		router.Input{DocType: "invoice"}).Tiers
+		router.Input{DocType: "invoice"}, nil).Tiers
 }
 
 func onTier(name string) any {

@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/contrib/envconfig"
 
 	"github.com/dataforge/dataforge/internal/llm"
+	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/parsers/ocr"
 	"github.com/dataforge/dataforge/parsers/sandbox"
 )
@@ -63,6 +64,16 @@ type Config struct {
 	// TemporalNamed is set when the environment or a profile names a
 	// Temporal server (else -demo runs its own).
 	TemporalNamed bool
+	// Routing is DATAFORGE_ROUTING or -routing: capability (simple documents
+	// start on the smaller model) or fixed (every document starts on the
+	// primary).
+	Routing string
+	// BudgetUSD is DATAFORGE_BUDGET_USD or -budget: the most the models may
+	// cost per document, retries and repairs included; 0 for no cap.
+	BudgetUSD float64
+	// RateLimits are DATAFORGE_RATE_LIMITS: requests and tokens per minute
+	// by model, held by all workers together (see ParseRateLimits).
+	RateLimits map[string]store.RateLimit
 	// Worker holds what only the worker process uses.
 	Worker Worker
 }
@@ -87,6 +98,9 @@ type Worker struct {
 	// OCRLanguages is -ocr-languages or DATAFORGE_OCR_LANGUAGES: Tesseract
 	// languages joined by +; "none" turns OCR off.
 	OCRLanguages string
+	// MetricsAddr is -metrics or DATAFORGE_METRICS_ADDR: where Prometheus
+	// scrapes /metrics; empty for none.
+	MetricsAddr string
 	// SimFaults is DATAFORGE_SIM_FAULTS or -sim-faults.
 	SimFaults string
 	// TemporalDatabaseURL is DATAFORGE_TEMPORAL_DATABASE_URL: where
@@ -124,7 +138,20 @@ func Load(getenv func(string) string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
+	budget := 0.5
+	if v := getenv("DATAFORGE_BUDGET_USD"); v != "" {
+		if budget, err = strconv.ParseFloat(v, 64); err != nil || budget < 0 {
+			return Config{}, fmt.Errorf("DATAFORGE_BUDGET_USD=%q: want a number of USD, 0 for no cap", v)
+		}
+	}
+	limits, err := ParseRateLimits(or("DATAFORGE_RATE_LIMITS", DefaultRateLimits))
+	if err != nil {
+		return Config{}, fmt.Errorf("DATAFORGE_RATE_LIMITS: %w", err)
+	}
 	return Config{
+		RateLimits:    limits,
+		Routing:       or("DATAFORGE_ROUTING", "capability"),
+		BudgetUSD:     budget,
 		DatabaseURL:   or("DATABASE_URL", DefaultDatabaseURL),
 		Temporal:      temporal,
 		TaskQueue:     or("DATAFORGE_TASK_QUEUE", "dataforge"),
@@ -142,6 +169,7 @@ func Load(getenv func(string) string) (Config, error) {
 			ParseMemory: sandbox.DefaultMemory >> 20, ParseProcs: runtime.NumCPU(),
 			SimFaults:           getenv("DATAFORGE_SIM_FAULTS"),
 			OCRLanguages:        or("DATAFORGE_OCR_LANGUAGES", strings.Join(ocr.DefaultLanguages, "+")),
+			MetricsAddr:         getenv("DATAFORGE_METRICS_ADDR"),
 			TemporalDatabaseURL: getenv("DATAFORGE_TEMPORAL_DATABASE_URL"),
 		},
 		TemporalNamed: named,
@@ -168,6 +196,9 @@ func (c *Config) RegisterWorkerFlags(fs *flag.FlagSet) {
 	fs.StringVar(&w.OCRLanguages, "ocr-languages", w.OCRLanguages, "Tesseract languages that read scans, joined by +; none: no OCR (scans go to review)")
 	fs.StringVar(&w.CodecAddr, "codec-addr", w.CodecAddr, "serve the payload codec over HTTP here for the Web UI (needs codec keys, see README; "+
 		"default 127.0.0.1:8234 with -dev and keys, else off)")
+	fs.StringVar(&w.MetricsAddr, "metrics", w.MetricsAddr, "serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9090 (default $DATAFORGE_METRICS_ADDR; off when empty)")
+	fs.StringVar(&c.Routing, "routing", c.Routing, "capability: simple documents start on the smaller model; fixed: every document starts on the primary (default $DATAFORGE_ROUTING)")
+	fs.Float64Var(&c.BudgetUSD, "budget", c.BudgetUSD, "most the models may cost per document in USD, retries included; 0: no cap (default $DATAFORGE_BUDGET_USD or 0.50)")
 	fs.StringVar(&w.SimFaults, "sim-faults", w.SimFaults,
 		"-dev without OPENAI_API_KEY: faults of the LLM simulator, e.g. gpt-4o=unavailable:1,gpt-4o-mini=schema_violation:0.3")
 }
@@ -179,10 +210,42 @@ func (c Config) Check() error {
 	default:
 		return fmt.Errorf("-persistence %q: want sqlite or postgres", c.Worker.Persistence)
 	}
+	if c.Routing != "capability" && c.Routing != "fixed" {
+		return fmt.Errorf("-routing %q: want capability or fixed", c.Routing)
+	}
+	if c.BudgetUSD < 0 {
+		return fmt.Errorf("-budget %v: want 0 or more", c.BudgetUSD)
+	}
 	if c.CodecKeys != "" && c.CodecKeyFile != "" {
 		return errors.New("set DATAFORGE_CODEC_KEYS or DATAFORGE_CODEC_KEY_FILE, not both")
 	}
 	return nil
+}
+
+// DefaultRateLimits are OpenAI's tier-1 limits of the default models.
+const DefaultRateLimits = "gpt-4o=500/30000,gpt-4o-mini=500/200000"
+
+// ParseRateLimits parses "model=RPM/TPM,…" (0 for no limit of that kind;
+// "none" for no limits at all).
+func ParseRateLimits(s string) (map[string]store.RateLimit, error) {
+	limits := map[string]store.RateLimit{}
+	if strings.TrimSpace(s) == "none" {
+		return limits, nil
+	}
+	for entry := range strings.SplitSeq(s, ",") {
+		if entry = strings.TrimSpace(entry); entry == "" {
+			continue
+		}
+		model, pair, ok1 := strings.Cut(entry, "=")
+		rpm, tpm, ok2 := strings.Cut(pair, "/")
+		r, err1 := strconv.Atoi(strings.TrimSpace(rpm))
+		t, err2 := strconv.Atoi(strings.TrimSpace(tpm))
+		if model = strings.TrimSpace(model); !ok1 || !ok2 || model == "" || err1 != nil || err2 != nil || r < 0 || t < 0 {
+			return nil, fmt.Errorf("%q: want model=RPM/TPM, e.g. gpt-4o=500/30000", entry)
+		}
+		limits[model] = store.RateLimit{RPM: r, TPM: t}
+	}
+	return limits, nil
 }
 
 // loadLLM reads OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_TIMEOUT (a duration

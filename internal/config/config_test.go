@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dataforge/dataforge/internal/llm"
+	"github.com/dataforge/dataforge/internal/store"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -117,4 +118,20 @@ func TestFlagsOverrideEnvironment(t *testing.T) {
 	cfg.Worker.Persistence = "sqlite"
 	cfg.CodecKeys, cfg.CodecKeyFile = "k1=x", "/keys"
 	require.ErrorContains(t, cfg.Check(), "not both")
+}
+
+func TestRateLimits(t *testing.T) {
+	cfg, err := Load(env(noProfile(t, nil)))
+	require.NoError(t, err)
+	require.Equal(t, store.RateLimit{RPM: 500, TPM: 30000}, cfg.RateLimits["gpt-4o"], "OpenAI tier 1 by default")
+	cfg, err = Load(env(noProfile(t, map[string]string{"DATAFORGE_RATE_LIMITS": "llama=0/5000, gpt-4o=60/1000"})))
+	require.NoError(t, err)
+	require.Equal(t, map[string]store.RateLimit{"llama": {TPM: 5000}, "gpt-4o": {RPM: 60, TPM: 1000}}, cfg.RateLimits)
+	cfg, err = Load(env(noProfile(t, map[string]string{"DATAFORGE_RATE_LIMITS": "none"})))
+	require.NoError(t, err)
+	require.Empty(t, cfg.RateLimits)
+	for _, bad := range []string{"gpt-4o=500", "gpt-4o=a/b", "=1/2", "gpt-4o=-1/5"} {
+		_, err := Load(env(noProfile(t, map[string]string{"DATAFORGE_RATE_LIMITS": bad})))
+		require.ErrorContains(t, err, "DATAFORGE_RATE_LIMITS", bad)
+	}
 }

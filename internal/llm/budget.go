@@ -1,9 +1,12 @@
 package llm
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	openai "github.com/sashabaranov/go-openai"
 )
 
 // ContextTokens is the context window, in tokens, of the models whose size
@@ -86,4 +89,30 @@ func fitDocument(model, text string) (string, string) {
 	}
 	return cut, fmt.Sprintf("The document is too long for one request: only its first %d of %d characters follow. Use what they state; never guess the rest.",
 		utf8.RuneCountInString(cut), utf8.RuneCountInString(text))
+}
+
+// requestTokens estimates what a request counts against a model's tokens
+// per minute, as providers count before they answer: every message with its
+// overhead, and the response format's schema.
+func requestTokens(msgs []openai.ChatCompletionMessage, schema json.RawMessage) int {
+	n := 3 + estimateTokens(string(schema))
+	for _, m := range msgs {
+		n += 4 + estimateTokens(m.Content)
+	}
+	return n
+}
+
+// Estimates of what a request adds to the document: the instructions, the
+// JSON schema and the answer.
+const (
+	estimatedOverheadTokens = 1500
+	estimatedAnswerTokens   = 600
+)
+
+// EstimateCost estimates the cost in USD of one request on text at price,
+// before it is made: the document (as it would be cut), the instructions and
+// schema, and a typical answer.
+func EstimateCost(price Price, text string) float64 {
+	in := estimateTokens(text) + estimatedOverheadTokens
+	return float64(in)/1000*price.InputPer1K + float64(estimatedAnswerTokens)/1000*price.OutputPer1K
 }

@@ -107,6 +107,10 @@ func newError(typ, msg string, delay time.Duration, details ...any) error {
 	})
 }
 
+// ProviderFailures are the error classes that say the provider, not the
+// document, failed: the ones circuit breakers count.
+var ProviderFailures = []string{ErrTypeServer, ErrTypeRateLimited, ErrTypeQuotaExceeded, ErrTypeAuth}
+
 // Classify turns an error from a chat completion call into a Temporal
 // application error of one of the ErrType* types: by HTTP status and error
 // code when the API replied, as ErrTypeServer when it could not be reached or

@@ -40,6 +40,13 @@ func DefaultPrices() map[string]Price {
 	}
 }
 
+// WithPrices returns DefaultPrices with prices added (and overriding them).
+func WithPrices(prices map[string]Price) map[string]Price {
+	p := DefaultPrices()
+	maps.Copy(p, prices)
+	return p
+}
+
 // Config configures a Client.
 type Config struct {
 	// APIKey is sent as a bearer token. It is never logged and never appears
@@ -58,7 +65,23 @@ type Config struct {
 	Prices map[string]Price
 	// HTTPClient sends the requests. Default: a new http.Client.
 	HTTPClient *http.Client
+	// Limiter keeps requests inside the models' rate limits across every
+	// worker; nil sends them as they come.
+	Limiter Limiter
 }
+
+// Limiter admits requests within a model's per-minute limits, shared by all
+// workers (the store's RateLog implements it).
+type Limiter interface {
+	// Take reserves one request of tokens to model and returns 0, or how
+	// long until there is room for it (nothing is reserved then).
+	Take(ctx context.Context, model string, tokens int) (time.Duration, error)
+}
+
+// MaxLimiterWait is the longest a request waits for room inside one
+// attempt; a longer wait ends the attempt as RateLimited with that delay,
+// so the worker's slot is free meanwhile and Temporal retries it.
+const MaxLimiterWait = 20 * time.Second
 
 // ParsePrices parses prices in USD per 1000 input/output tokens, such as
 // "gpt-4o=0.0025/0.01,gpt-4o-mini=0.00015/0.0006".
@@ -89,6 +112,7 @@ type Client struct {
 	apiKey  string
 	timeout time.Duration
 	prices  map[string]Price
+	limiter Limiter
 }
 
 // New returns a Client. go-openai makes no retries of its own.
@@ -104,12 +128,12 @@ func New(cfg Config) *Client {
 		api:     openai.NewClientWithConfig(oc),
 		apiKey:  cfg.APIKey,
 		timeout: cfg.Timeout,
-		prices:  DefaultPrices(),
+		prices:  WithPrices(cfg.Prices),
+		limiter: cfg.Limiter,
 	}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
 	}
-	maps.Copy(c.prices, cfg.Prices)
 	return c
 }
 
@@ -216,6 +240,33 @@ func (c *Client) do(ctx context.Context, req Request, resp *Response) error {
 	return nil
 }
 
+// admit waits until the limiter has room for a request of tokens to model,
+// at most MaxLimiterWait; a longer wait is a RateLimited error with the delay.
+func (c *Client) admit(ctx context.Context, model string, tokens int) error {
+	if c.limiter == nil {
+		return nil
+	}
+	for {
+		wait, err := c.limiter.Take(ctx, model, tokens)
+		switch {
+		case err != nil:
+			return fmt.Errorf("%s: rate limiter: %w", model, err)
+		case wait == 0:
+			return nil
+		case wait > MaxLimiterWait:
+			return newError(ErrTypeRateLimited, fmt.Sprintf("%s: the workers' shared rate limit has no room for %d tokens for %s",
+				model, tokens, wait.Round(time.Second)), wait)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
 // complete makes one chat completion call, adds its usage to resp and
 // returns the reply's content.
 func (c *Client) complete(ctx context.Context, req Request, name string, js json.RawMessage,
@@ -241,6 +292,9 @@ func (c *Client) complete(ctx context.Context, req Request, name string, js json
 	}
 	if openai.NewReasoningValidator().Validate(creq) != nil {
 		creq.Temperature = 0 // reasoning models (o1, o3, gpt-5, …) take no temperature
+	}
+	if err := c.admit(ctx, req.Model, requestTokens(msgs, js)); err != nil {
+		return "", err
 	}
 	out, err := c.api.CreateChatCompletion(ctx, creq)
 	if err != nil {

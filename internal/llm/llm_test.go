@@ -96,6 +96,7 @@ type testBundle struct {
 	sim    *llmsim.Server
 	rec    *recorder
 	client *Client
+	cfg    Config // the client's configuration, for a second client
 }
 
 // setup serves a simulator over HTTP and returns a Client of it. Unset
@@ -118,7 +119,7 @@ func setup(t *testing.T, opts llmsim.Options, cfg Config) *testBundle {
 	if cfg.APIKey == "" {
 		cfg.APIKey = testKey
 	}
-	return &testBundle{sim: sim, rec: rec, client: New(cfg)}
+	return &testBundle{sim: sim, rec: rec, client: New(cfg), cfg: cfg}
 }
 
 func invoiceRequest() Request {

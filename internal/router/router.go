@@ -55,6 +55,52 @@ type Config struct {
 	// ClassifyBelow asks the LLM tiers for the document's type when the
 	// rule-based classifier's confidence is below it. 0 turns it off.
 	ClassifyBelow float64
+	// Capability starts simple documents on the smaller (fallback) model
+	// and the others on the primary; off, every document starts on the
+	// primary.
+	Capability bool
+	// SimpleBelow and ComplexFrom split documents by complexity into
+	// simple (below SimpleBelow), complex (from ComplexFrom) and standard.
+	// Defaults 0.25 and 0.55.
+	SimpleBelow, ComplexFrom float64
+	// Breaker skips a model whose recent attempts mostly failed.
+	Breaker Breaker
+}
+
+// Breaker is the circuit breaker of each model, judged from the attempts
+// log that every worker writes: a model with at least MinAttempts in the
+// window, of which at least FailureRate failed for the provider's reasons
+// (unavailable, rate or quota limits, timeouts), is open, and skipped, until
+// Cooldown has passed since its last attempt; then it is half-open and the
+// next document probes it. A success closes it.
+type Breaker struct {
+	MinAttempts int
+	FailureRate float64 // 0 turns the breaker off
+	Cooldown    time.Duration
+}
+
+// Health is what the attempts log says of a model over the breaker's window.
+type Health struct {
+	Attempts, Failures int
+	// SinceLast is the time since the model's last attempt.
+	SinceLast time.Duration
+	// LastFailed reports that the last attempt failed for the provider's
+	// reasons.
+	LastFailed bool
+}
+
+// Classes of documents, by complexity.
+const (
+	ClassSimple   = "simple"
+	ClassStandard = "standard"
+	ClassComplex  = "complex"
+)
+
+// Skip is a tier the plan leaves out, and why.
+type Skip struct {
+	Tier   string `json:"tier"`
+	Model  string `json:"model,omitempty"`
+	Reason string `json:"reason"`
 }
 
 // Input is what routing knows about one document.
@@ -73,6 +119,14 @@ type Plan struct {
 	Classify bool `json:"classify,omitempty"`
 	// Tiers is the ordered chain of extraction tiers.
 	Tiers []Tier `json:"tiers"`
+	// Class is the document's class (simple, standard, complex) when
+	// capability routing is on.
+	Class string `json:"class,omitempty"`
+	// Skipped are the tiers left out, with the reason.
+	Skipped []Skip `json:"skipped,omitempty"`
+	// Probes are the models whose breaker is half-open: this document
+	// tries them again.
+	Probes []string `json:"probes,omitempty"`
 }
 
 // LLMTiers returns the plan's LLM tiers, in order: the ones the optional
@@ -88,20 +142,37 @@ func (p Plan) LLMTiers() []Tier {
 }
 
 // Route plans a document: its ordered chain is the einvoice tier when the
-// document carries an e-invoice, then the configured LLM tiers, then the
-// rule-based parser (before the LLM tiers, for simple documents when
+// document carries an e-invoice, then the configured LLM tiers (with
+// capability routing, a simple document starts on the smaller model), then
+// the rule-based parser (before the LLM tiers, for simple documents when
 // RulesFirstBelow says so), then manual review, which always ends it. An
+// LLM tier whose model's breaker is open (health, by model) is skipped. An
 // e-invoice's type is known from its XML, so it is never sent to be
 // classified.
-func Route(cfg Config, in Input) Plan {
+func Route(cfg Config, in Input, health map[string]Health) Plan {
 	llmTimeout := cfg.LLMTimeout
 	if llmTimeout == 0 {
 		llmTimeout = 150 * time.Second
 	}
+	var p Plan
+	llmTiers := []struct{ name, model string }{{"primary", cfg.PrimaryModel}, {"fallback", cfg.FallbackModel}}
+	if cfg.Capability {
+		p.Class = classify(cfg, in.Complexity)
+		if p.Class == ClassSimple {
+			llmTiers[0], llmTiers[1] = llmTiers[1], llmTiers[0]
+		}
+	}
 	var chain []Tier
-	for _, t := range []struct{ name, model string }{{"primary", cfg.PrimaryModel}, {"fallback", cfg.FallbackModel}} {
+	for _, t := range llmTiers {
 		if t.model == "" {
 			continue
+		}
+		switch state(cfg.Breaker, health[t.model]) {
+		case breakerOpen:
+			p.Skipped = append(p.Skipped, Skip{Tier: t.name, Model: t.model, Reason: "circuit_open"})
+			continue
+		case breakerHalfOpen:
+			p.Probes = append(p.Probes, t.model)
 		}
 		chain = append(chain, Tier{
 			Name: t.name, Kind: KindLLM, Model: t.model, Retry: cfg.LLMRetry,
@@ -119,7 +190,45 @@ func Route(cfg Config, in Input) Plan {
 		chain = append([]Tier{{Name: "einvoice", Kind: KindEInvoice, StartToClose: time.Minute,
 			Retry: &temporal.RetryPolicy{MaximumAttempts: 3}}}, chain...)
 	}
-	p := Plan{Tiers: append(chain, Tier{Name: "manual", Kind: KindManual, StartToClose: 30 * time.Second})}
+	p.Tiers = append(chain, Tier{Name: "manual", Kind: KindManual, StartToClose: 30 * time.Second})
 	p.Classify = !in.EInvoice && in.TypeConfidence < cfg.ClassifyBelow && len(p.LLMTiers()) > 0
 	return p
+}
+
+// classify puts a document in a class by its complexity.
+func classify(cfg Config, complexity float64) string {
+	simple, complex := cfg.SimpleBelow, cfg.ComplexFrom
+	if simple == 0 {
+		simple = 0.25
+	}
+	if complex == 0 {
+		complex = 0.55
+	}
+	switch {
+	case complexity < simple:
+		return ClassSimple
+	case complexity >= complex:
+		return ClassComplex
+	}
+	return ClassStandard
+}
+
+type breakerState int
+
+const (
+	breakerClosed breakerState = iota
+	breakerOpen
+	breakerHalfOpen
+)
+
+// state is a model's breaker state from its health.
+func state(b Breaker, h Health) breakerState {
+	if b.FailureRate <= 0 || h.Attempts == 0 || h.Attempts < b.MinAttempts || !h.LastFailed ||
+		float64(h.Failures)/float64(h.Attempts) < b.FailureRate {
+		return breakerClosed
+	}
+	if h.SinceLast < b.Cooldown {
+		return breakerOpen
+	}
+	return breakerHalfOpen
 }

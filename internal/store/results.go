@@ -291,3 +291,13 @@ func (s *Store) TaskResults(ctx context.Context, docID string) (map[string]*Task
 	}
 	return out, nil
 }
+
+// DocumentCost is what a document's attempts have cost so far.
+func (s *Store) DocumentCost(ctx context.Context, id string) (float64, error) {
+	var cost float64
+	err := s.pool.QueryRow(ctx, `SELECT coalesce(sum(cost_usd), 0)::float8 FROM attempts WHERE document_id = $1`, id).Scan(&cost)
+	if err != nil {
+		return 0, fmt.Errorf("cost of %s: %w", id, err)
+	}
+	return cost, nil
+}

@@ -1,0 +1,92 @@
+package llm
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/dataforge/dataforge/internal/llmsim"
+)
+
+// windowLimiter is an in-memory sliding-window limiter with the store's
+// RateLog semantics, counting what it admits.
+type windowLimiter struct {
+	mu   sync.Mutex
+	tpm  int
+	now  func() time.Time
+	uses []struct {
+		at     time.Time
+		tokens int
+	}
+	waits int
+}
+
+func (l *windowLimiter) Take(_ context.Context, _ string, tokens int) (time.Duration, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	used := 0
+	kept := l.uses[:0]
+	for _, u := range l.uses {
+		if now.Sub(u.at) < time.Minute {
+			kept = append(kept, u)
+			used += u.tokens
+		}
+	}
+	l.uses = kept
+	if used+tokens > l.tpm {
+		l.waits++
+		return time.Minute - now.Sub(l.uses[0].at), nil
+	}
+	l.uses = append(l.uses, struct {
+		at     time.Time
+		tokens int
+	}{now, tokens})
+	return 0, nil
+}
+
+// TestLimiterKeepsRequestsInsideTPM: clients sharing a limiter with the
+// simulator's TPM never get a 429; a wait too long for one attempt is a
+// RateLimited error whose delay is the wait.
+func TestLimiterKeepsRequestsInsideTPM(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	clock := time.Unix(1_000_000, 0)
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	lim := &windowLimiter{tpm: 6000, now: now}
+	b := setup(t, llmsim.Options{Models: map[string]llmsim.ModelConfig{"gpt-4o": {TPM: 6000}}, Now: now}, Config{Limiter: lim})
+	other := New(b.cfg) // a second worker with the same shared limiter
+
+	var admitted, limited int
+	for i := range 12 {
+		c := b.client
+		if i%2 == 1 {
+			c = other
+		}
+		_, err := c.Do(context.Background(), invoiceRequest())
+		if err != nil {
+			require.Equal(t, ErrTypeRateLimited, ErrorClass(err))
+			var appErr *temporal.ApplicationError
+			require.ErrorAs(t, err, &appErr)
+			require.Greater(t, appErr.NextRetryDelay(), MaxLimiterWait, "the wait is the retry delay")
+			limited++
+			continue
+		}
+		admitted++
+	}
+	require.Zero(t, b.sim.Stats()["gpt-4o"].RateLimited, "the provider never refused a request")
+	require.Positive(t, admitted)
+	require.Positive(t, limited, "12 requests do not fit 6000 tokens a minute")
+	require.Equal(t, admitted, b.sim.Stats()["gpt-4o"].Requests)
+
+	mu.Lock()
+	clock = clock.Add(time.Minute)
+	mu.Unlock()
+	_, err := other.Do(context.Background(), invoiceRequest())
+	require.NoError(t, err, "a minute later there is room again")
+	require.Zero(t, b.sim.Stats()["gpt-4o"].RateLimited)
+}

@@ -1,0 +1,66 @@
+package store_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dataforge/dataforge/internal/store"
+)
+
+func TestRateLogWindow(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	log := b.st.RateLog(map[string]store.RateLimit{"m": {RPM: 3, TPM: 100}})
+	take := func(model string, tokens int) time.Duration {
+		wait, err := log.Take(b.ctx, model, tokens)
+		require.NoError(t, err)
+		return wait
+	}
+	require.Zero(t, take("m", 40))
+	require.Zero(t, take("m", 40))
+	wait := take("m", 40)
+	require.Greater(t, wait, 50*time.Second, "120 tokens do not fit in 100 until the first use expires")
+	require.LessOrEqual(t, wait, store.RateWindow)
+	require.Zero(t, take("m", 20), "20 more fit")
+	require.Greater(t, take("m", 1), time.Duration(0), "a fourth request in the minute does not fit RPM 3")
+	require.Zero(t, take("other", 1_000_000), "models without a limit are not limited")
+
+	// A request larger than TPM waits for an empty window, then goes alone.
+	big := b.st.RateLog(map[string]store.RateLimit{"big": {TPM: 100}})
+	w, err := big.Take(b.ctx, "big", 500)
+	require.NoError(t, err)
+	require.Zero(t, w, "an empty window takes it")
+	w, err = big.Take(b.ctx, "big", 1)
+	require.NoError(t, err)
+	require.Greater(t, w, time.Duration(0))
+}
+
+// TestRateLogSharedByWorkers: many takers at once (as workers are) never
+// overrun the limit together.
+func TestRateLogSharedByWorkers(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	limits := map[string]store.RateLimit{"m": {TPM: 50}}
+	logs := []*store.RateLog{b.st.RateLog(limits), b.st.RateLog(limits)} // two workers
+	var mu sync.Mutex
+	admitted := 0
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			wait, err := logs[i%2].Take(b.ctx, "m", 10)
+			require.NoError(t, err)
+			if wait == 0 {
+				mu.Lock()
+				admitted++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	require.Equal(t, 5, admitted, "50 tokens a minute admit five requests of 10")
+}

@@ -1,0 +1,74 @@
+package store_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dataforge/dataforge/dftype"
+	"github.com/dataforge/dataforge/internal/store"
+)
+
+// TestStats: four documents, one completed by the primary model after a
+// rate-limited attempt, one by the rules, one by a reviewer, one waiting in
+// review; the figures follow from the rows.
+func TestStats(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	since := time.Now().Add(-time.Hour)
+	primary, rules, manual, waiting := b.document(t, "a"), b.document(t, "b"), b.document(t, "c"), b.document(t, "d")
+	attempt := func(doc, tier, model, outcome, class string, ms int64, cost float64) {
+		require.NoError(t, b.st.RecordAttempt(b.ctx, &store.Attempt{DocumentID: doc, Task: "extract", Tier: tier, Model: model,
+			Attempt: 1, Outcome: outcome, ErrorClass: class, Latency: time.Duration(ms) * time.Millisecond,
+			PromptTokens: 100, CompletionTokens: 20, CostUSD: cost}))
+	}
+	attempt(primary, "primary", "gpt-4o", store.OutcomeError, "RateLimited", 50, 0)
+	attempt(primary, "primary", "gpt-4o", store.OutcomeSuccess, "", 150, 0.01)
+	attempt(rules, "primary", "gpt-4o", store.OutcomeError, "RateLimited", 40, 0)
+	attempt(rules, "rules", "", store.OutcomeSuccess, "", 5, 0)
+	attempt(manual, "rules", "", store.OutcomeLowConfidence, "", 5, 0)
+	attempt(waiting, "rules", "", store.OutcomeLowConfidence, "", 7, 0)
+	complete := func(doc, tier string) {
+		require.NoError(t, b.st.Complete(b.ctx, &store.Result{DocumentID: doc, DocType: "invoice", Fields: json.RawMessage(`{}`), Tier: tier}))
+	}
+	complete(primary, "primary")
+	complete(rules, "rules")
+	for _, doc := range []string{manual, waiting} {
+		_, err := b.st.EnqueueReview(b.ctx, &store.ReviewItem{DocumentID: doc, DocumentName: "doc.txt", WorkflowID: "doc-" + doc,
+			DocType: "invoice", Priority: 100, Reasons: []dftype.Reason{{Tier: "rules", Code: "low_confidence"}},
+			DueAt: time.Now().Add(-time.Minute)})
+		require.NoError(t, err)
+	}
+	require.NoError(t, b.st.ResolveReview(b.ctx, manual, &dftype.Decision{Reviewer: "ann", Fields: json.RawMessage(`{"total": 1}`)}))
+
+	st, err := b.st.Stats(b.ctx, since, 5)
+	require.NoError(t, err)
+	require.Equal(t, map[string]int{"completed": 3, "review": 1}, st.Documents)
+	require.Equal(t, 4, st.Settled)
+	require.Equal(t, map[string]int{"primary": 1, "rules": 1, "manual": 1}, st.CompletedByTier)
+	require.InDelta(t, 0.5, st.AutomatedRate, 1e-9, "primary and rules of four")
+	require.InDelta(t, 0.5, st.ManualRate, 1e-9, "two of four went to a person")
+	require.InDelta(t, 0.01, st.CostUSD, 1e-9)
+	require.Equal(t, []store.ReasonCount{{Reason: "rules:low_confidence", Count: 2}}, st.TopReasons)
+	require.Equal(t, store.ErrorCount{Tier: "primary", ErrorClass: "RateLimited", Count: 2}, st.TopErrors[0])
+	var gpt store.TierStats
+	for _, ts := range st.Tiers {
+		if ts.Tier == "primary" {
+			gpt = ts
+		}
+	}
+	require.Equal(t, 3, gpt.Attempts)
+	require.Equal(t, 1, gpt.Successes)
+	require.InDelta(t, 50, gpt.LatencyP50MS, 1e-9)
+	require.EqualValues(t, 300, gpt.PromptTokens)
+	require.Equal(t, store.QueueStats{Pending: 1, Overdue: 1, OldestPendingSec: st.Queue.OldestPendingSec}, st.Queue)
+	require.Greater(t, st.Queue.OldestPendingSec, 0.0)
+
+	later, err := b.st.Stats(b.ctx, time.Now().Add(time.Minute), 5)
+	require.NoError(t, err)
+	require.Zero(t, later.Settled, "documents before the window are not counted")
+	require.Zero(t, later.AutomatedRate)
+	require.Equal(t, 1, later.Queue.Pending, "the queue is now, not a window")
+}
