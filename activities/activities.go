@@ -88,6 +88,10 @@ type ParseOutput struct {
 	// when the XML could be read.
 	EInvoice        bool   `json:"einvoice,omitempty"`
 	EInvoiceProfile string `json:"einvoice_profile,omitempty"`
+	// TextSource says where the text came from (text_layer, ocr, file,
+	// einvoice); OCRConfidence is the mean word confidence of OCR, 0-100.
+	TextSource    string  `json:"text_source,omitempty"`
+	OCRConfidence float64 `json:"ocr_confidence,omitempty"`
 }
 
 // Parse reads the document's bytes, extracts its text, classifies it and
@@ -114,7 +118,8 @@ func (a *Activities) Parse(ctx context.Context, in ParseInput) (*ParseOutput, er
 		return nil, err
 	}
 	cls := a.Templates.Classify(parsed.Text)
-	out := &ParseOutput{Name: doc.Name, Pages: parsed.Pages, Chars: len(parsed.Text), EInvoice: parsed.EInvoice != nil}
+	out := &ParseOutput{Name: doc.Name, Pages: parsed.Pages, Chars: len(parsed.Text), EInvoice: parsed.EInvoice != nil,
+		TextSource: string(parsed.Source), OCRConfidence: parsed.OCRConfidence}
 	if out.EInvoice {
 		if err := a.Store.SaveEInvoice(ctx, doc.ID, parsed.EInvoiceName, parsed.EInvoice); err != nil {
 			return nil, err

@@ -83,10 +83,16 @@ type InputError struct {
 func (e *InputError) Error() string { return e.Path + ": " + e.Cause }
 
 // documentExts are the file endings a directory or glob expands to.
-var documentExts = map[string]bool{".pdf": true, ".txt": true, ".text": true, ".xml": true}
+var documentExts = map[string]bool{".pdf": true, ".txt": true, ".text": true, ".xml": true,
+	".png": true, ".jpg": true, ".jpeg": true}
+
+// submittable are the media types Parse reads (images through OCR).
+var submittable = map[string]bool{parsers.MediaPDF: true, parsers.MediaText: true, parsers.MediaXML: true,
+	parsers.MediaPNG: true, parsers.MediaJPEG: true}
 
 // Expand turns FILE, DIR and GLOB arguments into file paths. Directories are
-// walked for .pdf, .txt and .xml files; files named directly are always included.
+// walked for .pdf, .txt, .xml, .png and .jpg files; files named directly are
+// always included.
 func Expand(args []string) ([]string, error) {
 	var out []string
 	seen := map[string]bool{}
@@ -248,8 +254,9 @@ func (s *Submitter) read(path string) ([]byte, string, error) {
 	switch {
 	case mediaType == parsers.MediaXML && einvoice.Sniff(content) == "":
 		return nil, "", &InputError{Path: path, Cause: "XML that is not an e-invoice (want CII or UBL: Factur-X, ZUGFeRD, XRechnung)"}
-	case mediaType != parsers.MediaPDF && mediaType != parsers.MediaText && mediaType != parsers.MediaXML:
-		return nil, "", &InputError{Path: path, Cause: "unsupported type " + mediaType + " (want PDF, plain text or a CII/UBL e-invoice)"}
+	case !submittable[mediaType]:
+		return nil, "", &InputError{Path: path, Cause: "unsupported type " + mediaType +
+			" (want PDF, plain text, a CII/UBL e-invoice, or a PNG/JPEG scan)"}
 	}
 	return content, mediaType, nil
 }

@@ -10,12 +10,15 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
+	"sync"
 	"syscall"
 
 	"golang.org/x/term"
 
 	"github.com/dataforge/dataforge/internal/config"
 	"github.com/dataforge/dataforge/parsers"
+	"github.com/dataforge/dataforge/parsers/ocr"
 	"github.com/dataforge/dataforge/parsers/sandbox"
 )
 
@@ -37,13 +40,33 @@ func main() {
 	sandbox.Main()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	sb, err := sandbox.New(sandbox.Options{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "starter:", err)
-		os.Exit(exitFailure)
-	}
-	env := &env{getenv: os.Getenv, stdout: os.Stdout, stderr: os.Stderr, isTerminal: stdoutIsTerminal, parse: sb.Parse}
+	env := &env{getenv: os.Getenv, stdout: os.Stdout, stderr: os.Stderr, isTerminal: stdoutIsTerminal}
+	env.parse = sandboxParser(env)
 	os.Exit(run(ctx, os.Args[1:], env))
+}
+
+// sandboxParser parses in a sandbox made on first use, with OCR for scans
+// when Tesseract has the configured languages (otherwise scans fail with
+// ocr_unavailable, which says what to install).
+func sandboxParser(e *env) parsers.ParseFunc {
+	var (
+		once sync.Once
+		sb   *sandbox.Sandbox
+		err  error
+	)
+	return func(ctx context.Context, data []byte, mediaType string, lim parsers.Limits) (*parsers.Document, error) {
+		once.Do(func() {
+			var engine *ocr.Engine
+			if langs := e.cfg.Worker.OCRLanguages; langs != "none" {
+				engine, _ = ocr.Detect(ctx, strings.Split(langs, "+"))
+			}
+			sb, err = sandbox.New(sandbox.Options{OCR: engine})
+		})
+		if err != nil {
+			return nil, err
+		}
+		return sb.Parse(ctx, data, mediaType, lim)
+	}
 }
 
 // env is what a command may touch of the outside world, injected so that

@@ -21,12 +21,16 @@ type textPage struct {
 // textResult is what `text --output json` prints: the parse verdict ("ok"
 // or the error code) and the pages read.
 type textResult struct {
-	File      string     `json:"file"`
-	MediaType string     `json:"media_type,omitempty"`
-	Verdict   string     `json:"verdict"`
-	Error     string     `json:"error,omitempty"`
-	Pages     int        `json:"pages"`
-	Shown     []textPage `json:"shown"`
+	File      string `json:"file"`
+	MediaType string `json:"media_type,omitempty"`
+	Verdict   string `json:"verdict"`
+	Error     string `json:"error,omitempty"`
+	Pages     int    `json:"pages"`
+	// Source is where the text came from (text_layer, ocr, file,
+	// einvoice); OCRConfidence the mean word confidence of OCR, 0-100.
+	Source        string     `json:"source,omitempty"`
+	OCRConfidence float64    `json:"ocr_confidence,omitempty"`
+	Shown         []textPage `json:"shown"`
 }
 
 func newTextCmd(e *env, p *printer) *cobra.Command {
@@ -36,7 +40,10 @@ func newTextCmd(e *env, p *printer) *cobra.Command {
 		Short: "The text the tiers read, layout kept",
 		Long: `text prints the text of a document as the tiers read it, layout kept, pages
 separated by form feeds. With --output json: the pages and lines and the parse
-verdict ("ok" or the error code); a document that cannot be parsed fails.`,
+verdict ("ok" or the error code) and where the text came from (source: text_layer,
+ocr with its mean word confidence, file, einvoice); a document that cannot be
+parsed fails. Scans (PNG, JPEG, image-only PDFs) are read by Tesseract when it is
+installed.`,
 		Example: `  starter text a.pdf --pages 1-2`,
 		Args:    oneArg("name one file"),
 		RunE:    func(cmd *cobra.Command, args []string) error { return runText(cmd.Context(), e, p, pages, args[0]) },
@@ -55,12 +62,12 @@ func runText(ctx context.Context, e *env, p *printer, pages, file string) error 
 		return err
 	}
 	res := textResult{File: file, Verdict: "ok"}
-	doc, perr := parsers.Parse(ctx, data, parsers.DetectMediaType(file, data), parsers.Limits{})
+	doc, perr := e.parse(ctx, data, parsers.DetectMediaType(file, data), parsers.Limits{})
 	if perr != nil {
 		code, _ := parsers.CodeOf(perr)
 		res.Verdict, res.Error = string(code), perr.Error()
 	} else {
-		res.MediaType, res.Pages = doc.MediaType, doc.Pages
+		res.MediaType, res.Pages, res.Source, res.OCRConfidence = doc.MediaType, doc.Pages, string(doc.Source), doc.OCRConfidence
 		for i, p := range strings.Split(strings.TrimSuffix(doc.Text, "\f"), "\f") {
 			if n := i + 1; n >= first && (last == 0 || n <= last) {
 				res.Shown = append(res.Shown, textPage{Number: n, Lines: strings.Split(strings.TrimSuffix(p, "\n"), "\n")})
@@ -68,6 +75,9 @@ func runText(ctx context.Context, e *env, p *printer, pages, file string) error 
 		}
 	}
 	err = p.Print(res, func() error {
+		if res.Source == string(parsers.SourceOCR) {
+			fmt.Fprintf(e.stderr, "starter text: %s: read by OCR, mean word confidence %.0f of 100\n", file, res.OCRConfidence)
+		}
 		for _, page := range res.Shown {
 			p.Printf("%s\n\f", strings.Join(page.Lines, "\n"))
 		}

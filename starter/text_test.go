@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dataforge/dataforge/parsers/parity"
+	"github.com/dataforge/dataforge/samples"
 )
 
 func TestText(t *testing.T) {
@@ -59,4 +61,20 @@ func TestParity(t *testing.T) {
 
 	code, _, _ = b.cli("parity")
 	require.Equal(t, exitUsage, code)
+}
+
+// TestTextReadsScans: a scanned PNG is read by OCR in the sandbox, and the
+// JSON says so.
+func TestTextReadsScans(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	e := &env{getenv: func(string) string { return "" }, stdout: &stdout, stderr: &stderr, isTerminal: func() bool { return false }}
+	e.parse = sandboxParser(e)
+	code := run(context.Background(), []string{"text", filepath.Join(samples.Dir(), "scans", "05-fr-eur-text-scan.png"), "-o", "json"}, e)
+	require.Equal(t, exitOK, code, stderr.String())
+	var res textResult
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &res))
+	require.Equal(t, "ocr", res.Source, "this test needs Tesseract (.ci/run installs it)")
+	require.Greater(t, res.OCRConfidence, 50.0)
+	require.Contains(t, strings.Join(res.Shown[0].Lines, "\n"), "N-12314")
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/parsers"
+	"github.com/dataforge/dataforge/parsers/ocr"
 	"github.com/dataforge/dataforge/parsers/templates"
 	"github.com/dataforge/dataforge/samples"
 	"github.com/dataforge/dataforge/worker/pipeline"
@@ -162,14 +163,14 @@ func TestBadInputIsRefusedAtSubmit(t *testing.T) {
 	dir := t.TempDir()
 	empty := filepath.Join(dir, "empty.pdf")
 	require.NoError(t, os.WriteFile(empty, nil, 0o644))
-	image := filepath.Join(dir, "photo.png")
-	require.NoError(t, os.WriteFile(image, []byte("\x89PNG\r\n\x1a\n0000"), 0o644))
+	image := filepath.Join(dir, "photo.gif")
+	require.NoError(t, os.WriteFile(image, []byte("GIF89a\x01\x00\x01\x000000"), 0o644))
 	order := filepath.Join(dir, "order.xml")
 	require.NoError(t, os.WriteFile(order, []byte(`<?xml version="1.0"?><order><id>7</id></order>`), 0o644))
 	items, err := b.sub.Submit(b.ctx, []string{empty, image, filepath.Join(dir, "missing.pdf"), order}, client.Options{})
 	require.NoError(t, err)
 	require.ErrorContains(t, items[0].Err, "empty.pdf: empty file")
-	require.ErrorContains(t, items[1].Err, "photo.png: unsupported type image/png")
+	require.ErrorContains(t, items[1].Err, "photo.gif: unsupported type image/gif")
 	require.ErrorContains(t, items[2].Err, "missing.pdf: cannot read: no such file or directory")
 	require.ErrorContains(t, items[3].Err, "order.xml: XML that is not an e-invoice")
 	var n int
@@ -199,4 +200,30 @@ func TestIssuerTemplateReadsWhatTheRulesCannot(t *testing.T) {
 	require.Equal(t, "rules", res.Tier)
 	require.Equal(t, "template acme-cloud", res.Model)
 	require.Equal(t, "invoice", res.DocType)
+}
+
+// TestScansCompleteThroughOCR: a scanned invoice, as a PNG and as an
+// image-only PDF, is read by Tesseract in the parse step and completed by the
+// rules tier with the values the generator wrote; the parse records where
+// the text came from.
+func TestScansCompleteThroughOCR(t *testing.T) {
+	t.Parallel()
+	engine, err := ocr.Detect(context.Background(), ocr.DefaultLanguages)
+	require.NoError(t, err, "this test needs Tesseract with eng, deu, fra and nld (.ci/run installs them)")
+	b := setup(t, func(a *activities.Activities) { a.Limits.OCR = engine.Parse })
+	dir := filepath.Join(samples.Dir(), "scans")
+	items := b.submitAndWait(t, []string{filepath.Join(dir, "05-fr-eur-text-scan.png"), filepath.Join(dir, "05-fr-eur-text-scan-jpeg.pdf")}, client.Options{})
+	for _, it := range items {
+		require.NoError(t, it.Err)
+		r, err := b.sub.Report(b.ctx, it.DocumentID)
+		require.NoError(t, err)
+		require.Equal(t, "completed", r.Status, "%s: %s", it.Name, r.Reason)
+		require.Equal(t, "rules", r.Tier)
+		require.Equal(t, "N-12314", r.Fields.InvoiceNumber, it.Name)
+		require.NotNil(t, r.Fields.Total)
+		require.InDelta(t, 6694.38, *r.Fields.Total, 0.001, it.Name)
+	}
+	var source string
+	require.NoError(t, b.st.Pool().QueryRow(b.ctx, `SELECT media_type FROM documents WHERE id = $1`, items[0].DocumentID).Scan(&source))
+	require.Equal(t, "image/png", source, "stored as the image it is")
 }
