@@ -73,7 +73,7 @@ func TestCommandLineErrors(t *testing.T) {
 	_, _, errOut = b.cli("-o", "yaml", "text", doc)
 	require.True(t, strings.HasPrefix(errOut, `starter text: --output must be text or json, not "yaml"`), errOut)
 	_, _, errOut = b.cli("stauts")
-	require.Contains(t, errOut, `unknown command "stauts"; did you mean status?`)
+	require.Contains(t, errOut, `unknown command "stauts"; did you mean status`)
 }
 
 // Flags go anywhere on the line, before or after the arguments; after --
