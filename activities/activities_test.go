@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"github.com/dataforge/dataforge/dftype"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/dataforge/dataforge/activities"
+	"github.com/dataforge/dataforge/dftype"
 	"github.com/dataforge/dataforge/internal/llm"
 	"github.com/dataforge/dataforge/internal/llmsim"
 	"github.com/dataforge/dataforge/internal/llmsim/simrules"

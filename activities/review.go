@@ -5,11 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/dataforge/dataforge/dftype"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/dataforge/dataforge/dftype"
 	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/internal/store"
 )

@@ -1,13 +1,13 @@
 package activities_test
 
 import (
-	"github.com/dataforge/dataforge/dftype"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/dataforge/dataforge/activities"
+	"github.com/dataforge/dataforge/dftype"
 )
 
 // TestReviewSLAFromTheWorkflow: the SLA the workflow passes sets the item's

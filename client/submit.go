@@ -10,7 +10,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/dataforge/dataforge/dftype"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -21,6 +20,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	sdkclient "go.temporal.io/sdk/client"
 
+	"github.com/dataforge/dataforge/dftype"
 	"github.com/dataforge/dataforge/einvoice"
 	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/internal/store"

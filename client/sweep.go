@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/dataforge/dataforge/dftype"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 
+	"github.com/dataforge/dataforge/dftype"
 	"github.com/dataforge/dataforge/workflows"
 )
 

@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"context"
-	"github.com/dataforge/dataforge/dftype"
 	"testing"
 
 	"github.com/stretchr/testify/mock"
@@ -11,6 +10,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/dataforge/dataforge/activities"
+	"github.com/dataforge/dataforge/dftype"
 	"github.com/dataforge/dataforge/internal/router"
 )
 

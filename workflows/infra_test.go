@@ -3,7 +3,6 @@ package workflows
 import (
 	"context"
 	"encoding/json"
-	"github.com/dataforge/dataforge/dftype"
 	"testing"
 
 	"github.com/stretchr/testify/mock"
@@ -11,6 +10,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/dataforge/dataforge/activities"
+	"github.com/dataforge/dataforge/dftype"
 	"github.com/dataforge/dataforge/internal/router"
 	"github.com/dataforge/dataforge/internal/schema"
 )

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/dataforge/dataforge/dftype"
 	"slices"
 	"strings"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/dataforge/dataforge/activities"
+	"github.com/dataforge/dataforge/dftype"
 	"github.com/dataforge/dataforge/internal/router"
 	"github.com/dataforge/dataforge/internal/schema"
 )

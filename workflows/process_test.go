@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"errors"
-	"github.com/dataforge/dataforge/dftype"
 	"testing"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/dataforge/dataforge/activities"
+	"github.com/dataforge/dataforge/dftype"
 	"github.com/dataforge/dataforge/internal/router"
 	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/parsers"

@@ -1,7 +1,6 @@
 package workflows
 
 import (
-	"github.com/dataforge/dataforge/dftype"
 	"testing"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/dataforge/dataforge/activities"
+	"github.com/dataforge/dataforge/dftype"
 	"github.com/dataforge/dataforge/internal/router"
 	"github.com/dataforge/dataforge/parsers"
 )

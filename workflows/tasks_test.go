@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"encoding/json"
-	"github.com/dataforge/dataforge/dftype"
 	"testing"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/dataforge/dataforge/activities"
+	"github.com/dataforge/dataforge/dftype"
 	"github.com/dataforge/dataforge/internal/llm"
 	"github.com/dataforge/dataforge/internal/router"
 	"github.com/dataforge/dataforge/internal/schema"

@@ -3,7 +3,6 @@ package faulttest
 import (
 	"context"
 	"fmt"
-	"github.com/dataforge/dataforge/dftype"
 	"log/slog"
 	"net"
 	"net/http"
@@ -26,6 +25,7 @@ import (
 	sdkclient "go.temporal.io/sdk/client"
 
 	"github.com/dataforge/dataforge/client"
+	"github.com/dataforge/dataforge/dftype"
 	"github.com/dataforge/dataforge/internal/devserver"
 	"github.com/dataforge/dataforge/internal/llmsim"
 	"github.com/dataforge/dataforge/internal/llmsim/simrules"

@@ -5,11 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/dataforge/dataforge/dftype"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/dataforge/dataforge/dftype"
 )
 
 // Document is a submitted document. Content is only filled by Content.

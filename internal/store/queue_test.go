@@ -3,13 +3,13 @@ package store_test
 import (
 	"errors"
 	"fmt"
-	"github.com/dataforge/dataforge/dftype"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/dataforge/dataforge/dftype"
 	"github.com/dataforge/dataforge/internal/store"
 )
 

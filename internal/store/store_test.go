@@ -5,12 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"github.com/dataforge/dataforge/dftype"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/dataforge/dataforge/dftype"
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/internal/store/storetest"
 )

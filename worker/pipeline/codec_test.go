@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"github.com/dataforge/dataforge/dftype"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -25,6 +24,7 @@ import (
 
 	"github.com/dataforge/dataforge/activities"
 	"github.com/dataforge/dataforge/client"
+	"github.com/dataforge/dataforge/dftype"
 	"github.com/dataforge/dataforge/internal/codec"
 	"github.com/dataforge/dataforge/parsers"
 	"github.com/dataforge/dataforge/worker/pipeline"

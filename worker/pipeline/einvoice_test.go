@@ -1,7 +1,6 @@
 package pipeline_test
 
 import (
-	"github.com/dataforge/dataforge/dftype"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +13,7 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/dataforge/dataforge/client"
+	"github.com/dataforge/dataforge/dftype"
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/samples"
 	"github.com/dataforge/dataforge/workflows"

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/dataforge/dataforge/dftype"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -25,6 +24,7 @@ import (
 
 	"github.com/dataforge/dataforge/activities"
 	"github.com/dataforge/dataforge/client"
+	"github.com/dataforge/dataforge/dftype"
 	"github.com/dataforge/dataforge/internal/llmsim"
 	"github.com/dataforge/dataforge/internal/llmsim/simrules"
 	"github.com/dataforge/dataforge/internal/schema"

@@ -1,7 +1,6 @@
 package pipeline_test
 
 import (
-	"github.com/dataforge/dataforge/dftype"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/dataforge/dataforge/activities"
 	"github.com/dataforge/dataforge/client"
+	"github.com/dataforge/dataforge/dftype"
 	"github.com/dataforge/dataforge/parsers/hostile"
 	"github.com/dataforge/dataforge/parsers/sandbox"
 	"github.com/dataforge/dataforge/samples"

@@ -2,7 +2,6 @@ package pipeline_test
 
 import (
 	"encoding/json"
-	"github.com/dataforge/dataforge/dftype"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/dataforge/dataforge/activities"
 	"github.com/dataforge/dataforge/client"
+	"github.com/dataforge/dataforge/dftype"
 	"github.com/dataforge/dataforge/internal/llm"
 	"github.com/dataforge/dataforge/internal/llmsim"
 	"github.com/dataforge/dataforge/internal/llmsim/simrules"

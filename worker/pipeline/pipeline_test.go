@@ -3,7 +3,6 @@ package pipeline_test
 import (
 	"context"
 	"encoding/json"
-	"github.com/dataforge/dataforge/dftype"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/dataforge/dataforge/activities"
 	"github.com/dataforge/dataforge/client"
+	"github.com/dataforge/dataforge/dftype"
 	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/parsers"

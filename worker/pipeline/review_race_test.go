@@ -1,7 +1,6 @@
 package pipeline_test
 
 import (
-	"github.com/dataforge/dataforge/dftype"
 	"os"
 	"path/filepath"
 	"sync"
@@ -12,6 +11,7 @@ import (
 	sdkclient "go.temporal.io/sdk/client"
 
 	"github.com/dataforge/dataforge/client"
+	"github.com/dataforge/dataforge/dftype"
 	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/workflows"
