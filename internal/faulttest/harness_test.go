@@ -175,9 +175,12 @@ type env struct {
 	worker     *exec.Cmd
 	// workerDB is the DATABASE_URL the worker gets (through a proxy, say).
 	workerDB string
-	client   sdkclient.Client
-	sub      *client.Submitter
-	logs     string
+	// rateLimits is the workers' DATAFORGE_RATE_LIMITS: none, as the
+	// simulated models have no limits unless a scenario sets them.
+	rateLimits string
+	client     sdkclient.Client
+	sub        *client.Submitter
+	logs       string
 	// callsBefore is the simulator's call count when the last batch began.
 	callsBefore int64
 }
@@ -188,7 +191,7 @@ func setup(t *testing.T, m map[string]llmsim.ModelConfig, serverVars ...string) 
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Minute)
 	t.Cleanup(cancel)
 	st, dbURL := storetest.New(t)
-	e := &env{t: t, ctx: ctx, st: st, dbURL: dbURL, workerDB: dbURL, sim: startSim(t, m),
+	e := &env{t: t, ctx: ctx, st: st, dbURL: dbURL, workerDB: dbURL, sim: startSim(t, m), rateLimits: "none",
 		stateDir: t.TempDir(), port: freePort(t), logs: t.TempDir(), serverVars: serverVars}
 	e.startServer()
 	t.Cleanup(e.stopAll)
@@ -300,7 +303,7 @@ func (e *env) spawnWorker(logName string) *exec.Cmd {
 	return e.spawn(logName, workerBin, []string{"-pending-grace", "10s"},
 		"DATABASE_URL="+e.workerDB, "TEMPORAL_ADDRESS="+e.hostPort(), "TEMPORAL_NAMESPACE=default",
 		"DATAFORGE_TASK_QUEUE="+taskQueue, "OPENAI_API_KEY=sk-faulttest-not-a-real-key",
-		"OPENAI_BASE_URL="+e.sim.srv.URL+"/v1", "OPENAI_TIMEOUT=10s")
+		"OPENAI_BASE_URL="+e.sim.srv.URL+"/v1", "OPENAI_TIMEOUT=10s", "DATAFORGE_RATE_LIMITS="+e.rateLimits)
 }
 
 // killWorker kills the worker with SIGKILL: no cleanup, no goodbye.
