@@ -42,6 +42,12 @@ func TestMigrationsDownAndUp(t *testing.T) {
 	b := setup(t)
 	v, err := store.Migrate(b.ctx, b.url, -1)
 	require.NoError(t, err)
+	require.EqualValues(t, 2, v)
+	var reviewers bool
+	require.NoError(t, b.st.Pool().QueryRow(b.ctx, `SELECT to_regclass('reviewers') IS NOT NULL`).Scan(&reviewers))
+	require.False(t, reviewers, "003 down drops reviewers")
+	v, err = store.Migrate(b.ctx, b.url, -1)
+	require.NoError(t, err)
 	require.EqualValues(t, 1, v)
 	var einvoices bool
 	require.NoError(t, b.st.Pool().QueryRow(b.ctx, `SELECT to_regclass('einvoices') IS NOT NULL`).Scan(&einvoices))
@@ -55,10 +61,10 @@ func TestMigrationsDownAndUp(t *testing.T) {
 	require.Zero(t, n, "down migration leaves no tables")
 	v, err = store.Migrate(b.ctx, b.url, 0)
 	require.NoError(t, err)
-	require.EqualValues(t, 2, v)
+	require.EqualValues(t, 3, v)
 	v, err = store.Migrate(b.ctx, b.url, 0)
 	require.NoError(t, err, "up again is a no-op")
-	require.EqualValues(t, 2, v)
+	require.EqualValues(t, 3, v)
 }
 
 func TestPutDocumentIsIdempotent(t *testing.T) {
@@ -219,4 +225,16 @@ func TestEInvoiceXML(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "factur-x.xml", name)
 	require.Equal(t, []byte("<y/>"), xml)
+}
+
+func TestReviewerAccounts(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, err := b.st.ReviewerPasswordHash(b.ctx, "ann")
+	require.ErrorIs(t, err, store.ErrNotFound)
+	require.NoError(t, b.st.SetReviewer(b.ctx, "ann", []byte("hash-1")))
+	require.NoError(t, b.st.SetReviewer(b.ctx, "ann", []byte("hash-2")), "setting again replaces the hash")
+	hash, err := b.st.ReviewerPasswordHash(b.ctx, "ann")
+	require.NoError(t, err)
+	require.Equal(t, "hash-2", string(hash))
 }
