@@ -42,7 +42,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "starter:", err)
 		os.Exit(exitFailure)
 	}
-	env := &env{getenv: os.Getenv, stdout: os.Stdout, stderr: os.Stderr, isTerminal: stdoutIsTerminal, parse: sb.Parse}
+	env := &env{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, isTerminal: stdoutIsTerminal, parse: sb.Parse}
 	os.Exit(run(ctx, os.Args[1:], env))
 }
 
@@ -50,6 +50,7 @@ func main() {
 // commands run in-process in tests.
 type env struct {
 	getenv     func(string) string
+	stdin      io.Reader // passwords (review users add)
 	stdout     io.Writer
 	stderr     io.Writer
 	isTerminal func() bool

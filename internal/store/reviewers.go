@@ -37,7 +37,8 @@ type ReasonCount struct {
 // OpenReasonCounts counts the open items per reason code, most frequent first.
 func (s *Store) OpenReasonCounts(ctx context.Context) ([]ReasonCount, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT r->>'code', count(DISTINCT i.id)::int FROM review_items i, jsonb_array_elements(i.reasons) r
+		SELECT r->>'code', count(DISTINCT i.id)::int FROM review_items i,
+		     jsonb_array_elements(CASE jsonb_typeof(i.reasons) WHEN 'array' THEN i.reasons ELSE '[]' END) r
 		WHERE i.state IN ('pending', 'claimed')
 		GROUP BY 1 ORDER BY 2 DESC, 1`)
 	if err != nil {
