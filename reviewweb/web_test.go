@@ -277,4 +277,14 @@ func TestQueuePage(t *testing.T) {
 	require.Contains(t, b.get(rec.Header().Get("Location")).Body.String(), store.ErrQueueEmpty.Error())
 }
 
+// itemAt reads the item whose page is path.
+func (s *site) itemAt(t *testing.T, path string) *store.ReviewItem {
+	t.Helper()
+	id, err := strconv.ParseInt(strings.TrimPrefix(path, "/items/"), 10, 64)
+	require.NoError(t, err, path)
+	it, err := s.st.ReviewItem(s.ctx, id)
+	require.NoError(t, err)
+	return it
+}
+
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -60,7 +60,7 @@ func TestDecisionsCompleteTheWorkflow(t *testing.T) {
 	require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
 	require.Contains(t, b.get(rec.Header().Get("Location")).Body.String(), "is completed", "the queue says what happened")
 
-	submitted := docs[0]
+	submitted := s.itemAt(t, path)
 	res, err := env.Store.Result(s.ctx, submitted.DocumentID)
 	require.NoError(t, err)
 	require.Equal(t, "ann", res.Reviewer, "the reviewer comes from the session")
@@ -69,7 +69,7 @@ func TestDecisionsCompleteTheWorkflow(t *testing.T) {
 	require.Equal(t, 42.5, *fields.Total)
 	require.Equal(t, "Cafe Lux", fields.Issuer)
 	var out workflows.Result
-	require.NoError(t, env.Client.GetWorkflow(s.ctx, workflows.WorkflowID(submitted.DocumentID), "").Get(s.ctx, &out))
+	require.NoError(t, env.Client.GetWorkflow(s.ctx, submitted.WorkflowID, "").Get(s.ctx, &out))
 	require.EqualValues(t, "completed", out.Status)
 	require.Equal(t, "ann", out.Reviewer)
 	require.Equal(t, "manual", out.Tier)
@@ -80,9 +80,11 @@ func TestDecisionsCompleteTheWorkflow(t *testing.T) {
 	path = b.claim(nil)
 	rec = b.post(path+"/reject", url.Values{"reason": {"duplicate of M-1"}})
 	require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
-	require.NoError(t, env.Client.GetWorkflow(s.ctx, workflows.WorkflowID(docs[1].DocumentID), "").Get(s.ctx, &out))
+	rejected := s.itemAt(t, path)
+	require.NotEqual(t, submitted.DocumentID, rejected.DocumentID)
+	require.NoError(t, env.Client.GetWorkflow(s.ctx, rejected.WorkflowID, "").Get(s.ctx, &out))
 	require.EqualValues(t, "rejected", out.Status)
-	doc, err := env.Store.Document(s.ctx, docs[1].DocumentID)
+	doc, err := env.Store.Document(s.ctx, rejected.DocumentID)
 	require.NoError(t, err)
 	require.EqualValues(t, "rejected", doc.Status)
 }
