@@ -63,7 +63,13 @@ func reviewServe(ctx context.Context, e *env, p *printer, fl *serveFlags) error 
 		return err
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	p.Printf("review page on http://%s/ (interrupt to stop)\n", ln.Addr())
+	url := "http://" + ln.Addr().String() + "/"
+	if err := p.Print(map[string]string{"url": url}, func() error {
+		p.Printf("review page on %s (interrupt to stop)\n", url)
+		return nil
+	}); err != nil {
+		return err
+	}
 	if host, _, _ := net.SplitHostPort(ln.Addr().String()); !net.ParseIP(host).IsLoopback() {
 		fmt.Fprintln(e.stderr, "starter review serve: not on loopback: serve it to others through a reverse proxy with TLS")
 	}
