@@ -34,7 +34,8 @@ func artifactDir(t *testing.T) string {
 }
 
 // TestBrowserEndToEnd drives the page in headless Chromium: sign in, claim
-// the next item with the keyboard, see the PDF rendered by pdf.js, correct
+// the next item with the keyboard, see the PDF rendered by pdf.js and a
+// field's value marked on it, correct
 // a field, submit with ctrl+enter, and find the workflow completed with the
 // corrected value in Postgres.
 func TestBrowserEndToEnd(t *testing.T) {
@@ -90,6 +91,11 @@ func TestBrowserEndToEnd(t *testing.T) {
 	})()`))
 	require.NoError(t, err)
 	require.Greater(t, dark, 1000, "pdf.js drew the page's text")
+	issuer, err := chromedp.Run(ctx, chromedp.Value(css(`input[name=issuer]`)))
+	require.NoError(t, err)
+	require.NotEmpty(t, issuer, "the rules tier's partial issuer is prefilled")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(css(`input[name=issuer]`)), chromedp.WaitVisible(css(`#pdf .hl`))),
+		"clicking a field marks where its value is on the page")
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	require.NoError(t, err)
 	path := filepath.Join(artifactDir(t), "review-item-page.png")
