@@ -98,7 +98,10 @@ func fail(w http.ResponseWriter, err error) {
 		status = http.StatusConflict
 	}
 	if status == http.StatusInternalServerError {
+		// The details go to the log, not to the browser.
 		slog.Error("review page", "err", err)
+		http.Error(w, "internal error: see the server's log", status)
+		return
 	}
 	http.Error(w, err.Error(), status)
 }

@@ -44,16 +44,22 @@ type Options struct {
 	Insecure bool
 	// Lease is how long a claim holds (DefaultLease when zero).
 	Lease time.Duration
+	// UserHeader, when set, names the request header in which a reverse
+	// proxy that authenticated the reviewer passes their name; a request
+	// with it needs no sign-in. Only for a server that nothing but the proxy
+	// can reach, since anyone else could send the header too.
+	UserHeader string
 }
 
 // Server serves the review page.
 type Server struct {
-	sub     *client.Submitter
-	key     []byte
-	secure  bool
-	lease   time.Duration
-	pages   map[string]*template.Template
-	handler http.Handler
+	sub        *client.Submitter
+	key        []byte
+	userHeader string
+	secure     bool
+	lease      time.Duration
+	pages      map[string]*template.Template
+	handler    http.Handler
 }
 
 // New builds a Server.
@@ -61,7 +67,7 @@ func New(o Options) (*Server, error) {
 	if o.Submitter == nil || o.Submitter.Store == nil {
 		return nil, errors.New("reviewweb: a Submitter with a Store is required")
 	}
-	s := &Server{sub: o.Submitter, key: o.SessionKey, secure: !o.Insecure, lease: o.Lease}
+	s := &Server{sub: o.Submitter, key: o.SessionKey, secure: !o.Insecure, lease: o.Lease, userHeader: o.UserHeader}
 	if len(s.key) == 0 {
 		s.key = make([]byte, 32)
 		_, _ = rand.Read(s.key)

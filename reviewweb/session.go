@@ -111,7 +111,8 @@ func (s *Server) setSession(w http.ResponseWriter, ss *session) {
 }
 
 // withSession gives every request a session: the cookie's, or a new
-// anonymous one (so the sign-in form has a CSRF token too).
+// anonymous one (so the sign-in form has a CSRF token too). With a user
+// header configured, the reviewer the proxy names is the session's.
 func (s *Server) withSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var ss *session
@@ -121,6 +122,15 @@ func (s *Server) withSession(next http.Handler) http.Handler {
 		if ss == nil {
 			ss = newSession("")
 			s.setSession(w, ss)
+		}
+		if s.userHeader != "" {
+			if name := r.Header.Get(s.userHeader); name != "" {
+				if err := CheckName(name); err != nil {
+					http.Error(w, "the proxy's "+s.userHeader+": "+err.Error(), http.StatusForbidden)
+					return
+				}
+				ss = &session{ID: ss.ID, Reviewer: name, Expires: ss.Expires}
+			}
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionKey{}, ss)))
 	})

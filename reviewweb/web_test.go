@@ -34,11 +34,16 @@ type site struct {
 	handler http.Handler
 }
 
-func newSite(t *testing.T, sub *client.Submitter) *site {
+// newSite serves the page over sub with opts, and gives ann and bob accounts.
+func newSite(t *testing.T, sub *client.Submitter, opts ...func(*reviewweb.Options)) *site {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	t.Cleanup(cancel)
-	srv, err := reviewweb.New(reviewweb.Options{Submitter: sub})
+	o := reviewweb.Options{Submitter: sub}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	srv, err := reviewweb.New(o)
 	require.NoError(t, err)
 	for _, name := range []string{"ann", "bob"} {
 		hash, err := reviewweb.HashPassword(password)
@@ -48,10 +53,10 @@ func newSite(t *testing.T, sub *client.Submitter) *site {
 	return &site{ctx: ctx, st: sub.Store, handler: srv}
 }
 
-func setup(t *testing.T) *site {
+func setup(t *testing.T, opts ...func(*reviewweb.Options)) *site {
 	t.Helper()
 	st, _ := storetest.New(t)
-	return newSite(t, &client.Submitter{Store: st, UIURL: "http://ui.test", Namespace: "dataforge"})
+	return newSite(t, &client.Submitter{Store: st, UIURL: "http://ui.test", Namespace: "dataforge"}, opts...)
 }
 
 // enqueue stores a text document and puts it in the review queue.
@@ -78,6 +83,7 @@ type browser struct {
 	s      *site
 	cookie *http.Cookie
 	csrf   string
+	header http.Header // sent with every request
 }
 
 func (s *site) browser(t *testing.T) *browser { return &browser{t: t, s: s} }
@@ -88,6 +94,9 @@ func (b *browser) do(req *http.Request) *httptest.ResponseRecorder {
 	b.t.Helper()
 	if b.cookie != nil {
 		req.AddCookie(b.cookie)
+	}
+	for k, v := range b.header {
+		req.Header[k] = v
 	}
 	rec := httptest.NewRecorder()
 	b.s.handler.ServeHTTP(rec, req.WithContext(b.s.ctx))
@@ -288,3 +297,32 @@ func (s *site) itemAt(t *testing.T, path string) *store.ReviewItem {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestUserHeader: behind an authenticating proxy, the reviewer is the one
+// the configured header names; without it, the page asks for a sign-in.
+func TestUserHeader(t *testing.T) {
+	t.Parallel()
+	s := setup(t, func(o *reviewweb.Options) { o.UserHeader = "X-Forwarded-User" })
+	it := s.enqueue(t, "invoice 1", "invoice", time.Now().Add(time.Hour))
+	carol := s.browser(t)
+	carol.header = http.Header{"X-Forwarded-User": {"carol"}}
+	rec := carol.get("/")
+	require.Equal(t, http.StatusOK, rec.Code)
+	require.Contains(t, rec.Body.String(), "signed in as <strong>carol</strong>")
+	require.Equal(t, "/items/"+itoa(it.ID), carol.claim(nil))
+	got, err := s.st.ReviewItem(s.ctx, it.ID)
+	require.NoError(t, err)
+	require.Equal(t, "carol", got.ClaimedBy)
+
+	rec = carol.post("/claim", url.Values{"csrf": {"forged"}})
+	require.Equal(t, http.StatusForbidden, rec.Code, "CSRF tokens are still required")
+
+	carol.header.Set("X-Forwarded-User", "carol; drop table")
+	require.Equal(t, http.StatusForbidden, carol.get("/").Code)
+	require.Equal(t, http.StatusSeeOther, s.browser(t).get("/").Code, "no header: sign in")
+
+	plain := setup(t)
+	mallory := plain.browser(t)
+	mallory.header = http.Header{"X-Forwarded-User": {"ann"}}
+	require.Equal(t, http.StatusSeeOther, mallory.get("/").Code, "the header counts only when configured")
+}

@@ -23,6 +23,7 @@ type serveFlags struct {
 	addr     string
 	lease    time.Duration
 	insecure bool
+	header   string
 }
 
 func newReviewServeCmd(e *env, p *printer) *cobra.Command {
@@ -45,6 +46,8 @@ start, so a restart signs everyone out.`,
 	fs.DurationVar(&fl.lease, "lease", reviewweb.DefaultLease, "how long a claim from the page holds")
 	fs.BoolVar(&fl.insecure, "insecure-cookies", false,
 		"leave Secure off the session cookie (plain HTTP on a name browsers do not treat as local)")
+	fs.StringVar(&fl.header, "user-header", "",
+		"trust the reviewer's name in this `HEADER` (e.g. X-Forwarded-User), set by an authenticating reverse proxy that alone can reach the page")
 	return cmd
 }
 
@@ -54,7 +57,7 @@ func reviewServe(ctx context.Context, e *env, p *printer, fl *serveFlags) error 
 		return err
 	}
 	defer closeAll()
-	srv, err := reviewweb.New(reviewweb.Options{Submitter: sub, Insecure: fl.insecure, Lease: fl.lease})
+	srv, err := reviewweb.New(reviewweb.Options{Submitter: sub, Insecure: fl.insecure, Lease: fl.lease, UserHeader: fl.header})
 	if err != nil {
 		return err
 	}
