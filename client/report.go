@@ -71,7 +71,7 @@ func (s *Submitter) Accepted(items []*Item) []*Report {
 		r := &Report{Name: it.Name, Path: it.Path, DocumentID: it.DocumentID, Existing: it.Existing, Status: StatusAccepted}
 		switch {
 		case it.Started:
-			r.URL = s.workflowURL(it.WorkflowID)
+			r.URL = s.WorkflowURL(it.WorkflowID)
 		case it.Err != nil:
 			r.Status, r.Error = StatusNotAccepted, it.Err.Error()
 		default:
@@ -90,7 +90,7 @@ func (s *Submitter) Report(ctx context.Context, documentID string) (*Report, err
 	}
 	r := &Report{
 		Name: doc.Name, DocumentID: doc.ID, Status: string(doc.Status), DocType: doc.DocType,
-		Reason: doc.Reason, URL: s.workflowURL("doc-" + doc.ID),
+		Reason: doc.Reason, URL: s.WorkflowURL("doc-" + doc.ID),
 	}
 	tasks, err := s.Store.TaskResults(ctx, documentID)
 	if err != nil {
@@ -186,8 +186,8 @@ func count(n int) string {
 	return fmt.Sprint(n)
 }
 
-// workflowURL is the Temporal Web UI page of a workflow.
-func (s *Submitter) workflowURL(workflowID string) string {
+// WorkflowURL is the Temporal Web UI page of a workflow, or "" when no UI is configured.
+func (s *Submitter) WorkflowURL(workflowID string) string {
 	if s.UIURL == "" {
 		return ""
 	}

@@ -40,7 +40,7 @@ func main() {
 	sandbox.Main()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	env := &env{getenv: os.Getenv, stdout: os.Stdout, stderr: os.Stderr, isTerminal: stdoutIsTerminal}
+	env := &env{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, isTerminal: stdoutIsTerminal}
 	env.parse = sandboxParser(env)
 	os.Exit(run(ctx, os.Args[1:], env))
 }
@@ -73,6 +73,7 @@ func sandboxParser(e *env) parsers.ParseFunc {
 // commands run in-process in tests.
 type env struct {
 	getenv     func(string) string
+	stdin      io.Reader // passwords (review users add)
 	stdout     io.Writer
 	stderr     io.Writer
 	isTerminal func() bool

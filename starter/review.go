@@ -23,7 +23,7 @@ import (
 func newReviewCmd(e *env, p *printer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "review",
-		Short: "The manual review queue: list, next, show, submit, reject, release, extend, retry",
+		Short: "The manual review queue: list, next, show, submit, reject, release, extend, retry; serve the web page",
 		Long: `review works the manual review queue. ITEM is a review item number or a document
 id, prefix or file. The reviewer is --reviewer or DATAFORGE_REVIEWER (required for
 next, submit, reject, release, extend, retry).`,
@@ -33,7 +33,8 @@ next, submit, reject, release, extend, retry).`,
   starter review reject 12 --reviewer ann --reason "duplicate of INV-7"`,
 	}
 	cmd.AddCommand(newReviewListCmd(e, p), newReviewNextCmd(e, p), newReviewShowCmd(e, p), newReviewSubmitCmd(e, p),
-		newReviewRejectCmd(e, p), newHolderCmd(e, p, false), newHolderCmd(e, p, true), newReviewRetryCmd(e, p))
+		newReviewRejectCmd(e, p), newHolderCmd(e, p, false), newHolderCmd(e, p, true), newReviewRetryCmd(e, p),
+		newReviewServeCmd(e, p), newReviewUsersCmd(e, p))
 	return cmd
 }
 
@@ -290,7 +291,7 @@ func reviewedFields(it *store.ReviewItem, file string, sets []string) (*schema.F
 
 // holding checks that the reviewer holds a live claim on the item.
 func holding(it *store.ReviewItem, reviewer string) error {
-	if it.State != store.ReviewClaimed || it.ClaimedBy != reviewer || it.LeaseExpiresAt == nil || it.LeaseExpiresAt.Before(time.Now()) {
+	if !it.HeldBy(reviewer, time.Now()) {
 		return fmt.Errorf("item %d is %s (claimed by %q); claim it first with `starter review next`", it.ID, it.State, it.ClaimedBy)
 	}
 	return nil

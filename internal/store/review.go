@@ -50,6 +50,12 @@ type ReviewItem struct {
 	UpdatedAt      time.Time       `json:"updated_at"`
 }
 
+// HeldBy says whether reviewer holds a live claim on the item at now.
+func (it *ReviewItem) HeldBy(reviewer string, now time.Time) bool {
+	return it.State == ReviewClaimed && reviewer != "" && it.ClaimedBy == reviewer &&
+		it.LeaseExpiresAt != nil && it.LeaseExpiresAt.After(now)
+}
+
 // EnqueueReview puts a document in the review queue (or back in it, pending,
 // when it was there before) and marks the document as in review.
 func (s *Store) EnqueueReview(ctx context.Context, it *ReviewItem) (int64, error) {

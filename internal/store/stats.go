@@ -27,7 +27,7 @@ type Stats struct {
 	// Tiers are the attempts in the window by task, tier and model.
 	Tiers []TierStats `json:"tiers"`
 	// TopReasons are the most frequent reasons documents went to review.
-	TopReasons []ReasonCount `json:"top_reasons"`
+	TopReasons []TopReason `json:"top_reasons"`
 	// TopErrors are the most frequent failed attempts by tier and class.
 	TopErrors []ErrorCount `json:"top_errors"`
 	// Queue is the review queue now (not limited to the window).
@@ -50,8 +50,8 @@ type TierStats struct {
 	LatencyP99MS     float64 `json:"latency_p99_ms"`
 }
 
-// ReasonCount is how often a review reason ("tier:code") occurred.
-type ReasonCount struct {
+// TopReason is how often a review reason ("tier:code") occurred.
+type TopReason struct {
 	Reason string `json:"reason"`
 	Count  int    `json:"count"`
 }
@@ -75,7 +75,7 @@ type QueueStats struct {
 // top lists hold at most top rows.
 func (s *Store) Stats(ctx context.Context, since time.Time, top int) (*Stats, error) {
 	st := &Stats{Since: since, Documents: map[string]int{}, CompletedByTier: map[string]int{},
-		Tiers: []TierStats{}, TopReasons: []ReasonCount{}, TopErrors: []ErrorCount{}}
+		Tiers: []TierStats{}, TopReasons: []TopReason{}, TopErrors: []ErrorCount{}}
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
 		each := func(sql string, scans []any, fn func(), args ...any) error {
 			rows, err := tx.Query(ctx, sql, args...)
@@ -131,7 +131,7 @@ func (s *Store) Stats(ctx context.Context, since time.Time, top int) (*Stats, er
 			FROM review_items i JOIN documents d ON d.id = i.document_id, jsonb_array_elements(i.reasons) r
 			WHERE d.submitted_at >= $1
 			GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $2`,
-			[]any{&key, &n}, func() { st.TopReasons = append(st.TopReasons, ReasonCount{Reason: key, Count: n}) }, since, top); err != nil {
+			[]any{&key, &n}, func() { st.TopReasons = append(st.TopReasons, TopReason{Reason: key, Count: n}) }, since, top); err != nil {
 			return err
 		}
 		if err := each(`

@@ -51,7 +51,7 @@ func TestStats(t *testing.T) {
 	require.InDelta(t, 0.5, st.AutomatedRate, 1e-9, "primary and rules of four")
 	require.InDelta(t, 0.5, st.ManualRate, 1e-9, "two of four went to a person")
 	require.InDelta(t, 0.01, st.CostUSD, 1e-9)
-	require.Equal(t, []store.ReasonCount{{Reason: "rules:low_confidence", Count: 2}}, st.TopReasons)
+	require.Equal(t, []store.TopReason{{Reason: "rules:low_confidence", Count: 2}}, st.TopReasons)
 	require.Equal(t, store.ErrorCount{Tier: "primary", ErrorClass: "RateLimited", Count: 2}, st.TopErrors[0])
 	var gpt store.TierStats
 	for _, ts := range st.Tiers {

@@ -47,6 +47,10 @@ func TestMigrationsDownAndUp(t *testing.T) {
 	}
 	v, err := store.Migrate(b.ctx, b.url, -1)
 	require.NoError(t, err)
+	require.EqualValues(t, 3, v)
+	require.False(t, exists("reviewers"), "004 down drops reviewers")
+	v, err = store.Migrate(b.ctx, b.url, -1)
+	require.NoError(t, err)
 	require.EqualValues(t, 2, v)
 	require.False(t, exists("rate_log"), "003 down drops rate_log")
 	v, err = store.Migrate(b.ctx, b.url, -1)
@@ -62,10 +66,10 @@ func TestMigrationsDownAndUp(t *testing.T) {
 	require.Zero(t, n, "down migration leaves no tables")
 	v, err = store.Migrate(b.ctx, b.url, 0)
 	require.NoError(t, err)
-	require.EqualValues(t, 3, v)
+	require.EqualValues(t, 4, v)
 	v, err = store.Migrate(b.ctx, b.url, 0)
 	require.NoError(t, err, "up again is a no-op")
-	require.EqualValues(t, 3, v)
+	require.EqualValues(t, 4, v)
 }
 
 func TestPutDocumentIsIdempotent(t *testing.T) {
@@ -226,4 +230,16 @@ func TestEInvoiceXML(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "factur-x.xml", name)
 	require.Equal(t, []byte("<y/>"), xml)
+}
+
+func TestReviewerAccounts(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, err := b.st.ReviewerPasswordHash(b.ctx, "ann")
+	require.ErrorIs(t, err, store.ErrNotFound)
+	require.NoError(t, b.st.SetReviewer(b.ctx, "ann", []byte("hash-1")))
+	require.NoError(t, b.st.SetReviewer(b.ctx, "ann", []byte("hash-2")), "setting again replaces the hash")
+	hash, err := b.st.ReviewerPasswordHash(b.ctx, "ann")
+	require.NoError(t, err)
+	require.Equal(t, "hash-2", string(hash))
 }
