@@ -59,6 +59,8 @@ type Activities struct {
 	CacheTTL time.Duration
 	// Budget caps the models' cost per document.
 	Budget Budget
+	// Vision says when the LLM tiers see a scan's page images.
+	Vision Vision
 	// Metrics records attempts and settled documents; nil records nothing.
 	Metrics *metrics.Metrics
 
@@ -130,7 +132,8 @@ func (a *Activities) Parse(ctx context.Context, in ParseInput) (*ParseOutput, er
 			out.EInvoiceProfile = inv.Label()
 		}
 	}
-	if err := a.Store.SaveText(ctx, doc.ID, parsed.Text, parsed.Pages, string(cls.Type), cls); err != nil {
+	if err := a.Store.SaveText(ctx, doc.ID, store.TextInfo{Text: parsed.Text, Pages: parsed.Pages,
+		Source: string(parsed.Source), OCRConfidence: parsed.OCRConfidence}, string(cls.Type), cls); err != nil {
 		return nil, err
 	}
 	out.DocType, out.Confidence, out.Complexity = string(cls.Type), cls.Confidence, cls.Complexity
@@ -199,11 +202,11 @@ func (a *Activities) ExtractRules(ctx context.Context, in ExtractInput) (_ *Extr
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(err.Error(), "BadInput", err)
 	}
-	text, err := a.Store.Text(ctx, in.DocumentID)
+	info, err := a.Store.TextInfo(ctx, in.DocumentID)
 	if err != nil {
 		return nil, storeError(err)
 	}
-	ex := a.Templates.Extract(text, docType)
+	ex := a.Templates.Extract(info.Text, docType)
 	if len(ex.TemplateProblems) > 0 {
 		activity.GetLogger(ctx).Warn("issuer template did not read every field; the rules filled in",
 			"template", ex.Template, "problems", ex.TemplateProblems)
@@ -213,6 +216,13 @@ func (a *Activities) ExtractRules(ctx context.Context, in ExtractInput) (_ *Extr
 		return nil, err
 	}
 	v := parsers.Judge(ex, docType, in.TypeConfidence)
+	if v.OK && info.Source == string(parsers.SourceOCR) && info.OCRConfidence < RulesOCRBelow {
+		// A doubtful scan is not trusted to the rules: the next tiers (a
+		// vision model, or a person) read it.
+		v.OK, v.Code = false, parsers.CodeLowConfidence
+		v.Detail = fmt.Sprintf("read by OCR with a mean word confidence of %.0f, below %.0f", info.OCRConfidence, RulesOCRBelow)
+		ex.Overall = min(ex.Overall, info.OCRConfidence/100)
+	}
 	out := &ExtractOutput{Valid: v.OK, Overall: ex.Overall, Issuer: ex.Fields.Issuer, Code: string(v.Code), Detail: v.Detail}
 	outcome := store.OutcomeSuccess
 	switch v.Code {
@@ -230,6 +240,10 @@ func (a *Activities) ExtractRules(ctx context.Context, in ExtractInput) (_ *Extr
 	}
 	return out, nil
 }
+
+// RulesOCRBelow is the OCR mean word confidence (0-100) below which the
+// rules tier does not accept what it read from a scan.
+const RulesOCRBelow = 70.0
 
 // settle ends a tier that calls no model (rules, einvoice): it stores what
 // the tier read, if anything (ex: fields, confidence and problems; the rest

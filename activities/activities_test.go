@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -22,6 +24,7 @@ import (
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/internal/store/storetest"
 	"github.com/dataforge/dataforge/parsers"
+	"github.com/dataforge/dataforge/parsers/ocr"
 	"github.com/dataforge/dataforge/samples"
 )
 
@@ -290,4 +293,48 @@ func TestRouteOpensTheBreaker(t *testing.T) {
 	p := route()
 	require.Equal(t, []router.Skip{{Tier: "primary", Model: "gpt-4o", Reason: "circuit_open"}}, p.Skipped)
 	require.Equal(t, "fallback", p.Tiers[0].Name)
+}
+
+// TestDoubtfulScansGoToVision: a document read by OCR with a confidence
+// below Vision.Below is sent to a vision model with its page image and the
+// OCR text; the simulator reads the image (with Tesseract) and answers.
+func TestDoubtfulScansGoToVision(t *testing.T) {
+	t.Parallel()
+	engine, err := ocr.Detect(context.Background(), ocr.DefaultLanguages)
+	require.NoError(t, err, "this test needs Tesseract (.ci/run installs it)")
+	b := setup(t)
+	b.acts.Limits.OCR = engine.Parse
+	sim := llmsim.New(llmsim.Options{Models: llmsim.FastModels(), Answer: simrules.Answer,
+		ReadImage: func(img []byte) (string, error) { return engine.Text(context.Background(), img) }})
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	b.acts.LLM = llm.New(llm.Config{APIKey: "sk-activity-test-0000", BaseURL: srv.URL + "/v1"})
+	b.acts.Vision = activities.Vision{Models: map[string]bool{"gpt-4o": true}, Below: 101} // every scan is doubtful here
+
+	content, err := os.ReadFile(filepath.Join(samples.Dir(), "scans", "05-fr-eur-text-scan.png"))
+	require.NoError(t, err)
+	sum := sha256.Sum256(content)
+	id := hex.EncodeToString(sum[:])
+	_, err = b.st.PutDocument(b.ctx, &store.Document{ID: id, Name: "scan.png", MediaType: parsers.MediaPNG, Content: content})
+	require.NoError(t, err)
+	b.parse(t, id)
+	info, err := b.st.TextInfo(b.ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, "ocr", info.Source, "the parse recorded where the text came from")
+	require.Greater(t, info.OCRConfidence, 50.0)
+
+	in := activities.ExtractInput{DocumentID: id, DocType: "invoice",
+		Tier: router.Tier{Name: "primary", Kind: router.KindLLM, Model: "gpt-4o"}}
+	v, err := b.env.ExecuteActivity(b.acts.ExtractLLM, in)
+	require.NoError(t, err)
+	var out activities.ExtractOutput
+	require.NoError(t, v.Get(&out))
+	require.True(t, out.Valid)
+	require.Equal(t, 1, sim.Stats()["gpt-4o"].Images, "the page image went with the request")
+	attempts, err := b.st.Attempts(b.ctx, id)
+	require.NoError(t, err)
+	require.Contains(t, attempts[0].ErrorMessage, "1 page image(s)")
+	ex, err := b.st.Extraction(b.ctx, id, "primary")
+	require.NoError(t, err)
+	require.Contains(t, string(ex.Fields), "N-12314", "the invoice number read from the image")
 }

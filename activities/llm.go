@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,8 @@ import (
 	"github.com/dataforge/dataforge/internal/router"
 	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/internal/store"
+	"github.com/dataforge/dataforge/parsers"
+	"github.com/dataforge/dataforge/parsers/images"
 )
 
 // Model is what the LLM tiers need of a model client; *llm.Client is one.
@@ -127,18 +130,26 @@ func (a *Activities) ask(ctx context.Context, task schema.Task, docType schema.D
 	case !errors.Is(err, store.ErrNotFound):
 		return nil, "", false, err
 	default:
-		text, err := a.Store.Text(ctx, docID)
+		info, err := a.Store.TextInfo(ctx, docID)
 		if err != nil {
 			return nil, "", false, storeError(err)
 		}
-		if err := a.checkBudget(ctx, docID, tier.Model, text); err != nil {
+		text := info.Text
+		pages, err := a.pageImages(ctx, docID, tier.Model, info)
+		if err != nil {
+			return nil, "", false, err
+		}
+		if len(pages) > 0 {
+			attempt.ErrorMessage = fmt.Sprintf("read from %d page image(s) with the OCR text (mean confidence %.0f)", len(pages), info.OCRConfidence)
+		}
+		if err := a.checkBudget(ctx, docID, tier.Model, text, pages...); err != nil {
 			attempt.Outcome, attempt.ErrorClass, attempt.ErrorMessage = store.OutcomeError, ErrTypeOverBudget, err.Error()
 			if rerr := a.record(ctx, attempt); rerr != nil {
 				return nil, "", false, rerr
 			}
 			return nil, "", false, err
 		}
-		resp, err := a.callModel(ctx, llm.Request{Task: task, Model: tier.Model, DocType: docType, Text: text, Seed: llmSeed})
+		resp, err := a.callModel(ctx, llm.Request{Task: task, Model: tier.Model, DocType: docType, Text: text, Seed: llmSeed, Images: pages})
 		attempt.PromptTokens, attempt.CompletionTokens = resp.Usage.PromptTokens, resp.Usage.CompletionTokens
 		attempt.CostUSD = resp.CostUSD
 		if err != nil {
@@ -213,7 +224,7 @@ const ErrTypeOverBudget = "OverBudget"
 
 // checkBudget refuses a call to model on text when what the document's
 // attempts cost so far plus the call's estimate passes the budget.
-func (a *Activities) checkBudget(ctx context.Context, docID, model, text string) error {
+func (a *Activities) checkBudget(ctx context.Context, docID, model, text string, pages ...llm.Image) error {
 	if a.Budget.USD <= 0 {
 		return nil
 	}
@@ -221,12 +232,58 @@ func (a *Activities) checkBudget(ctx context.Context, docID, model, text string)
 	if err != nil {
 		return storeError(err)
 	}
-	est := llm.EstimateCost(a.Budget.Prices[model], text)
+	est := llm.EstimateCost(a.Budget.Prices[model], text, pages...)
 	if spent+est <= a.Budget.USD {
 		return nil
 	}
 	return temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s: estimated $%.4f on top of $%.4f spent passes the budget of $%.4f per document",
 		model, est, spent, a.Budget.USD), ErrTypeOverBudget, nil)
+}
+
+// Vision says when the LLM tiers see a scan's page images.
+type Vision struct {
+	// Models are the vision-capable models, by name.
+	Models map[string]bool
+	// Below sends the page images of documents read by OCR with a mean
+	// word confidence below it (0-100); 0 never sends them.
+	Below float64
+	// MaxPages bounds the images of one request. Default 4.
+	MaxPages int
+}
+
+// pageImages returns the page images a request to model should carry: for
+// a document read by OCR with low confidence, when model sees images; nil
+// otherwise. Images are scaled down to images.MaxModelSide.
+func (a *Activities) pageImages(ctx context.Context, docID, model string, info store.TextInfo) ([]llm.Image, error) {
+	if info.Source != string(parsers.SourceOCR) || info.OCRConfidence >= a.Vision.Below || !a.Vision.Models[model] {
+		return nil, nil
+	}
+	doc, err := a.Store.Content(ctx, docID)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	lim := a.Limits.WithDefaults()
+	var pages []images.Page
+	if doc.MediaType == parsers.MediaPDF {
+		pages, err = images.FromPDF(ctx, doc.Content, lim)
+	} else {
+		var p images.Page
+		p, err = images.Check(doc.Content, lim.MaxPixels)
+		p.Data = doc.Content
+		pages = []images.Page{p}
+	}
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError("page images: "+err.Error(), ErrTypeParse, err)
+	}
+	var out []llm.Image
+	for _, p := range pages[:min(len(pages), cmp.Or(a.Vision.MaxPages, 4))] {
+		scaled, err := images.ForModel(p, images.MaxModelSide, lim.MaxPixels)
+		if err != nil {
+			return nil, temporal.NewNonRetryableApplicationError("page images: "+err.Error(), ErrTypeParse, err)
+		}
+		out = append(out, llm.Image{MediaType: scaled.MediaType, Data: scaled.Data, Width: scaled.Width, Height: scaled.Height})
+	}
+	return out, nil
 }
 
 // llmSeed makes sampling repeatable where the provider supports seeds.

@@ -66,7 +66,7 @@ func (s *site) enqueue(t *testing.T, text, docType string, due time.Time, reason
 	id := hex.EncodeToString(sum[:])
 	_, err := s.st.PutDocument(s.ctx, &store.Document{ID: id, Name: id[:8] + ".txt", MediaType: "text/plain", Content: []byte(text)})
 	require.NoError(t, err)
-	require.NoError(t, s.st.SaveText(s.ctx, id, text, 1, docType, nil))
+	require.NoError(t, s.st.SaveText(s.ctx, id, store.TextInfo{Text: text, Pages: 1}, docType, nil))
 	partial, _ := json.Marshal(map[string]any{"invoice_number": "INV-" + id[:4], "total": 12.5, "currency": "EUR"})
 	n, err := s.st.EnqueueReview(s.ctx, &store.ReviewItem{DocumentID: id, WorkflowID: "doc-" + id, DocType: docType,
 		Priority: 5, Reasons: reasons, PartialFields: partial, DueAt: due})

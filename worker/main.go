@@ -152,8 +152,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		logger.Warn("custom search attributes missing; register them (see README)", "error", err)
 	}
 
+	var engine *ocr.Engine
+	if w.OCRLanguages != "none" {
+		if engine, err = ocr.Detect(ctx, strings.Split(w.OCRLanguages, "+")); err != nil {
+			logger.Warn("OCR unavailable: scans and image-only PDFs go to review", "error", err)
+		} else {
+			logger.Info("OCR ready", "tesseract", engine.Version, "languages", w.OCRLanguages)
+		}
+	}
 	cfg.LLM.Limiter = st.RateLog(cfg.RateLimits)
-	extractor, route, err := setupLLM(ctx, cfg, w.Dev, logger)
+	extractor, route, err := setupLLM(ctx, cfg, w.Dev, engine, logger)
 	if err != nil {
 		return err
 	}
@@ -166,14 +174,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		logger.Info("issuer templates loaded", "dir", cfg.Templates, "templates", len(tpls.Templates()))
 	}
-	var engine *ocr.Engine
-	if w.OCRLanguages != "none" {
-		if engine, err = ocr.Detect(ctx, strings.Split(w.OCRLanguages, "+")); err != nil {
-			logger.Warn("OCR unavailable: scans and image-only PDFs go to review", "error", err)
-		} else {
-			logger.Info("OCR ready", "tesseract", engine.Version, "languages", w.OCRLanguages)
-		}
-	}
 	sb, err := sandbox.New(sandbox.Options{Memory: w.ParseMemory << 20, Procs: w.ParseProcs, OCR: engine})
 	if err != nil {
 		return err
@@ -181,7 +181,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	limits := parsers.DefaultLimits()
 	acts := &activities.Activities{Store: st, Limits: limits, Parser: sb.Parse, Router: route, ReviewSLA: w.ReviewSLA,
 		Templates: tpls, LLM: extractor, CacheTTL: 30 * 24 * time.Hour, Metrics: mx,
-		Budget: activities.Budget{USD: cfg.BudgetUSD, Prices: llm.WithPrices(cfg.LLM.Prices)}}
+		Budget: activities.Budget{USD: cfg.BudgetUSD, Prices: llm.WithPrices(cfg.LLM.Prices)},
+		Vision: activities.Vision{Models: map[string]bool{"gpt-4o": true, "gpt-4o-mini": true, "gpt-4.1": true, "gpt-4.1-mini": true},
+			Below: cfg.VisionBelow}}
 	tw := pipeline.NewWorker(c, cfg.TaskQueue, acts)
 	if err := tw.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
@@ -304,7 +306,7 @@ func runDemo(ctx context.Context, sub *client.Submitter, dir string, sla time.Du
 // setupLLM configures the LLM tiers: the provider cfg.LLM names; in dev mode
 // without an API key, the built-in simulator; else none (the chain is then
 // rules, then review).
-func setupLLM(ctx context.Context, cfg config.Config, dev bool, logger *slog.Logger) (activities.Model, router.Config, error) {
+func setupLLM(ctx context.Context, cfg config.Config, dev bool, engine *ocr.Engine, logger *slog.Logger) (activities.Model, router.Config, error) {
 	route := router.Config{
 		PrimaryModel:  cfg.PrimaryModel,
 		FallbackModel: cfg.FallbackModel,
@@ -323,7 +325,11 @@ func setupLLM(ctx context.Context, cfg config.Config, dev bool, logger *slog.Log
 		if err := llmsim.ParseFaults(cfg.Worker.SimFaults, models); err != nil {
 			return nil, router.Config{}, fmt.Errorf("-sim-faults: %w", err)
 		}
-		sim := llmsim.New(llmsim.Options{Models: models, Answer: simrules.Answer, Logger: logger})
+		opts := llmsim.Options{Models: models, Answer: simrules.Answer, Logger: logger}
+		if engine != nil { // the simulator reads page images with Tesseract, as a vision model reads them
+			opts.ReadImage = func(img []byte) (string, error) { return engine.Text(ctx, img) }
+		}
+		sim := llmsim.New(opts)
 		var err error
 		lc.BaseURL, err = sim.Listen(ctx, "127.0.0.1:0")
 		if err != nil {

@@ -71,6 +71,10 @@ type Config struct {
 	// BudgetUSD is DATAFORGE_BUDGET_USD or -budget: the most the models may
 	// cost per document, retries and repairs included; 0 for no cap.
 	BudgetUSD float64
+	// VisionBelow is DATAFORGE_VISION_BELOW or -vision-below: documents read
+	// by OCR with a mean word confidence (0-100) below it are sent to
+	// vision models with their page images; 0 never.
+	VisionBelow float64
 	// RateLimits are DATAFORGE_RATE_LIMITS: requests and tokens per minute
 	// by model, held by all workers together (see ParseRateLimits).
 	RateLimits map[string]store.RateLimit
@@ -144,6 +148,12 @@ func Load(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("DATAFORGE_BUDGET_USD=%q: want a number of USD, 0 for no cap", v)
 		}
 	}
+	vision := 80.0
+	if v := getenv("DATAFORGE_VISION_BELOW"); v != "" {
+		if vision, err = strconv.ParseFloat(v, 64); err != nil || vision < 0 || vision > 101 {
+			return Config{}, fmt.Errorf("DATAFORGE_VISION_BELOW=%q: want a confidence from 0 to 100", v)
+		}
+	}
 	limits, err := ParseRateLimits(or("DATAFORGE_RATE_LIMITS", DefaultRateLimits))
 	if err != nil {
 		return Config{}, fmt.Errorf("DATAFORGE_RATE_LIMITS: %w", err)
@@ -152,6 +162,7 @@ func Load(getenv func(string) string) (Config, error) {
 		RateLimits:    limits,
 		Routing:       or("DATAFORGE_ROUTING", "capability"),
 		BudgetUSD:     budget,
+		VisionBelow:   vision,
 		DatabaseURL:   or("DATABASE_URL", DefaultDatabaseURL),
 		Temporal:      temporal,
 		TaskQueue:     or("DATAFORGE_TASK_QUEUE", "dataforge"),
@@ -199,6 +210,7 @@ func (c *Config) RegisterWorkerFlags(fs *flag.FlagSet) {
 	fs.StringVar(&w.MetricsAddr, "metrics", w.MetricsAddr, "serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9090 (default $DATAFORGE_METRICS_ADDR; off when empty)")
 	fs.StringVar(&c.Routing, "routing", c.Routing, "capability: simple documents start on the smaller model; fixed: every document starts on the primary (default $DATAFORGE_ROUTING)")
 	fs.Float64Var(&c.BudgetUSD, "budget", c.BudgetUSD, "most the models may cost per document in USD, retries included; 0: no cap (default $DATAFORGE_BUDGET_USD or 0.50)")
+	fs.Float64Var(&c.VisionBelow, "vision-below", c.VisionBelow, "send scans read by OCR with a mean confidence (0-100) below this to vision models with their page images; 0: never (default $DATAFORGE_VISION_BELOW or 80)")
 	fs.StringVar(&w.SimFaults, "sim-faults", w.SimFaults,
 		"-dev without OPENAI_API_KEY: faults of the LLM simulator, e.g. gpt-4o=unavailable:1,gpt-4o-mini=schema_violation:0.3")
 }

@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/dataforge/dataforge/parsers/images"
 )
 
 // ContextTokens is the context window, in tokens, of the models whose size
@@ -98,6 +100,9 @@ func requestTokens(msgs []openai.ChatCompletionMessage, schema json.RawMessage) 
 	n := 3 + estimateTokens(string(schema))
 	for _, m := range msgs {
 		n += 4 + estimateTokens(m.Content)
+		for _, part := range m.MultiContent {
+			n += estimateTokens(part.Text)
+		}
 	}
 	return n
 }
@@ -109,10 +114,13 @@ const (
 	estimatedAnswerTokens   = 600
 )
 
-// EstimateCost estimates the cost in USD of one request on text at price,
-// before it is made: the document (as it would be cut), the instructions and
-// schema, and a typical answer.
-func EstimateCost(price Price, text string) float64 {
+// EstimateCost estimates the cost in USD of one request on text (and page
+// images) at price, before it is made: the document (as it would be cut),
+// the instructions and schema, the images, and a typical answer.
+func EstimateCost(price Price, text string, pages ...Image) float64 {
 	in := estimateTokens(text) + estimatedOverheadTokens
+	for _, img := range pages {
+		in += images.ModelTokens(img.Width, img.Height)
+	}
 	return float64(in)/1000*price.InputPer1K + float64(estimatedAnswerTokens)/1000*price.OutputPer1K
 }

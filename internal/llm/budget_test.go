@@ -39,14 +39,14 @@ func TestMessagesFitTheModel(t *testing.T) {
 	t.Parallel()
 	text := string(hostile.BeyondContext(12 << 20))
 	for model, window := range map[string]int{"gpt-4o": 128_000, "my-local-model": DefaultContextTokens} {
-		msgs := messages(model, schema.TaskExtract, schema.Invoice, text)
+		msgs := messages(model, schema.TaskExtract, schema.Invoice, text, nil)
 		user := msgs[1].Content
 		require.Less(t, estimateTokens(user), window-reservedTokens+200, model)
 		require.Contains(t, user, "too long for one request", model)
 		require.Contains(t, user, "Invoice number: HX-1", "the start of the document is kept")
 		require.True(t, strings.HasSuffix(user, "\n</document>"))
 	}
-	small := messages("gpt-4o", schema.TaskExtract, schema.Invoice, invoiceText)
+	small := messages("gpt-4o", schema.TaskExtract, schema.Invoice, invoiceText, nil)
 	require.NotContains(t, small[1].Content, "too long")
 }
 

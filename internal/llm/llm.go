@@ -19,6 +19,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/dataforge/dataforge/internal/schema"
+	"github.com/dataforge/dataforge/parsers/images"
 )
 
 // Defaults of Config.
@@ -146,6 +147,16 @@ type Request struct {
 	DocType schema.DocType
 	Text    string
 	Seed    int
+	// Images are page images of a scan, sent to vision models with Text
+	// (the OCR text) alongside; at most a few, scaled down already.
+	Images []Image
+}
+
+// Image is a page image: a JPEG or PNG file.
+type Image struct {
+	MediaType     string
+	Data          []byte
+	Width, Height int
 }
 
 // Usage counts tokens.
@@ -212,7 +223,7 @@ func (c *Client) do(ctx context.Context, req Request, resp *Response) error {
 	}
 	name := req.Task.Name(req.DocType)
 	validate := func(reply string) error { return schema.ValidateTask(req.Task, req.DocType, []byte(reply)) }
-	msgs := messages(req.Model, req.Task, req.DocType, req.Text)
+	msgs := messages(req.Model, req.Task, req.DocType, req.Text, req.Images)
 	reply, err := c.complete(ctx, req, name, js, msgs, resp)
 	if err != nil {
 		return err
@@ -293,7 +304,11 @@ func (c *Client) complete(ctx context.Context, req Request, name string, js json
 	if openai.NewReasoningValidator().Validate(creq) != nil {
 		creq.Temperature = 0 // reasoning models (o1, o3, gpt-5, …) take no temperature
 	}
-	if err := c.admit(ctx, req.Model, requestTokens(msgs, js)); err != nil {
+	tokens := requestTokens(msgs, js)
+	for _, img := range req.Images {
+		tokens += images.ModelTokens(img.Width, img.Height)
+	}
+	if err := c.admit(ctx, req.Model, tokens); err != nil {
 		return "", err
 	}
 	out, err := c.api.CreateChatCompletion(ctx, creq)

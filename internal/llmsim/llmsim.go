@@ -9,9 +9,15 @@
 package llmsim
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"image"
+	_ "image/jpeg"
+	_ "image/png"
 	"log/slog"
 	"maps"
 	"math/rand/v2"
@@ -21,6 +27,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/dataforge/dataforge/parsers/images"
 )
 
 // SimulatorHeader is set to "true" on every response of the simulator.
@@ -80,6 +88,10 @@ type Options struct {
 	// </document> in the first user message that has them (else the last
 	// user message). Required; an error becomes a 500 reply.
 	Answer func(docType string, text string) (json.RawMessage, error)
+	// ReadImage reads the text of an image part (a JPEG or PNG), for
+	// requests that carry page images: Answer then gets the images' text.
+	// Nil refuses image parts with 400, saying that OCR is needed.
+	ReadImage func(image []byte) (string, error)
 	// Seed makes fault draws and latencies deterministic when non-zero.
 	Seed int64
 	// APIKey, when set, is the only bearer token accepted; by default any
@@ -96,15 +108,17 @@ type ModelStats struct {
 	Requests    int           // authenticated, well-formed requests, including rejected ones
 	RateLimited int           // requests rejected for exceeding RPM or TPM
 	Faults      map[Fault]int // injected faults by kind
+	Images      int           // image parts received
 }
 
 // Server is the simulator, an http.Handler.
 type Server struct {
-	answer func(string, string) (json.RawMessage, error)
-	apiKey string
-	now    func() time.Time
-	log    *slog.Logger
-	mux    *http.ServeMux
+	answer    func(string, string) (json.RawMessage, error)
+	readImage func([]byte) (string, error)
+	apiKey    string
+	now       func() time.Time
+	log       *slog.Logger
+	mux       *http.ServeMux
 
 	mu     sync.Mutex
 	rng    *rand.Rand
@@ -122,11 +136,12 @@ type model struct {
 // New returns a simulator serving opts.Models.
 func New(opts Options) *Server {
 	s := &Server{
-		answer: opts.Answer,
-		apiKey: opts.APIKey,
-		now:    opts.Now,
-		log:    opts.Logger,
-		models: map[string]*model{},
+		answer:    opts.Answer,
+		readImage: opts.ReadImage,
+		apiKey:    opts.APIKey,
+		now:       opts.Now,
+		log:       opts.Logger,
+		models:    map[string]*model{},
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -266,6 +281,8 @@ type chatRequest struct {
 		Role    string          `json:"role"`
 		Content json.RawMessage `json:"content"`
 	} `json:"messages"`
+	// imageData are the decoded image parts.
+	imageData           [][]byte
 	MaxTokens           int  `json:"max_tokens"`
 	MaxCompletionTokens int  `json:"max_completion_tokens"`
 	Stream              bool `json:"stream"`
@@ -295,6 +312,37 @@ func text(content json.RawMessage) string {
 	return b.String()
 }
 
+// images decodes the data URLs of the request's image parts.
+func (req *chatRequest) images() ([][]byte, error) {
+	var out [][]byte
+	for _, m := range req.Messages {
+		var parts []struct {
+			Type     string `json:"type"`
+			ImageURL struct {
+				URL string `json:"url"`
+			} `json:"image_url"`
+		}
+		if json.Unmarshal(m.Content, &parts) != nil {
+			continue
+		}
+		for _, p := range parts {
+			if p.Type != "image_url" {
+				continue
+			}
+			head, data, ok := strings.Cut(p.ImageURL.URL, ",")
+			if !ok || !strings.HasPrefix(head, "data:image/") || !strings.HasSuffix(head, ";base64") {
+				return nil, errors.New("llm simulator: image_url must be a base64 data URL of an image")
+			}
+			b, err := base64.StdEncoding.DecodeString(data)
+			if err != nil {
+				return nil, fmt.Errorf("llm simulator: image_url: %w", err)
+			}
+			out = append(out, b)
+		}
+	}
+	return out, nil
+}
+
 // document returns the docType and document text of an extraction request.
 func (req *chatRequest) document() (docType, doc string) {
 	if req.ResponseFormat != nil && req.ResponseFormat.JSONSchema != nil {
@@ -321,6 +369,11 @@ func (req *chatRequest) promptTokens() int {
 	n := 3
 	for _, m := range req.Messages {
 		n += 4 + estimateTokens(text(m.Content))
+	}
+	for _, img := range req.imageData {
+		if cfg, _, err := image.DecodeConfig(bytes.NewReader(img)); err == nil {
+			n += images.ModelTokens(cfg.Width, cfg.Height)
+		}
 	}
 	return n
 }
@@ -350,6 +403,17 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	images, err := req.images()
+	switch {
+	case err != nil:
+		writeError(w, http.StatusBadRequest, "invalid_request_error", "invalid_image_url", "messages", err.Error())
+		return
+	case len(images) > 0 && s.readImage == nil:
+		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "messages",
+			"llm simulator: this simulator reads image parts only with OCR (Options.ReadImage; install Tesseract)")
+		return
+	}
+	req.imageData = images
 	prompt := req.promptTokens()
 	s.mu.Lock()
 	m, ok := s.models[req.Model]
@@ -360,6 +424,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m.stats.Requests++
+	m.stats.Images += len(images)
 	if m.cfg.ContextTokens > 0 && prompt > m.cfg.ContextTokens {
 		s.mu.Unlock()
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "context_length_exceeded", "messages",
@@ -449,6 +514,18 @@ func (s *Server) complete(w http.ResponseWriter, req *chatRequest, id string, pr
 		return
 	}
 	docType, doc := req.document()
+	if len(req.imageData) > 0 {
+		var texts []string
+		for _, img := range req.imageData {
+			t, err := s.readImage(img)
+			if err != nil {
+				writeError(w, http.StatusBadRequest, "invalid_request_error", "invalid_image", "messages", "llm simulator: image: "+err.Error())
+				return
+			}
+			texts = append(texts, t)
+		}
+		doc = strings.Join(texts, "\f")
+	}
 	answer, err := s.answer(docType, doc)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "server_error", "", "", "llm simulator: answer: "+err.Error())

@@ -146,18 +146,21 @@ func (s *Store) Requeue(ctx context.Context, id string) (bool, error) {
 	return tag.RowsAffected() == 1, nil
 }
 
-// SaveText stores the text layer and classification of a document.
-func (s *Store) SaveText(ctx context.Context, id, text string, pages int, docType string, classification any) error {
+// SaveText stores the text of a document, where it came from, and its
+// classification.
+func (s *Store) SaveText(ctx context.Context, id string, t TextInfo, docType string, classification any) error {
 	cls, err := json.Marshal(classification)
 	if err != nil {
 		return err
 	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `
-			INSERT INTO document_texts (document_id, text, pages, classification) VALUES ($1, $2, $3, $4)
+			INSERT INTO document_texts (document_id, text, pages, classification, source, ocr_confidence)
+			VALUES ($1, $2, $3, $4, $5, $6)
 			ON CONFLICT (document_id) DO UPDATE
-			SET text = excluded.text, pages = excluded.pages, classification = excluded.classification, parsed_at = now()`,
-			id, text, pages, cls); err != nil {
+			SET text = excluded.text, pages = excluded.pages, classification = excluded.classification,
+			    source = excluded.source, ocr_confidence = excluded.ocr_confidence, parsed_at = now()`,
+			id, t.Text, t.Pages, cls, t.Source, t.OCRConfidence); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `UPDATE documents SET doc_type = $2, updated_at = now() WHERE id = $1`, id, docType)
@@ -167,12 +170,30 @@ func (s *Store) SaveText(ctx context.Context, id, text string, pages int, docTyp
 
 // Text returns a document's text layer.
 func (s *Store) Text(ctx context.Context, id string) (string, error) {
-	var text string
-	err := s.pool.QueryRow(ctx, `SELECT text FROM document_texts WHERE document_id = $1`, id).Scan(&text)
+	t, err := s.TextInfo(ctx, id)
+	return t.Text, err
+}
+
+// TextInfo is a document's text with where it came from.
+type TextInfo struct {
+	Text  string
+	Pages int
+	// Source is text_layer, ocr, file or einvoice (empty for texts parsed
+	// before it was recorded); OCRConfidence is OCR's mean word
+	// confidence, 0-100.
+	Source        string
+	OCRConfidence float64
+}
+
+// TextInfo reads a document's text and where it came from.
+func (s *Store) TextInfo(ctx context.Context, id string) (TextInfo, error) {
+	var t TextInfo
+	err := s.pool.QueryRow(ctx, `SELECT text, pages, source, ocr_confidence FROM document_texts WHERE document_id = $1`, id).
+		Scan(&t.Text, &t.Pages, &t.Source, &t.OCRConfidence)
 	if err != nil {
-		return "", notFound(err, "text of document "+id)
+		return TextInfo{}, notFound(err, "text of document "+id)
 	}
-	return text, nil
+	return t, nil
 }
 
 // RejectDocument ends a document as rejected with a reason.

@@ -384,3 +384,14 @@ func (e *Engine) Parse(ctx context.Context, data []byte, mediaType string, lim p
 	doc.Text, doc.OCRConfidence = b.String(), sum/float64(words)
 	return doc, nil
 }
+
+// Text reads the text of one image (PNG or JPEG), laid out as Parse lays it
+// out: what the LLM simulator answers from when a request carries page
+// images.
+func (e *Engine) Text(ctx context.Context, image []byte) (string, error) {
+	doc, err := e.Parse(ctx, image, images.MediaType(image), parsers.Limits{})
+	if err != nil {
+		return "", err
+	}
+	return doc.Text, nil
+}
