@@ -175,9 +175,10 @@ type env struct {
 	worker     *exec.Cmd
 	// workerDB is the DATABASE_URL the worker gets (through a proxy, say).
 	workerDB string
-	// rateLimits is the workers' DATAFORGE_RATE_LIMITS: none, as the
-	// simulated models have no limits unless a scenario sets them.
-	rateLimits string
+	// workerVars are extra environment variables of the workers; by
+	// default DATAFORGE_RATE_LIMITS=none, as the simulated models have no
+	// limits unless a scenario sets them.
+	workerVars []string
 	client     sdkclient.Client
 	sub        *client.Submitter
 	logs       string
@@ -191,8 +192,9 @@ func setup(t *testing.T, m map[string]llmsim.ModelConfig, serverVars ...string) 
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Minute)
 	t.Cleanup(cancel)
 	st, dbURL := storetest.New(t)
-	e := &env{t: t, ctx: ctx, st: st, dbURL: dbURL, workerDB: dbURL, sim: startSim(t, m), rateLimits: "none",
-		stateDir: t.TempDir(), port: freePort(t), logs: t.TempDir(), serverVars: serverVars}
+	e := &env{t: t, ctx: ctx, st: st, dbURL: dbURL, workerDB: dbURL, sim: startSim(t, m),
+		workerVars: []string{"DATAFORGE_RATE_LIMITS=none"},
+		stateDir:   t.TempDir(), port: freePort(t), logs: t.TempDir(), serverVars: serverVars}
 	e.startServer()
 	t.Cleanup(e.stopAll)
 	dctx, dcancel := context.WithTimeout(ctx, 3*time.Minute)
@@ -300,10 +302,10 @@ func (e *env) startWorker() { e.worker = e.spawnWorker("worker.log") }
 
 // spawnWorker starts a worker process logging to logName.
 func (e *env) spawnWorker(logName string) *exec.Cmd {
-	return e.spawn(logName, workerBin, []string{"-pending-grace", "10s"},
-		"DATABASE_URL="+e.workerDB, "TEMPORAL_ADDRESS="+e.hostPort(), "TEMPORAL_NAMESPACE=default",
-		"DATAFORGE_TASK_QUEUE="+taskQueue, "OPENAI_API_KEY=sk-faulttest-not-a-real-key",
-		"OPENAI_BASE_URL="+e.sim.srv.URL+"/v1", "OPENAI_TIMEOUT=10s", "DATAFORGE_RATE_LIMITS="+e.rateLimits)
+	vars := append([]string{"DATABASE_URL=" + e.workerDB, "TEMPORAL_ADDRESS=" + e.hostPort(), "TEMPORAL_NAMESPACE=default",
+		"DATAFORGE_TASK_QUEUE=" + taskQueue, "OPENAI_API_KEY=sk-faulttest-not-a-real-key",
+		"OPENAI_BASE_URL=" + e.sim.srv.URL + "/v1", "OPENAI_TIMEOUT=10s"}, e.workerVars...)
+	return e.spawn(logName, workerBin, []string{"-pending-grace", "10s"}, vars...)
 }
 
 // killWorker kills the worker with SIGKILL: no cleanup, no goodbye.

@@ -15,13 +15,15 @@ import (
 // The figure printed is the tokens per minute achieved against the limit.
 func TestRateLimitsAcrossWorkers(t *testing.T) {
 	t.Parallel()
-	const tpm = 24_000
+	const tpm = 6_000
 	m := models(t, 50*time.Millisecond, 25*time.Millisecond, "")
 	primary := m["gpt-4o"]
 	primary.TPM = tpm
 	m["gpt-4o"] = primary
 	e := setup(t, m)
-	e.rateLimits = "gpt-4o=0/24000,gpt-4o-mini=0/0"
+	// Every document on the primary (no capability routing to the smaller
+	// model), whose limit the workers know.
+	e.workerVars = []string{"DATAFORGE_RATE_LIMITS=gpt-4o=0/6000,gpt-4o-mini=0/0", "DATAFORGE_ROUTING=fixed"}
 	ws := &workers{e: e, live: map[string]*exec.Cmd{}, byPID: map[string]string{}}
 	t.Cleanup(ws.stopAll)
 	ws.start()
@@ -37,12 +39,13 @@ func TestRateLimitsAcrossWorkers(t *testing.T) {
 	e.waitSettled(items)
 	elapsed := time.Since(start)
 	c := e.count(items)
-	e.report("rate limits: 2 workers, gpt-4o at 24k TPM", c)
+	e.report("rate limits: 2 workers, gpt-4o at 6k TPM", c)
 	require.Zero(t, c.Lost, "lost")
 	require.Zero(t, c.Duplicated, "duplicated")
 	stats := e.sim.handler.Load().Stats()["gpt-4o"]
 	require.Zero(t, stats.RateLimited, "the provider refused none of the workers' requests")
 	require.Equal(t, n, c.completed(), "every document completes")
+	require.Equal(t, n, c.ByTier["primary"], "on the primary model")
 
 	var tokens int64
 	require.NoError(t, e.st.Pool().QueryRow(e.ctx, `SELECT coalesce(sum(prompt_tokens), 0) FROM attempts WHERE model = 'gpt-4o'`).Scan(&tokens))

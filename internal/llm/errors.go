@@ -25,6 +25,10 @@ const (
 	// ErrTypeRateLimited is a 429 other than quota. Retryable, with
 	// NextRetryDelay set from the provider's headers when it gives one.
 	ErrTypeRateLimited = "RateLimited"
+	// ErrTypeRateLimitWait: the workers' shared rate limit had no room for
+	// the request within MaxLimiterWait; nothing was sent. Retryable, with
+	// the wait as NextRetryDelay; not a provider failure (breakers ignore it).
+	ErrTypeRateLimitWait = "RateLimitWait"
 	// ErrTypeQuotaExceeded is a 429 insufficient_quota: billing, not load.
 	ErrTypeQuotaExceeded = "QuotaExceeded"
 	// ErrTypeServer is a 5xx, 408 or 409 reply, a timeout, a refused or

@@ -25,7 +25,7 @@ type windowLimiter struct {
 	waits int
 }
 
-func (l *windowLimiter) Take(_ context.Context, _ string, tokens int) (time.Duration, error) {
+func (l *windowLimiter) Take(_ context.Context, _ string, tokens int) (int64, time.Duration, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -40,18 +40,21 @@ func (l *windowLimiter) Take(_ context.Context, _ string, tokens int) (time.Dura
 	l.uses = kept
 	if used+tokens > l.tpm {
 		l.waits++
-		return time.Minute - now.Sub(l.uses[0].at), nil
+		return 0, time.Minute - now.Sub(l.uses[0].at), nil
 	}
 	l.uses = append(l.uses, struct {
 		at     time.Time
 		tokens int
 	}{now, tokens})
-	return 0, nil
+	return int64(len(l.uses)), 0, nil
 }
+
+// Settle keeps the estimate: the test's limit must hold on estimates alone.
+func (l *windowLimiter) Settle(context.Context, int64, int) error { return nil }
 
 // TestLimiterKeepsRequestsInsideTPM: clients sharing a limiter with the
 // simulator's TPM never get a 429; a wait too long for one attempt is a
-// RateLimited error whose delay is the wait.
+// RateLimitWait error whose delay is the wait.
 func TestLimiterKeepsRequestsInsideTPM(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
@@ -69,7 +72,7 @@ func TestLimiterKeepsRequestsInsideTPM(t *testing.T) {
 		}
 		_, err := c.Do(context.Background(), invoiceRequest())
 		if err != nil {
-			require.Equal(t, ErrTypeRateLimited, ErrorClass(err))
+			require.Equal(t, ErrTypeRateLimitWait, ErrorClass(err))
 			var appErr *temporal.ApplicationError
 			require.ErrorAs(t, err, &appErr)
 			require.Greater(t, appErr.NextRetryDelay(), MaxLimiterWait, "the wait is the retry delay")

@@ -74,13 +74,17 @@ type Config struct {
 // Limiter admits requests within a model's per-minute limits, shared by all
 // workers (the store's RateLog implements it).
 type Limiter interface {
-	// Take reserves one request of tokens to model and returns 0, or how
-	// long until there is room for it (nothing is reserved then).
-	Take(ctx context.Context, model string, tokens int) (time.Duration, error)
+	// Take reserves one request of tokens to model and returns the
+	// reservation's id and 0, or how long until there is room for it
+	// (nothing is reserved then).
+	Take(ctx context.Context, model string, tokens int) (int64, time.Duration, error)
+	// Settle replaces a reservation's estimate with the tokens the provider
+	// reported using.
+	Settle(ctx context.Context, id int64, tokens int) error
 }
 
 // MaxLimiterWait is the longest a request waits for room inside one
-// attempt; a longer wait ends the attempt as RateLimited with that delay,
+// attempt; a longer wait ends the attempt as RateLimitWait with that delay,
 // so the worker's slot is free meanwhile and Temporal retries it.
 const MaxLimiterWait = 20 * time.Second
 
@@ -252,27 +256,28 @@ func (c *Client) do(ctx context.Context, req Request, resp *Response) error {
 }
 
 // admit waits until the limiter has room for a request of tokens to model,
-// at most MaxLimiterWait; a longer wait is a RateLimited error with the delay.
-func (c *Client) admit(ctx context.Context, model string, tokens int) error {
+// at most MaxLimiterWait; a longer wait is a RateLimitWait error with the
+// delay.
+func (c *Client) admit(ctx context.Context, model string, tokens int) (int64, error) {
 	if c.limiter == nil {
-		return nil
+		return 0, nil
 	}
 	for {
-		wait, err := c.limiter.Take(ctx, model, tokens)
+		id, wait, err := c.limiter.Take(ctx, model, tokens)
 		switch {
 		case err != nil:
-			return fmt.Errorf("%s: rate limiter: %w", model, err)
+			return 0, fmt.Errorf("%s: rate limiter: %w", model, err)
 		case wait == 0:
-			return nil
+			return id, nil
 		case wait > MaxLimiterWait:
-			return newError(ErrTypeRateLimited, fmt.Sprintf("%s: the workers' shared rate limit has no room for %d tokens for %s",
+			return 0, newError(ErrTypeRateLimitWait, fmt.Sprintf("%s: the workers' shared rate limit has no room for %d tokens for %s",
 				model, tokens, wait.Round(time.Second)), wait)
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return ctx.Err()
+			return 0, ctx.Err()
 		case <-t.C:
 		}
 	}
@@ -308,10 +313,16 @@ func (c *Client) complete(ctx context.Context, req Request, name string, js json
 	for _, img := range req.Images {
 		tokens += images.ModelTokens(img.Width, img.Height)
 	}
-	if err := c.admit(ctx, req.Model, tokens); err != nil {
+	ticket, err := c.admit(ctx, req.Model, tokens)
+	if err != nil {
 		return "", err
 	}
 	out, err := c.api.CreateChatCompletion(ctx, creq)
+	if used := out.Usage.PromptTokens + out.Usage.CompletionTokens; ticket != 0 && err == nil && used > 0 {
+		// Count what the provider counted; a failed settle leaves the
+		// estimate, which only errs on the safe side.
+		_ = c.limiter.Settle(ctx, ticket, used)
+	}
 	if err != nil {
 		return "", Classify(fmt.Errorf("%s: %w", req.Model, err), out.Header(), c.apiKey)
 	}

@@ -32,17 +32,20 @@ func (s *Store) RateLog(limits map[string]RateLimit) *RateLog {
 	return &RateLog{store: s, limits: limits}
 }
 
-// Take records a request of tokens to model and returns 0, or, when the last
-// minute has no room for it, records nothing and returns how long until it
-// has. A request larger than the model's TPM never fits: it is taken alone
+// Take records a request of tokens to model and returns its id in the log
+// and 0, or, when the last minute has no room for it, records nothing and
+// returns how long until it has. A request larger than the model's TPM never fits: it is taken alone
 // once the window is empty, so that the provider answers it (with its own
 // error) instead of the request waiting forever.
-func (r *RateLog) Take(ctx context.Context, model string, tokens int) (time.Duration, error) {
+func (r *RateLog) Take(ctx context.Context, model string, tokens int) (int64, time.Duration, error) {
 	lim, ok := r.limits[model]
 	if !ok || lim.RPM <= 0 && lim.TPM <= 0 {
-		return 0, nil
+		return 0, 0, nil
 	}
-	var wait time.Duration
+	var (
+		id   int64
+		wait time.Duration
+	)
 	err := pgx.BeginFunc(ctx, r.store.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('rate_log:' || $1, 0))`, model); err != nil {
 			return err
@@ -95,11 +98,19 @@ func (r *RateLog) Take(ctx context.Context, model string, tokens int) (time.Dura
 		if wait > 0 {
 			return nil
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO rate_log (model, tokens) VALUES ($1, $2)`, model, tokens)
-		return err
+		return tx.QueryRow(ctx, `INSERT INTO rate_log (model, tokens) VALUES ($1, $2) RETURNING id`, model, tokens).Scan(&id)
 	})
 	if err != nil {
-		return 0, fmt.Errorf("rate log %s: %w", model, err)
+		return 0, 0, fmt.Errorf("rate log %s: %w", model, err)
 	}
-	return wait, nil
+	return id, wait, nil
+}
+
+// Settle replaces a request's estimated tokens with those the provider
+// reported using, so that the log counts what the provider counts.
+func (r *RateLog) Settle(ctx context.Context, id int64, tokens int) error {
+	if _, err := r.store.pool.Exec(ctx, `UPDATE rate_log SET tokens = $2 WHERE id = $1`, id, tokens); err != nil {
+		return fmt.Errorf("rate log: %w", err)
+	}
+	return nil
 }

@@ -15,7 +15,7 @@ func TestRateLogWindow(t *testing.T) {
 	b := setup(t)
 	log := b.st.RateLog(map[string]store.RateLimit{"m": {RPM: 3, TPM: 100}})
 	take := func(model string, tokens int) time.Duration {
-		wait, err := log.Take(b.ctx, model, tokens)
+		_, wait, err := log.Take(b.ctx, model, tokens)
 		require.NoError(t, err)
 		return wait
 	}
@@ -30,12 +30,16 @@ func TestRateLogWindow(t *testing.T) {
 
 	// A request larger than TPM waits for an empty window, then goes alone.
 	big := b.st.RateLog(map[string]store.RateLimit{"big": {TPM: 100}})
-	w, err := big.Take(b.ctx, "big", 500)
+	id, w, err := big.Take(b.ctx, "big", 500)
 	require.NoError(t, err)
 	require.Zero(t, w, "an empty window takes it")
-	w, err = big.Take(b.ctx, "big", 1)
+	_, w, err = big.Take(b.ctx, "big", 1)
 	require.NoError(t, err)
 	require.Greater(t, w, time.Duration(0))
+	require.NoError(t, big.Settle(b.ctx, id, 60), "the provider reported 60 tokens used")
+	_, w, err = big.Take(b.ctx, "big", 40)
+	require.NoError(t, err)
+	require.Zero(t, w, "settled to what was used, the minute has room again")
 }
 
 // TestRateLogSharedByWorkers: many takers at once (as workers are) never
@@ -52,7 +56,7 @@ func TestRateLogSharedByWorkers(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			wait, err := logs[i%2].Take(b.ctx, "m", 10)
+			_, wait, err := logs[i%2].Take(b.ctx, "m", 10)
 			require.NoError(t, err)
 			if wait == 0 {
 				mu.Lock()
