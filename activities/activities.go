@@ -146,13 +146,9 @@ func (a *Activities) Parse(ctx context.Context, in ParseInput) (*ParseOutput, er
 func (a *Activities) Route(ctx context.Context, in router.Input) (router.Plan, error) {
 	var health map[string]router.Health
 	if a.Router.Breaker.FailureRate > 0 {
-		h, err := a.Store.ModelHealth(ctx, BreakerWindow, llm.ProviderFailures)
-		if err != nil {
+		var err error
+		if health, err = modelHealth(ctx, a.Store); err != nil {
 			return router.Plan{}, storeError(err)
-		}
-		health = make(map[string]router.Health, len(h))
-		for model, mh := range h {
-			health[model] = router.Health{Attempts: mh.Attempts, Failures: mh.Failures, SinceLast: mh.SinceLast, LastFailed: mh.LastFailed}
 		}
 	}
 	plan := router.Route(a.Router, in, health)
@@ -160,6 +156,41 @@ func (a *Activities) Route(ctx context.Context, in router.Input) (router.Plan, e
 		activity.GetLogger(ctx).Warn("tier skipped", "tier", s.Tier, "model", s.Model, "reason", s.Reason)
 	}
 	return plan, nil
+}
+
+// modelHealth reads each model's health over the last BreakerWindow from
+// the attempts log every worker writes.
+func modelHealth(ctx context.Context, st *store.Store) (map[string]router.Health, error) {
+	h, err := st.ModelHealth(ctx, BreakerWindow, llm.ProviderFailures)
+	if err != nil {
+		return nil, err
+	}
+	health := make(map[string]router.Health, len(h))
+	for model, mh := range h {
+		health[model] = router.Health{Attempts: mh.Attempts, Failures: mh.Failures, SinceLast: mh.SinceLast, LastFailed: mh.LastFailed}
+	}
+	return health, nil
+}
+
+// BreakerStatus is a model's circuit breaker as the attempts log shows it.
+type BreakerStatus struct {
+	State    string `json:"state"` // closed, open or half_open
+	Attempts int    `json:"attempts"`
+	Failures int    `json:"failures"` // for the provider's reasons
+}
+
+// Breakers reports each model's circuit breaker now, judged by b, for the
+// models with attempts in the last BreakerWindow.
+func Breakers(ctx context.Context, st *store.Store, b router.Breaker) (map[string]BreakerStatus, error) {
+	health, err := modelHealth(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]BreakerStatus, len(health))
+	for model, h := range health {
+		out[model] = BreakerStatus{State: router.BreakerState(b, h), Attempts: h.Attempts, Failures: h.Failures}
+	}
+	return out, nil
 }
 
 // BreakerWindow is how far back the circuit breakers read the attempts log.

@@ -293,6 +293,10 @@ func TestRouteOpensTheBreaker(t *testing.T) {
 	p := route()
 	require.Equal(t, []router.Skip{{Tier: "primary", Model: "gpt-4o", Reason: "circuit_open"}}, p.Skipped)
 	require.Equal(t, "fallback", p.Tiers[0].Name)
+	breakers, err := activities.Breakers(b.ctx, b.st, b.acts.Router.Breaker)
+	require.NoError(t, err)
+	require.Equal(t, map[string]activities.BreakerStatus{"gpt-4o": {State: "open", Attempts: 3, Failures: 3}}, breakers,
+		"what stats shows")
 }
 
 // TestDoubtfulScansGoToVision: a document read by OCR with a confidence

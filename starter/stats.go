@@ -10,6 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dataforge/dataforge/activities"
+	"github.com/dataforge/dataforge/internal/router"
 	"github.com/dataforge/dataforge/internal/store"
 )
 
@@ -46,10 +48,23 @@ func runStats(ctx context.Context, e *env, p *printer, since time.Duration, top 
 	if err != nil {
 		return err
 	}
-	return p.Print(st, func() error { return writeStats(p, st, since) })
+	breakers, err := activities.Breakers(ctx, sub.Store, router.DefaultBreaker)
+	if err != nil {
+		return err
+	}
+	v := statsView{Stats: st, Breakers: breakers}
+	return p.Print(v, func() error { return writeStats(p, v, since) })
 }
 
-func writeStats(p *printer, st *store.Stats, since time.Duration) error {
+// statsView is what stats prints: the store's figures and the models'
+// circuit breakers now.
+type statsView struct {
+	*store.Stats
+	Breakers map[string]activities.BreakerStatus `json:"breakers"`
+}
+
+func writeStats(p *printer, v statsView, since time.Duration) error {
+	st := v.Stats
 	p.Printf("Documents submitted in the last %s: %d settled (%s)\n", since, st.Settled, counts(st.Documents))
 	p.Printf("Completed by tier: %s\n", counts(st.CompletedByTier))
 	p.Printf("Automated completion: %.1f %%   needed a person: %.1f %%   cost: $%.4f\n\n",
@@ -75,6 +90,16 @@ func writeStats(p *printer, st *store.Stats, since time.Duration) error {
 			class = "not accepted"
 		}
 		p.Printf("  %s %s ×%d", r.Tier, class, r.Count)
+	}
+	models := make([]string, 0, len(v.Breakers))
+	for m := range v.Breakers {
+		models = append(models, m)
+	}
+	sort.Strings(models)
+	p.Printf("\nCircuit breakers (last %s of attempts):", activities.BreakerWindow)
+	for _, m := range models {
+		b := v.Breakers[m]
+		p.Printf("  %s %s (%d of %d failed)", m, b.State, b.Failures, b.Attempts)
 	}
 	q := st.Queue
 	p.Printf("\nReview queue now: %d pending, %d claimed, %d overdue, oldest pending %s\n",

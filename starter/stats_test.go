@@ -27,11 +27,15 @@ func TestStats(t *testing.T) {
 	require.InDelta(t, 0.5, st.ManualRate, 1e-9)
 	require.Equal(t, "parse:encrypted", st.TopReasons[0].Reason)
 	require.Equal(t, 1, st.Queue.Pending)
+	var raw map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal([]byte(out), &raw))
+	require.JSONEq(t, `{}`, string(raw["breakers"]), "no model was called: no breaker to show")
 
 	code, out, errOut = b.cli("stats")
 	require.Equal(t, exitOK, code, errOut)
 	require.Contains(t, out, "Automated completion: 50.0 %")
 	require.Contains(t, out, "parse:encrypted ×1")
+	require.Contains(t, out, "Circuit breakers")
 
 	code, _, _ = b.cli("stats", "--since", "-1h")
 	require.Equal(t, exitUsage, code)

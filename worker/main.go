@@ -216,7 +216,15 @@ func serveMetrics(ctx context.Context, addr string, st *store.Store, logger *slo
 		q, err := st.QueueStats(ctx)
 		return q.Pending, q.Claimed, q.Overdue, time.Duration(q.OldestPendingSec * float64(time.Second)), err
 	}
-	mx, err := metrics.New(queue, logger)
+	breakers := func(ctx context.Context) (map[string]string, error) {
+		bs, err := activities.Breakers(ctx, st, router.DefaultBreaker)
+		states := make(map[string]string, len(bs))
+		for model, b := range bs {
+			states[model] = b.State
+		}
+		return states, err
+	}
+	mx, err := metrics.New(queue, breakers, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -313,7 +321,7 @@ func setupLLM(ctx context.Context, cfg config.Config, dev bool, engine *ocr.Engi
 		LLMRetry:      llm.RetryPolicy(),
 		ClassifyBelow: 0.6,
 		Capability:    cfg.Routing == "capability",
-		Breaker:       router.Breaker{MinAttempts: 5, FailureRate: 0.5, Cooldown: 30 * time.Second},
+		Breaker:       router.DefaultBreaker,
 	}
 	lc := cfg.LLM
 	switch {

@@ -2,7 +2,8 @@
 // SDK's own (workflow and activity task latencies, polls, failures…, through
 // the SDK's OpenTelemetry handler) and DataForge's: documents by outcome and
 // tier, attempts by model and error class, LLM latency, tokens and cost, and
-// the review queue's depth and oldest age. Each worker process serves its own;
+// the review queue's depth and oldest age, and each model's circuit breaker.
+// Each worker process serves its own;
 // Prometheus sums them.
 package metrics
 
@@ -27,6 +28,10 @@ import (
 // Queue reads the review queue's depth and its oldest pending item's age.
 type Queue func(ctx context.Context) (pending, claimed, overdue int, oldest time.Duration, err error)
 
+// Breakers reads each model's circuit breaker state (closed, open,
+// half_open).
+type Breakers func(ctx context.Context) (map[string]string, error)
+
 // Metrics records DataForge's metrics. A nil *Metrics records nothing, so
 // code paths need no checks.
 type Metrics struct {
@@ -40,8 +45,9 @@ type Metrics struct {
 	cost      metric.Float64Counter
 }
 
-// New sets up the instruments; the queue gauges read q at each scrape.
-func New(q Queue, logger *slog.Logger) (*Metrics, error) {
+// New sets up the instruments; the queue and breaker gauges read q and b at
+// each scrape (either may be nil).
+func New(q Queue, b Breakers, logger *slog.Logger) (*Metrics, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	exp, err := otelprom.New(otelprom.WithRegisterer(reg), otelprom.WithoutScopeInfo())
@@ -88,6 +94,27 @@ func New(q Queue, logger *slog.Logger) (*Metrics, error) {
 		metric.WithDescription("age of the oldest pending review item"))
 	if err != nil {
 		return nil, err
+	}
+	breaker, err := gauge("dataforge_circuit_breaker", "1 for each model's current breaker state (closed, open, half_open)")
+	if err != nil {
+		return nil, err
+	}
+	if b != nil {
+		_, err = meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+			ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			states, err := b(ctx)
+			if err != nil {
+				return err
+			}
+			for model, state := range states {
+				o.ObserveInt64(breaker, 1, metric.WithAttributes(attribute.String("model", model), attribute.String("state", state)))
+			}
+			return nil
+		}, breaker)
+		if err != nil {
+			return nil, err
+		}
 	}
 	if q != nil {
 		_, err = meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {

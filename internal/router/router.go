@@ -79,6 +79,22 @@ type Breaker struct {
 	Cooldown    time.Duration
 }
 
+// DefaultBreaker opens a model's breaker when at least half of 5 or more
+// recent attempts failed for the provider's reasons, for 30 s.
+var DefaultBreaker = Breaker{MinAttempts: 5, FailureRate: 0.5, Cooldown: 30 * time.Second}
+
+// BreakerState names a model's breaker state from its health: closed, open
+// or half_open.
+func BreakerState(b Breaker, h Health) string {
+	switch state(b, h) {
+	case breakerOpen:
+		return "open"
+	case breakerHalfOpen:
+		return "half_open"
+	}
+	return "closed"
+}
+
 // Health is what the attempts log says of a model over the breaker's window.
 type Health struct {
 	Attempts, Failures int
