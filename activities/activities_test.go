@@ -65,6 +65,22 @@ func (b *testBundle) put(t *testing.T, name string) string {
 	return ""
 }
 
+// simulated points the activities' LLM at a simulator over HTTP and returns it.
+func (b *testBundle) simulated(t *testing.T, opts llmsim.Options) *llmsim.Server {
+	t.Helper()
+	if opts.Models == nil {
+		opts.Models = llmsim.FastModels()
+	}
+	if opts.Answer == nil {
+		opts.Answer = simrules.Answer
+	}
+	sim := llmsim.New(opts)
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	b.acts.LLM = llm.New(llm.Config{APIKey: "sk-activity-test-0000", BaseURL: srv.URL + "/v1"})
+	return sim
+}
+
 func mustLoad(t *testing.T) []samples.Expected {
 	list, err := samples.Load()
 	require.NoError(t, err)
@@ -185,10 +201,7 @@ func TestExtractLLMOverHTTP(t *testing.T) {
 	b := setup(t)
 	models := llmsim.FastModels()
 	require.NoError(t, llmsim.ParseFaults("gpt-4o-mini=quota", models))
-	sim := llmsim.New(llmsim.Options{Models: models, Answer: simrules.Answer})
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
-	b.acts.LLM = llm.New(llm.Config{APIKey: "sk-activity-test-0000", BaseURL: srv.URL + "/v1"})
+	sim := b.simulated(t, llmsim.Options{Models: models})
 
 	id := b.put(t, "invoice-table.pdf")
 	b.parse(t, id)
@@ -239,10 +252,7 @@ func TestExtractLLMOverHTTP(t *testing.T) {
 func TestBudgetSkipsCallsThatWouldPassIt(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	sim := llmsim.New(llmsim.Options{Models: llmsim.FastModels(), Answer: simrules.Answer})
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
-	b.acts.LLM = llm.New(llm.Config{APIKey: "sk-activity-test-0000", BaseURL: srv.URL + "/v1"})
+	sim := b.simulated(t, llmsim.Options{})
 	id := b.put(t, "invoice-table.pdf")
 	b.parse(t, id)
 
@@ -308,11 +318,7 @@ func TestDoubtfulScansGoToVision(t *testing.T) {
 	require.NoError(t, err, "this test needs Tesseract (.ci/run installs it)")
 	b := setup(t)
 	b.acts.Limits.OCR = engine.Parse
-	sim := llmsim.New(llmsim.Options{Models: llmsim.FastModels(), Answer: simrules.Answer,
-		ReadImage: func(img []byte) (string, error) { return engine.Text(context.Background(), img) }})
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
-	b.acts.LLM = llm.New(llm.Config{APIKey: "sk-activity-test-0000", BaseURL: srv.URL + "/v1"})
+	sim := b.simulated(t, llmsim.Options{ReadImage: func(img []byte) (string, error) { return engine.Text(context.Background(), img) }})
 	b.acts.Vision = activities.Vision{Models: map[string]bool{"gpt-4o": true}, Below: 101} // every scan is doubtful here
 
 	content, err := os.ReadFile(filepath.Join(samples.Dir(), "scans", "05-fr-eur-text-scan.png"))

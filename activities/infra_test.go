@@ -3,7 +3,6 @@ package activities_test
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -12,7 +11,6 @@ import (
 	"github.com/dataforge/dataforge/activities"
 	"github.com/dataforge/dataforge/internal/llm"
 	"github.com/dataforge/dataforge/internal/llmsim"
-	"github.com/dataforge/dataforge/internal/llmsim/simrules"
 	"github.com/dataforge/dataforge/internal/router"
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/internal/store/storetest"
@@ -59,10 +57,8 @@ func TestPostgresOutageIsInfrastructure(t *testing.T) {
 	proxy.Restore()
 	st.Pool().Reset()
 
-	sim := llmsim.New(llmsim.Options{Models: llmsim.FastModels(), Answer: simrules.Answer})
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
-	model := llm.New(llm.Config{APIKey: "sk-activity-test-0000", BaseURL: srv.URL + "/v1"})
+	sim := b.simulated(t, llmsim.Options{})
+	model := b.acts.LLM
 	b.acts.LLM = &cutting{proxy: proxy, answer: model}
 	in := activities.ExtractInput{DocumentID: id, DocType: "invoice",
 		Tier: router.Tier{Name: "primary", Kind: router.KindLLM, Model: "gpt-4o"}}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"strconv"
@@ -142,17 +143,13 @@ func Load(getenv func(string) string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	budget := 0.5
-	if v := getenv("DATAFORGE_BUDGET_USD"); v != "" {
-		if budget, err = strconv.ParseFloat(v, 64); err != nil || budget < 0 {
-			return Config{}, fmt.Errorf("DATAFORGE_BUDGET_USD=%q: want a number of USD, 0 for no cap", v)
-		}
+	budget, err := number(getenv, "DATAFORGE_BUDGET_USD", 0.5, 0, math.Inf(1), "a number of USD, 0 for no cap")
+	if err != nil {
+		return Config{}, err
 	}
-	vision := 80.0
-	if v := getenv("DATAFORGE_VISION_BELOW"); v != "" {
-		if vision, err = strconv.ParseFloat(v, 64); err != nil || vision < 0 || vision > 101 {
-			return Config{}, fmt.Errorf("DATAFORGE_VISION_BELOW=%q: want a confidence from 0 to 100", v)
-		}
+	vision, err := number(getenv, "DATAFORGE_VISION_BELOW", 80, 0, 101, "a confidence from 0 to 100")
+	if err != nil {
+		return Config{}, err
 	}
 	limits, err := ParseRateLimits(or("DATAFORGE_RATE_LIMITS", DefaultRateLimits))
 	if err != nil {
@@ -258,6 +255,19 @@ func ParseRateLimits(s string) (map[string]store.RateLimit, error) {
 		limits[model] = store.RateLimit{RPM: r, TPM: t}
 	}
 	return limits, nil
+}
+
+// number reads the variable key as a number from lo to hi; def when unset.
+func number(getenv func(string) string, key string, def, lo, hi float64, want string) (float64, error) {
+	v := getenv(key)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseFloat(v, 64)
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("%s=%q: want %s", key, v, want)
+	}
+	return n, nil
 }
 
 // loadLLM reads OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_TIMEOUT (a duration
