@@ -101,6 +101,10 @@ const (
 	// ErrTypeInfrastructure error runs again after a pause instead of
 	// counting as the tier's failure.
 	changeInfraRetry = "infra-retry"
+	// changeSkippedReasons: the tiers the plan skipped (a model's circuit
+	// breaker open) are the first reasons of a document that goes to
+	// review, which had none when every tier was skipped.
+	changeSkippedReasons = "skipped-reasons"
 )
 
 // ProcessDocument takes one stored document to exactly one terminal state.
@@ -237,6 +241,11 @@ func (p *process) walk(ctx workflow.Context, parsed activities.ParseOutput) (*Re
 	}
 
 	var reasons []dftype.Reason
+	if len(plan.Skipped) > 0 && workflow.GetVersion(ctx, changeSkippedReasons, workflow.DefaultVersion, 1) == 1 {
+		for _, s := range plan.Skipped {
+			reasons = append(reasons, dftype.Reason{Tier: s.Tier, Code: s.Reason, Detail: s.Model + " not tried"})
+		}
+	}
 	for _, tier := range plan.Tiers {
 		if tier.Kind == router.KindManual {
 			break

@@ -252,6 +252,29 @@ func TestReviewerCorrectsTheType(t *testing.T) {
 	require.Equal(t, "invoice", resolved.Decision.DocType)
 }
 
+func TestSkippedTiersAreReviewReasons(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.parses("invoice")
+	b.env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(router.Plan{Tiers: []router.Tier{manualTier},
+		Skipped: []router.Skip{{Tier: "primary", Model: "gpt-4o", Reason: "circuit_open"}}}, nil).Once()
+	b.env.OnActivity(a.EnqueueReview, mock.Anything, activities.ReviewInput{
+		DocumentID: docID, WorkflowID: "default-test-workflow-id", DocType: "invoice",
+		Reasons: []dftype.Reason{{Tier: "primary", Code: "circuit_open", Detail: "gpt-4o not tried"}},
+		SLA:     DefaultReviewSLA,
+	}).Return(int64(7), nil).Once()
+	b.env.OnActivity(a.ResolveReview, mock.Anything, mock.Anything).Return(nil).Once()
+	b.env.RegisterDelayedCallback(func() {
+		b.update(t, UpdateReview, ReviewDecision{Reviewer: "ann", Fields: validFields()}, nil)
+	}, time.Hour)
+
+	b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "a.pdf"})
+
+	res := b.result(t)
+	require.Equal(t, "manual", res.Tier)
+	require.Equal(t, []dftype.Reason{{Tier: "primary", Code: "circuit_open", Detail: "gpt-4o not tried"}}, res.Reasons)
+}
+
 func TestAFailedStepSendsTheDocumentToReview(t *testing.T) {
 	t.Parallel()
 	b := setup(t)

@@ -200,9 +200,9 @@ func nonNilMap(m map[string]float64) map[string]float64 {
 	return m
 }
 
-func nonNilSlice(s []string) []string {
+func nonNilSlice[T any](s []T) []T {
 	if s == nil {
-		return []string{}
+		return []T{}
 	}
 	return s
 }

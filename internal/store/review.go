@@ -59,7 +59,7 @@ func (it *ReviewItem) HeldBy(reviewer string, now time.Time) bool {
 // EnqueueReview puts a document in the review queue (or back in it, pending,
 // when it was there before) and marks the document as in review.
 func (s *Store) EnqueueReview(ctx context.Context, it *ReviewItem) (int64, error) {
-	reasons, err := json.Marshal(it.Reasons)
+	reasons, err := json.Marshal(nonNilSlice(it.Reasons))
 	if err != nil {
 		return 0, err
 	}

@@ -128,7 +128,8 @@ func (s *Store) Stats(ctx context.Context, since time.Time, top int) (*Stats, er
 		}
 		if err := each(`
 			SELECT r->>'tier' || ':' || (r->>'code'), count(*)
-			FROM review_items i JOIN documents d ON d.id = i.document_id, jsonb_array_elements(i.reasons) r
+			FROM review_items i JOIN documents d ON d.id = i.document_id,
+				jsonb_array_elements(CASE jsonb_typeof(i.reasons) WHEN 'array' THEN i.reasons ELSE '[]' END) r
 			WHERE d.submitted_at >= $1
 			GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $2`,
 			[]any{&key, &n}, func() { st.TopReasons = append(st.TopReasons, TopReason{Reason: key, Count: n}) }, since, top); err != nil {

@@ -72,3 +72,16 @@ func TestStats(t *testing.T) {
 	require.Zero(t, later.AutomatedRate)
 	require.Equal(t, 1, later.Queue.Pending, "the queue is now, not a window")
 }
+
+func TestStatsWithAReviewItemWithoutReasons(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	doc := b.document(t, "a")
+	_, err := b.st.EnqueueReview(b.ctx, &store.ReviewItem{DocumentID: doc, DocumentName: "doc.txt", WorkflowID: "doc-" + doc,
+		DocType: "invoice", Priority: 100, DueAt: time.Now().Add(time.Hour)})
+	require.NoError(t, err)
+	st, err := b.st.Stats(b.ctx, time.Now().Add(-time.Hour), 5)
+	require.NoError(t, err)
+	require.Empty(t, st.TopReasons)
+	require.Equal(t, map[string]int{"review": 1}, st.Documents)
+}
