@@ -60,6 +60,27 @@ type ModelConfig struct {
 	// RetryAfter is what FaultRateLimit replies advertise. Default 1s. Replies
 	// to requests over RPM or TPM advertise the exact wait instead.
 	RetryAfter time.Duration
+	// Outages are spans of the simulator's clock in which every request
+	// gets FaultUnavailable, as in a provider's incident: failures in
+	// bursts, where Faults are independent draws.
+	Outages []Outage
+	// SlowShare of the replies take SlowLatency instead of LatencyMean ±
+	// LatencyJitter: a slow provider's long tail.
+	SlowShare   float64
+	SlowLatency time.Duration
+}
+
+// Outage is a span of time in which a model is down.
+type Outage struct{ From, To time.Time }
+
+// down reports whether the model is in one of its outages at t.
+func (c ModelConfig) down(t time.Time) bool {
+	for _, o := range c.Outages {
+		if !t.Before(o.From) && t.Before(o.To) {
+			return true
+		}
+	}
+	return false
 }
 
 // DefaultModels returns gpt-4o and gpt-4o-mini with realistic latencies,
@@ -157,6 +178,7 @@ func New(opts Options) *Server {
 	for name, cfg := range opts.Models {
 		cfg.Faults = maps.Clone(cfg.Faults)
 		cfg.Script = slices.Clone(cfg.Script)
+		cfg.Outages = slices.Clone(cfg.Outages)
 		if cfg.RetryAfter <= 0 {
 			cfg.RetryAfter = time.Second
 		}
@@ -448,6 +470,9 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	} else {
 		fault = draw(m.cfg.Faults, s.rng.Float64())
 	}
+	if m.cfg.down(s.now()) {
+		fault = FaultUnavailable
+	}
 	m.served++
 	if fault != "" {
 		m.stats.Faults[fault]++
@@ -455,6 +480,9 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	latency := m.cfg.LatencyMean
 	if m.cfg.LatencyJitter > 0 {
 		latency += time.Duration((s.rng.Float64()*2 - 1) * float64(m.cfg.LatencyJitter))
+	}
+	if m.cfg.SlowShare > 0 && s.rng.Float64() < m.cfg.SlowShare {
+		latency = m.cfg.SlowLatency
 	}
 	s.nextID++
 	id := fmt.Sprintf("chatcmpl-sim%06d", s.nextID)

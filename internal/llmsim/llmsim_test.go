@@ -405,6 +405,35 @@ func TestScriptThenProbabilities(t *testing.T) {
 	require.Equal(t, []int{500, 200, 503, 200}, statuses)
 }
 
+func TestOutagesAndSlowReplies(t *testing.T) {
+	t.Parallel()
+	clk := newClock()
+	start := clk.Now()
+	b := setup(t, Options{Now: clk.Now, Models: map[string]ModelConfig{
+		"gpt-4o":      {Outages: []Outage{{From: start.Add(time.Minute), To: start.Add(2 * time.Minute)}}},
+		"gpt-4o-mini": {SlowShare: 1, SlowLatency: 300 * time.Millisecond},
+	}})
+	ctx := context.Background()
+	status := func() int {
+		if _, err := b.client.CreateChatCompletion(ctx, extractionRequest("gpt-4o", "x")); err != nil {
+			return apiErr(t, err).HTTPStatusCode
+		}
+		return 200
+	}
+	var statuses []int
+	for _, step := range []time.Duration{0, time.Minute, 59 * time.Second, time.Second} {
+		clk.Advance(step)
+		statuses = append(statuses, status())
+	}
+	require.Equal(t, []int{200, 503, 503, 200}, statuses, "down from the outage's start until its end, exclusive")
+	require.Equal(t, 2, b.sim.Stats()["gpt-4o"].Faults[FaultUnavailable])
+
+	began := time.Now()
+	_, err := b.client.CreateChatCompletion(ctx, extractionRequest("gpt-4o-mini", "x"))
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, time.Since(began), 300*time.Millisecond, "a slow reply takes SlowLatency")
+}
+
 func TestSeedMakesDrawsDeterministic(t *testing.T) {
 	t.Parallel()
 	run := func() []bool {

@@ -65,6 +65,9 @@ type Config struct {
 	SimpleBelow, ComplexFrom float64
 	// Breaker skips a model whose recent attempts mostly failed.
 	Breaker Breaker
+	// NoRules leaves the rule-based tier out: what the LLM tiers do not
+	// read goes to review (to measure the chain without it).
+	NoRules bool
 }
 
 // Breaker is the circuit breaker of each model, judged from the attempts
@@ -197,9 +200,11 @@ func Route(cfg Config, in Input, health map[string]Health) Plan {
 	}
 	rules := Tier{Name: "rules", Kind: KindRules, StartToClose: time.Minute,
 		Retry: &temporal.RetryPolicy{MaximumAttempts: 3}}
-	if in.Complexity < cfg.RulesFirstBelow {
+	switch {
+	case cfg.NoRules:
+	case in.Complexity < cfg.RulesFirstBelow:
 		chain = append([]Tier{rules}, chain...)
-	} else {
+	default:
 		chain = append(chain, rules)
 	}
 	if in.EInvoice {

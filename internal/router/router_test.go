@@ -34,6 +34,8 @@ func TestRoute(t *testing.T) {
 		{"e-invoice first", Config{PrimaryModel: "gpt-4o", RulesFirstBelow: 0.3},
 			Input{Complexity: 0.1, EInvoice: true}, []string{"einvoice", "rules", "primary", "manual"}},
 		{"e-invoice, no LLM", Config{}, Input{EInvoice: true}, []string{"einvoice", "rules", "manual"}},
+		{"no rules", Config{PrimaryModel: "gpt-4o", NoRules: true, RulesFirstBelow: 0.3},
+			Input{Complexity: 0.1}, []string{"primary", "manual"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/parsers"
 	"github.com/dataforge/dataforge/parsers/templates"
 	"github.com/dataforge/dataforge/samples"
@@ -91,4 +92,15 @@ func TestSame(t *testing.T) {
 	} {
 		require.Equal(t, tc.same, Same(tc.field, tc.want, tc.got), "%+v", tc)
 	}
+}
+
+func TestWrong(t *testing.T) {
+	t.Parallel()
+	total, other := 121.0, 112.0
+	l := Label{Type: "invoice", Compare: coreFields, Fields: schema.Fields{
+		InvoiceNumber: "INV-77", Issuer: "ACME Trading B.V.", Currency: "EUR", Total: &total}}
+	require.Empty(t, l.Wrong("invoice", &schema.Fields{InvoiceNumber: "INV-77", Issuer: "ACME trading BV", Currency: "EUR", Total: &total}))
+	require.Equal(t, []string{"invoice_number", "issue_date", "total"},
+		l.Wrong("invoice", &schema.Fields{Issuer: "ACME Trading B.V.", IssueDate: "2024-03-05", Currency: "EUR", Total: &other}),
+		"missed, spurious and wrong values all count")
 }

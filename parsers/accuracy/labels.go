@@ -142,3 +142,16 @@ type Expected struct {
 	AmountDue     *float64 `json:"amount_due"`
 	TypeCode      string   `json:"type_code"`
 }
+
+// Wrong lists the scored fields whose value in got (of type t) is not the
+// true one: wrong, missed or spurious, as Evaluate counts them.
+func (l Label) Wrong(t schema.DocType, got *schema.Fields) []string {
+	want, found := values(l.Type, &l.Fields), values(t, got)
+	var out []string
+	for _, f := range l.Compare {
+		if w, g := want[f], found[f]; (w != "" || g != "") && !Same(f, w, g) {
+			out = append(out, f)
+		}
+	}
+	return out
+}

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// benchIngest submits n documents with the starter binary (--no-wait) while
+// a worker binary processes them (LLM tiers off: rules, then review), and
+// reports the rates, the peak memory of both processes and the database's
+// growth per document.
+func benchIngest(ctx context.Context, l *lab, w *workload, n int, rep *report) error {
+	rep.section("3. Ingest at volume",
+		fmt.Sprintf("`starter submit --no-wait` of %d documents (copies of samples/labelled) from one directory, while one "+
+			"`worker` process (built from this repository, LLM tiers off: rules then review) processes them; both are child "+
+			"processes of the benchmark, on the embedded server and a fresh database. Memory is each process's peak RSS.", n))
+	bin := filepath.Join(l.dir, "bin")
+	for _, cmd := range []string{"starter", "worker"} {
+		l.progress("ingest: building %s", cmd)
+		build := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(bin, cmd), "./"+cmd)
+		build.Dir = l.root
+		if out, err := build.CombinedOutput(); err != nil {
+			return fmt.Errorf("go build ./%s: %v\n%s", cmd, err, out)
+		}
+	}
+	r, err := l.newRun(ctx, "ingest", setup{})
+	if err != nil {
+		return err
+	}
+	defer r.close()
+	b, err := w.write(l.dir, fmt.Sprintf("run%d", l.runs), n)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(b.paths[0])
+	sizeBefore, err := r.databaseSize(ctx)
+	if err != nil {
+		return err
+	}
+	env := append(cleanEnv(), "DATABASE_URL="+r.DBURL, "TEMPORAL_ADDRESS="+l.srv.HostPort(),
+		"TEMPORAL_NAMESPACE="+namespace, "DATAFORGE_TASK_QUEUE="+r.TaskQueue, "DATAFORGE_RATE_LIMITS=none")
+	wlog, err := os.Create(filepath.Join(l.dir, "ingest-worker.log"))
+	if err != nil {
+		return err
+	}
+	defer wlog.Close()
+	wk := exec.Command(filepath.Join(bin, "worker"), "-ocr-languages", "none")
+	wk.Env, wk.Stdout, wk.Stderr = env, wlog, wlog
+	if err := wk.Start(); err != nil {
+		return err
+	}
+	workerDone := false
+	defer func() {
+		if !workerDone {
+			_ = wk.Process.Kill()
+			_ = wk.Wait()
+		}
+	}()
+
+	l.progress("ingest: submitting %d documents", n)
+	start := time.Now()
+	sub := exec.CommandContext(ctx, filepath.Join(bin, "starter"), "submit", "--no-wait", "-o", "json", dir)
+	sub.Env = env
+	var stderr strings.Builder
+	sub.Stdout, sub.Stderr = nil, &stderr
+	if err := sub.Run(); err != nil {
+		return fmt.Errorf("starter submit: %v: %s", err, stderr.String())
+	}
+	submitWall := time.Since(start)
+	starterRSS := peakRSS(sub.ProcessState)
+
+	settled, err := r.waitSettled(ctx, n, 30*time.Minute)
+	if err != nil {
+		return err
+	}
+	processWall := time.Since(start)
+	sizeAfter, err := r.databaseSize(ctx)
+	if err != nil {
+		return err
+	}
+	_ = wk.Process.Signal(syscall.SIGTERM)
+	_ = wk.Wait()
+	workerDone = true
+	rep.table([]string{"measure", "value"}, [][]string{
+		{"documents", fmt.Sprint(n)},
+		{"stored and started by the starter", fmt.Sprintf("%.0f documents/s (%s)", float64(n)/submitWall.Seconds(), seconds(submitWall))},
+		{"settled by one worker (from the first submission)", fmt.Sprintf("%.1f documents/s (%d settled in %s)", float64(settled)/processWall.Seconds(), settled, seconds(processWall))},
+		{"starter peak memory", mib(starterRSS)},
+		{"worker peak memory", mib(peakRSS(wk.ProcessState))},
+		{"Postgres growth per document", fmt.Sprintf("%.1f KiB (database %s → %s)", float64(sizeAfter-sizeBefore)/1024/float64(n), mib(sizeBefore), mib(sizeAfter))},
+	})
+	return nil
+}
+
+// waitSettled polls until n documents are settled or limit passes, and
+// returns how many are.
+func (r *labRun) waitSettled(ctx context.Context, n int, limit time.Duration) (int, error) {
+	deadline := time.Now().Add(limit)
+	last := time.Now()
+	for {
+		var settled int
+		err := r.Store.Pool().QueryRow(ctx,
+			`SELECT count(*) FROM documents WHERE status IN ('completed', 'rejected', 'review')`).Scan(&settled)
+		if err != nil {
+			return 0, err
+		}
+		if settled >= n || time.Now().After(deadline) {
+			return settled, nil
+		}
+		if time.Since(last) > 10*time.Second {
+			last = time.Now()
+			r.lab.progress("  ingest: %d of %d settled", settled, n)
+		}
+		select {
+		case <-ctx.Done():
+			return settled, ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// databaseSize is the size of the run's database in bytes.
+func (r *labRun) databaseSize(ctx context.Context) (int64, error) {
+	var size int64
+	err := r.Store.Pool().QueryRow(ctx, `SELECT pg_database_size(current_database())`).Scan(&size)
+	return size, err
+}
+
+// cleanEnv is this process's environment without the variables that would
+// point the children elsewhere (a real LLM provider, another server).
+func cleanEnv() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if k == "OPENAI_API_KEY" || strings.HasPrefix(k, "TEMPORAL_") || strings.HasPrefix(k, "DATAFORGE_") || k == "DATABASE_URL" {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+// peakRSS is a finished process's peak resident set in bytes.
+func peakRSS(ps *os.ProcessState) int64 {
+	if ps == nil {
+		return 0
+	}
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+		return ru.Maxrss * 1024 // kilobytes on Linux
+	}
+	return 0
+}
+
+func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
