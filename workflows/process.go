@@ -105,6 +105,10 @@ const (
 	// breaker open) are the first reasons of a document that goes to
 	// review, which had none when every tier was skipped.
 	changeSkippedReasons = "skipped-reasons"
+	// changeLocalSteps: Route and Complete, short reads and writes of our
+	// own database, run as local activities (one workflow task instead of
+	// a round trip through the task queue each).
+	changeLocalSteps = "local-steps"
 )
 
 // ProcessDocument takes one stored document to exactly one terminal state.
@@ -167,10 +171,28 @@ func short(ctx workflow.Context, summary string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
 		Summary:             summary,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute,
-		},
+		RetryPolicy:         shortRetry,
 	})
+}
+
+// shortRetry retries short steps until they succeed or fail for good.
+var shortRetry = &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute}
+
+// step runs a short step of our own (a read or write of Postgres) with
+// short's options: as a local activity from changeLocalSteps on.
+func (p *process) step(ctx workflow.Context, summary string, fn, in any) workflow.Future {
+	if workflow.GetVersion(ctx, changeLocalSteps, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return workflow.ExecuteActivity(short(ctx, summary), fn, in)
+	}
+	return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		// Retried as long as a regular activity would be (ScheduleToClose
+		// defaults to StartToClose for local activities): an outage of
+		// Postgres waits, it does not fail the document.
+		ScheduleToCloseTimeout: 30 * 24 * time.Hour,
+		StartToCloseTimeout:    30 * time.Second,
+		Summary:                summary,
+		RetryPolicy:            shortRetry,
+	}), fn, in)
 }
 
 func (p *process) run(ctx workflow.Context) (*Result, error) {
@@ -215,7 +237,7 @@ func (p *process) run(ctx workflow.Context) (*Result, error) {
 func (p *process) walk(ctx workflow.Context, parsed activities.ParseOutput) (*Result, []dftype.Reason, error) {
 	p.state.Step = "route"
 	var plan router.Plan
-	if err := workflow.ExecuteActivity(short(ctx, "route"), a.Route, router.Input{
+	if err := p.step(ctx, "route", a.Route, router.Input{
 		DocType: parsed.DocType, TypeConfidence: parsed.Confidence, Complexity: parsed.Complexity, EInvoice: parsed.EInvoice,
 	}).Get(ctx, &plan); err != nil {
 		return nil, nil, err
@@ -388,7 +410,7 @@ func (p *process) extract(ctx workflow.Context, tier router.Tier) (*activities.E
 
 func (p *process) complete(ctx workflow.Context, tier router.Tier, out *activities.ExtractOutput) (*Result, error) {
 	p.state.Step = "persist"
-	if err := workflow.ExecuteActivity(short(ctx, "persist result of "+tier.Name), a.Complete,
+	if err := p.step(ctx, "persist result of "+tier.Name, a.Complete,
 		activities.CompleteInput{DocumentID: p.in.DocumentID, DocType: p.docType, Tier: tier.Name}).Get(ctx, nil); err != nil {
 		return nil, err
 	}

@@ -97,6 +97,8 @@ func TestRecordHistories(t *testing.T) {
 func historyPaths() []historyPath {
 	return []historyPath{
 		{name: "rules-completes", file: "invoice-classic.pdf"},
+		// Route and Complete as local activities (changeLocalSteps).
+		{name: "rules-completes-local-steps", file: "invoice-classic.pdf"},
 		{name: "llm-completes-after-retries", file: "invoice-two-column.pdf",
 			llm: scriptedLLM(llmsim.FaultServerError, llmsim.FaultServerError)},
 		{name: "review-submitted", file: "invoice-messy.pdf", drive: decide(workflows.ReviewDecision{
