@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/dataforge/dataforge/client"
@@ -31,7 +32,7 @@ func (r *labRun) submitPaced(ctx context.Context, b *batch, spread time.Duration
 			case <-time.After(time.Until(at)):
 			}
 		}
-		got, err := r.Sub.Submit(ctx, []string{p}, client.Options{})
+		got, err := r.submit(ctx, p)
 		if err != nil {
 			return nil, err
 		}
@@ -58,4 +59,18 @@ func (r *labRun) submitPaced(ctx context.Context, b *batch, spread time.Duration
 		return nil, rerr
 	}
 	return &outcome{reports: reports, labels: b.labels, wall: wall}, err
+}
+
+// submit submits one file, trying again (it is idempotent: the same content
+// attaches to its workflow) when the server is too busy to answer in time.
+func (r *labRun) submit(ctx context.Context, path string) ([]*client.Item, error) {
+	for try := 1; ; try++ {
+		got, err := r.Sub.Submit(ctx, []string{path}, client.Options{})
+		var ie *client.InputError
+		if err == nil || errors.As(err, &ie) || try == 5 || ctx.Err() != nil {
+			return got, err
+		}
+		r.lab.progress("  %s: submitting %s again after: %v", r.name, filepath.Base(path), err)
+		time.Sleep(time.Duration(try) * time.Second)
+	}
 }

@@ -21,7 +21,7 @@ import (
 const (
 	primary  = "gpt-4o"
 	smaller  = "gpt-4o-mini"
-	burstLen = 4 * time.Second // an outage burst: longer than the primary tier's retries (≈3 s)
+	burstLen = 3 * time.Second // an outage burst: about as long as the primary tier's retries (1 s, then 2 s, ± jitter)
 )
 
 // scenario is how the provider behaves during a run.
@@ -45,7 +45,7 @@ func scenarios(seed uint64) []scenario {
 	return []scenario{
 		{
 			name: "primary available 94 %",
-			note: "the primary is down in bursts of 4 s covering 6 % of the submission window, and fails 1 % of other requests (500)",
+			note: "the primary is down in bursts of 3 s covering 6 % of the submission window (rounded to whole bursts), and fails 1 % of other requests (500)",
 			models: func(start time.Time, spread time.Duration) map[string]llmsim.ModelConfig {
 				m := llmsim.FastModels()
 				p := m[primary]
