@@ -83,12 +83,15 @@ func TestType0IdentityToUnicode(t *testing.T) {
 }
 
 // Rotated text is read along its baseline; mirrored text glyph by glyph
-// in page order, reversed, as pdftotext reads it.
+// in page order, reversed, as pdftotext reads it, in the direction its up
+// vector gives: up and mirrored text is read as lines running down the page.
 func TestTurnedAndMirroredText(t *testing.T) {
 	font := "<< /Type /Font /Subtype /Type1 /BaseFont /X /FirstChar 97 /LastChar 99 /Widths [500 500 500] >>"
 	require.Equal(t, "abc", pdfText(t, pageWithFont(font, "BT /F1 10 Tf 0 1 -1 0 300 100 Tm (abc) Tj ET")))
 	require.Equal(t, "abc", pdfText(t, pageWithFont(font, "BT /F1 10 Tf -1 0 0 -1 300 500 Tm (abc) Tj ET")))
 	require.Equal(t, "cba", pdfText(t, pageWithFont(font, "-1 0 0 1 400 0 cm BT /F1 10 Tf 100 500 Td (abc) Tj ET")))
+	up := "BT /F1 10 Tf 0 1 1 0 300 100 Tm (abc) Tj 0 -12 Td (cab) Tj ET"
+	require.Equal(t, "cba\nbac", pdfText(t, pageWithFont(font, up)))
 }
 
 // Superscripts and subscripts in a smaller size stay on their line, joined
@@ -117,4 +120,13 @@ func TestFormFieldAppearances(t *testing.T) {
 		note,
 	)
 	require.Regexp(t, `^Supplier: +ACME Ltd$`, pdfText(t, data))
+}
+
+// Character spacing that opens a gap of more than a tenth of an em ends a
+// word, and a TJ adjustment that takes the gap back joins the glyphs again:
+// a table cell "0" spaced away from "37,752" stays its own word.
+func TestCharacterSpacingSplitsWords(t *testing.T) {
+	font := "<< /Type /Font /Subtype /Type1 /BaseFont /X /FirstChar 44 /LastChar 57 /Widths [250 0 0 0 500 500 500 500 500 500 500 500 500 500] >>"
+	content := "BT 3.9 Tc 6 0 0 6 100 700 Tm /F1 1 Tf [ (03) 3916 (7) 3916 (,) 3889 (7) 3916 (5) 3916 (2) ] TJ ET"
+	require.Regexp(t, `^0 +37,752$`, pdfText(t, pageWithFont(font, content)))
 }

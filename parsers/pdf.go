@@ -517,10 +517,18 @@ func (w *walker) show(g *gstate, tm *matrix, v pdfToken, out *[]word) {
 		cos, sin = 1, 0
 	}
 	// Mirrored text (a reflecting matrix) is read as pdftotext reads it:
-	// glyph by glyph in page order, so its words come out reversed.
+	// glyph by glyph in page order, so its words come out reversed. Its
+	// direction is that of the glyphs' up vector (m[2], m[3]) turned a
+	// quarter clockwise, except that mostly horizontal mirrored text
+	// (whose baseline or up vector points the usual way) reads left to right.
 	mirrored := m[0]*m[3]-m[1]*m[2] < 0
-	if mirrored {
+	switch {
+	case mirrored && math.Abs(m[0]*m[3]) >= math.Abs(m[1]*m[2]):
 		cos, sin = 1, 0
+	case mirrored && m[2] > 0:
+		cos, sin = 0, -1
+	case mirrored:
+		cos, sin = 0, 1
 	}
 	rot := 0
 	switch {
@@ -537,7 +545,10 @@ func (w *walker) show(g *gstate, tm *matrix, v pdfToken, out *[]word) {
 		return m[4]*cos + m[5]*sin
 	}
 	var cur strings.Builder
-	var start float64
+	// start and end of the current word along the baseline, and the
+	// spacing added since its last glyph (character and word spacing, TJ
+	// adjustments), in unscaled text space units.
+	var start, end, gap float64
 	estimated := false
 	flush := func() {
 		s := w.clean(cur.String())
@@ -550,31 +561,37 @@ func (w *walker) show(g *gstate, tm *matrix, v pdfToken, out *[]word) {
 		if w.budget < 0 {
 			panic(errTextLimit)
 		}
-		x, end := start, pos()
-		if end < x {
-			x, end = end, x
+		x, e := start, end
+		if e < x {
+			x, e = e, x
 		}
-		*out = append(*out, word{x: x, y: y, end: end, size: size, rot: rot, estimated: estimated, spaced: w.spaced && !mirrored, text: s})
+		*out = append(*out, word{x: x, y: y, end: e, size: size, rot: rot, estimated: estimated, spaced: w.spaced && !mirrored, text: s})
 		estimated, w.spaced = false, false
 	}
 	// put writes the text of one character code and advances past it;
-	// a space ends the current word.
+	// a space ends the current word, and so does spacing of more than a
+	// tenth of an em before a glyph, as in pdftotext.
 	put := func(s string, em float64, guessed, space bool) {
 		if s == " " {
 			flush()
 			w.spaced = true
 		} else {
+			if cur.Len() > 0 && gap > 0.1*math.Abs(g.size) {
+				flush()
+			}
 			if cur.Len() == 0 {
 				start = pos()
 			}
 			cur.WriteString(s)
 			estimated = estimated || guessed
 		}
-		tx := em*g.size + g.tc
+		*tm = translate(em*g.size*g.th, 0).mul(*tm)
+		end = pos()
+		gap = g.tc
 		if space {
-			tx += g.tw
+			gap += g.tw
 		}
-		*tm = translate(tx*g.th, 0).mul(*tm)
+		*tm = translate(gap*g.th, 0).mul(*tm)
 		if mirrored {
 			flush()
 		}
@@ -600,13 +617,9 @@ func (w *walker) show(g *gstate, tm *matrix, v pdfToken, out *[]word) {
 				showString(el.s)
 				continue
 			}
-			// A move of more than a tenth of an em to the right ends a word, as in
-			// pdftotext.
-			adj := el.n
-			if adj < -100 {
-				flush()
-			}
-			*tm = translate(-adj/1000*g.size*g.th, 0).mul(*tm)
+			d := -el.n / 1000 * g.size
+			gap += d
+			*tm = translate(d*g.th, 0).mul(*tm)
 		}
 	}
 	flush()
