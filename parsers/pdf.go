@@ -58,7 +58,7 @@ func ReadPDF(ctx context.Context, data []byte, lim Limits, read func(file []byte
 	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
 	defer cancel()
 	_, err := readPDF(ctx, data, lim, func(r *pdf.Reader, file []byte, pages []page) (*Document, error) {
-		if !r.Trailer().Key("Encrypt").IsNull() {
+		if !r.Trailer().Key("Encrypt").IsNull() || encryptRef.Match(data) {
 			return nil, newError(CodeEncrypted, "the page images of an encrypted PDF are not read")
 		}
 		list := make([]PDFPage, len(pages))
@@ -156,16 +156,13 @@ func readPDFOnce(ctx context.Context, data []byte, lim Limits, read pdfReader) (
 			doc, err = nil, newError(CodeCorrupt, "%v", x)
 		}
 	}()
-	r, err := pdf.NewReader(ctxReaderAt{ctx, bytes.NewReader(data)}, int64(len(data)))
-	if err != nil && ctx.Err() == nil {
-		if fixed, ok := rc4CryptFilter(data); ok {
-			if r2, err2 := pdf.NewReader(ctxReaderAt{ctx, bytes.NewReader(fixed)}, int64(len(fixed))); err2 == nil {
-				r, data, err = r2, fixed, nil
-			}
-		}
+	// A file encrypted with the empty user password is decrypted here, as
+	// viewers open it; other passwords are not known, and the library
+	// refuses the file.
+	if clear, ok := decryptEmpty(data); ok {
+		data = clear
 	}
-	// An encrypted file the library opened had the empty user password,
-	// which it decrypts with; other passwords are not known here.
+	r, err := pdf.NewReader(ctxReaderAt{ctx, bytes.NewReader(data)}, int64(len(data)))
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return nil, timeoutError(ctx.Err(), lim.Timeout)
