@@ -2,6 +2,8 @@ package parsers
 
 import (
 	"context"
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -129,4 +131,34 @@ func TestCharacterSpacingSplitsWords(t *testing.T) {
 	font := "<< /Type /Font /Subtype /Type1 /BaseFont /X /FirstChar 44 /LastChar 57 /Widths [250 0 0 0 500 500 500 500 500 500 500 500 500 500] >>"
 	content := "BT 3.9 Tc 6 0 0 6 100 700 Tm /F1 1 Tf [ (03) 3916 (7) 3916 (,) 3889 (7) 3916 (5) 3916 (2) ] TJ ET"
 	require.Regexp(t, `^0 +37,752$`, pdfText(t, pageWithFont(font, content)))
+}
+
+// Text drawn again over itself, slightly offset (fake bold, a shadow), is
+// read once, even when each copy is split into strings differently.
+func TestFakeBoldReadOnce(t *testing.T) {
+	font := "<< /Type /Font /Subtype /Type1 /BaseFont /X /FirstChar 48 /LastChar 58 /Widths [500 500 500 500 500 500 500 500 500 500 1000] >>"
+	content := "BT /F1 18 Tf 1 0 0 1 100 300 Tm (0:) Tj (123) Tj ET " +
+		"BT /F1 18 Tf 1 0 0 1 100.24 300.24 Tm (0) Tj (:123) Tj ET " +
+		"BT /F1 18 Tf 1 0 0 1 100.24 300 Tm (0:123) Tj ET " +
+		"BT /F1 18 Tf 1 0 0 1 200 300 Tm (0) Tj ET"
+	require.Regexp(t, `^0:123 +0$`, pdfText(t, pageWithFont(font, content)))
+}
+
+// Form XObjects that draw each other without end are drawn once down the
+// chain, as in pdftotext: a form already being drawn is not drawn again.
+func TestRecursiveFormsDrawnOnce(t *testing.T) {
+	form := func(other int, text string) string {
+		return stream(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 1000 1000] /Resources << /Font << /F1 4 0 R >> /XObject << /X 7 0 R /Y %d 0 R >> >>", other),
+			"BT /F1 10 Tf 0 0 Td ("+text+") Tj ET 0.5 0 0 0.5 0 -40 cm /Y Do")
+	}
+	data := buildPDF("%PDF-1.7",
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /X 6 0 R >> >> /Contents 5 0 R >>",
+		helvetica,
+		stream("", "1 0 0 1 50 700 cm /X Do"),
+		form(7, "first"),
+		form(6, "second"),
+	)
+	require.Equal(t, "first\nsecond", regexp.MustCompile(`\n+`).ReplaceAllString(pdfText(t, data), "\n"))
 }

@@ -191,6 +191,7 @@ func readText(ctx context.Context, r *pdf.Reader, pages []page, lim Limits) (*Do
 	var b strings.Builder
 	for _, p := range pages {
 		var words []word
+		w.drawn = glyphSet{}
 		w.walk(p.v.Key("Contents"), p.res, identity, &words, 0)
 		w.annotations(p, &words)
 		if !layoutPage(&b, words, lim.MaxBytes) {
@@ -314,9 +315,11 @@ type walker struct {
 	budget            int64 // bytes of text left before errTextLimit
 	ops               int
 	readable, garbled int
-	spaced            bool   // a space was shown since the last word
-	maxContent        int64  // most bytes of content read for one stream or form
-	broken            string // why a content stream could not be read, if one could not
+	spaced            bool            // a space was shown since the last word
+	maxContent        int64           // most bytes of content read for one stream or form
+	broken            string          // why a content stream could not be read, if one could not
+	drawn             glyphSet        // the glyphs drawn on the page so far
+	forms             map[string]bool // the form XObjects being drawn, by formID
 
 }
 
@@ -405,9 +408,27 @@ func (w *walker) walk(content, res pdf.Value, ctm matrix, out *[]word, depth int
 			if xres.IsNull() {
 				xres = res
 			}
+			// A form that draws itself, directly or through others, is
+			// drawn once on the way down, as in pdftotext.
+			id := formID(xo)
+			if w.forms[id] {
+				return
+			}
+			if w.forms == nil {
+				w.forms = map[string]bool{}
+			}
+			w.forms[id] = true
 			w.walk(xo, xres, m.mul(g.ctm), out, depth+1)
+			delete(w.forms, id)
 		}
 	})
+}
+
+// formID identifies a form XObject by the offset of its stream in the
+// file, which the library prints after its dictionary.
+func formID(v pdf.Value) string {
+	s := v.String()
+	return s[strings.LastIndexByte(s, '@')+1:]
 }
 
 // maxAnnots bounds the annotations read on one page.
@@ -569,10 +590,15 @@ func (w *walker) show(g *gstate, tm *matrix, v pdfToken, out *[]word) {
 	// a space ends the current word, and so does spacing of more than a
 	// tenth of an em before a glyph, as in pdftotext.
 	put := func(s string, em float64, guessed, space bool) {
-		if s == " " {
+		written := false
+		switch {
+		case s == " ":
 			flush()
 			w.spaced = true
-		} else {
+		case s == "":
+		case w.drawn.again(s, rot, pos(), y, size):
+			flush() // drawn again over itself: fake bold, a shadow
+		default:
 			if cur.Len() > 0 && gap > 0.1*math.Abs(g.size) {
 				flush()
 			}
@@ -581,9 +607,12 @@ func (w *walker) show(g *gstate, tm *matrix, v pdfToken, out *[]word) {
 			}
 			cur.WriteString(s)
 			estimated = estimated || guessed
+			written = true
 		}
 		*tm = translate(em*g.size*g.th, 0).mul(*tm)
-		end = pos()
+		if written {
+			end = pos()
+		}
 		gap = g.tc
 		if space {
 			gap += g.tw
@@ -620,6 +649,50 @@ func (w *walker) show(g *gstate, tm *matrix, v pdfToken, out *[]word) {
 		}
 	}
 	flush()
+}
+
+// glyphSet holds the glyphs drawn on a page, by text, direction and cell
+// of a grid scaled to their size.
+type glyphSet map[glyphCell][]drawnGlyph
+
+type glyphCell struct {
+	text      string
+	rot, x, y int
+}
+
+type drawnGlyph struct{ x, y, size float64 }
+
+// again reports whether a glyph of the same text and size was drawn at
+// nearly the same place (a tenth of its size along the baseline, a fifth
+// across it), as text drawn twice for fake bold or a shadow is, which
+// pdftotext reads once; otherwise it records the glyph.
+func (s glyphSet) again(text string, rot int, x, y, size float64) bool {
+	if s == nil {
+		return false
+	}
+	// Cells of half the tolerance across each axis: a glyph within it
+	// lies in the glyph's cell or the neighbour nearer to it.
+	dx, dy := 0.1*max(math.Abs(size), 0.01), 0.2*max(math.Abs(size), 0.01)
+	gx, gy := math.Floor(x/(2*dx)), math.Floor(y/(2*dy))
+	nx, ny := gx+1, gy+1
+	if x-gx*2*dx < dx {
+		nx = gx - 1
+	}
+	if y-gy*2*dy < dy {
+		ny = gy - 1
+	}
+	for _, cx := range [2]float64{gx, nx} {
+		for _, cy := range [2]float64{gy, ny} {
+			for _, d := range s[glyphCell{text, rot, int(cx), int(cy)}] {
+				if math.Abs(d.x-x) < dx && math.Abs(d.y-y) < dy && math.Abs(d.size-size) < dx {
+					return true
+				}
+			}
+		}
+	}
+	k := glyphCell{text, rot, int(gx), int(gy)}
+	s[k] = append(s[k], drawnGlyph{x, y, size})
+	return false
 }
 
 // clean drops control characters and counts readable and garbled ones, from
