@@ -24,7 +24,10 @@ func baseEncoding(name string) [256]string {
 			cm = charmap.Macintosh
 		}
 		for c := 32; c < 256; c++ {
-			if r := cm.DecodeByte(byte(c)); r != '\uFFFD' && r != 0x7F {
+			switch r := cm.DecodeByte(byte(c)); {
+			case r >= 0xFB00 && r <= 0xFB06: // MacRoman's fi and fl ligatures, read as letters by name
+				t[c] = norm.NFKC.String(string(r))
+			case r != '\uFFFD' && r != 0x7F:
 				t[c] = string(r)
 			}
 		}

@@ -60,6 +60,14 @@ func TestSimpleFontDifferencesAndToUnicode(t *testing.T) {
 	require.Equal(t, "ZB", pdfText(t, pageWithFont(font, `BT /F1 10 Tf 100 700 Td (AB) Tj ET`, toUnicode)))
 }
 
+// MacRomanEncoding's ligatures read as their letters, as their glyph names
+// do.
+func TestMacRomanLigatures(t *testing.T) {
+	font := "<< /Type /Font /Subtype /TrueType /BaseFont /X /Encoding /MacRomanEncoding /FirstChar 32 /LastChar 222 /Widths [" +
+		strings.Repeat(" 500", 191) + "] >>"
+	require.Equal(t, "first flat", pdfText(t, pageWithFont(font, `BT /F1 10 Tf 100 700 Td (\336rst \337at) Tj ET`)))
+}
+
 func TestGlyphText(t *testing.T) {
 	for name, want := range map[string]string{
 		"A": "A", "eacute": "é", "Scaron": "Š", "uni00410042": "AB", "u1F600": "😀",
