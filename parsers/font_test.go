@@ -85,6 +85,20 @@ func TestType0LegacyCMap(t *testing.T) {
 	require.Equal(t, "AB中文", pdfText(t, pageWithFont(font, "BT /F1 10 Tf 100 700 Td <4142D6D0CEC4> Tj ET", cid)))
 }
 
+// The JIS X 0208 CMaps H and V read their two-byte codes as Japanese; with
+// V (vertical writing) the glyphs advance down the page, one em each: a
+// column read top to bottom is one line, columns right to left, as
+// pdftotext reads them.
+func TestType0JISCMapsAndVerticalText(t *testing.T) {
+	cid := "<< /Type /Font /Subtype /CIDFontType0 /BaseFont /Ryumin /DW 1000 /CIDSystemInfo << /Registry (Adobe) /Ordering (Japan1) /Supplement 2 >> >>"
+	font := func(cmap string) string {
+		return "<< /Type /Font /Subtype /Type0 /BaseFont /Ryumin-Light-" + cmap + " /Encoding /" + cmap + " /DescendantFonts [6 0 R] >>"
+	}
+	require.Equal(t, "あい", pdfText(t, pageWithFont(font("H"), "BT /F1 10 Tf 100 700 Td <24222424> Tj ET", cid)))
+	vertical := "BT /F1 10 Tf 100 700 Td <2422> Tj <2424> Tj ET BT /F1 10 Tf 80 700 Td <24262428> Tj ET"
+	require.Equal(t, "あい\nうえ", pdfText(t, pageWithFont(font("V"), vertical, cid)))
+}
+
 // A Type0 font whose ToUnicode is the name Identity-H has UTF-16 codes.
 func TestType0IdentityToUnicode(t *testing.T) {
 	font := "<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding /Identity-H /ToUnicode /Identity-H /DescendantFonts [6 0 R] >>"

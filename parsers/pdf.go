@@ -528,7 +528,13 @@ func (w *walker) show(g *gstate, tm *matrix, v pdfToken, out *[]word) {
 	m := at()
 	// Text drawn in another direction is measured along it: x along the
 	// baseline, y across it, as if the page were turned to read it.
+	// Vertical text (a font of writing mode 1) advances down its glyphs'
+	// up vector, each glyph one em (the default vertical metrics).
+	vertical := g.font.vertical
 	cos, sin := m[0], m[1]
+	if vertical {
+		cos, sin = -m[2], -m[3]
+	}
 	if n := math.Hypot(cos, sin); n > 0 {
 		cos, sin = cos/n, sin/n
 	} else {
@@ -539,7 +545,7 @@ func (w *walker) show(g *gstate, tm *matrix, v pdfToken, out *[]word) {
 	// direction is that of the glyphs' up vector (m[2], m[3]) turned a
 	// quarter clockwise, except that mostly horizontal mirrored text
 	// (whose baseline or up vector points the usual way) reads left to right.
-	mirrored := m[0]*m[3]-m[1]*m[2] < 0
+	mirrored := m[0]*m[3]-m[1]*m[2] < 0 && !vertical
 	switch {
 	case mirrored && math.Abs(m[0]*m[3]) >= math.Abs(m[1]*m[2]):
 		cos, sin = 1, 0
@@ -561,6 +567,15 @@ func (w *walker) show(g *gstate, tm *matrix, v pdfToken, out *[]word) {
 	pos := func() float64 {
 		m := at()
 		return m[4]*cos + m[5]*sin
+	}
+	// advance moves the text matrix d unscaled text space units along the
+	// reading direction.
+	advance := func(d float64) {
+		if vertical {
+			*tm = translate(0, -d).mul(*tm)
+		} else {
+			*tm = translate(d*g.th, 0).mul(*tm)
+		}
 	}
 	var cur strings.Builder
 	// start and end of the current word along the baseline, and the
@@ -609,7 +624,7 @@ func (w *walker) show(g *gstate, tm *matrix, v pdfToken, out *[]word) {
 			estimated = estimated || guessed
 			written = true
 		}
-		*tm = translate(em*g.size*g.th, 0).mul(*tm)
+		advance(em * g.size)
 		if written {
 			end = pos()
 		}
@@ -617,7 +632,10 @@ func (w *walker) show(g *gstate, tm *matrix, v pdfToken, out *[]word) {
 		if space {
 			gap += g.tw
 		}
-		*tm = translate(gap*g.th, 0).mul(*tm)
+		if vertical { // the spacings add to the vertical position, against the reading
+			gap = -gap
+		}
+		advance(gap)
 		if mirrored {
 			flush()
 		}
@@ -625,7 +643,10 @@ func (w *walker) show(g *gstate, tm *matrix, v pdfToken, out *[]word) {
 	showString := func(raw string) {
 		g.font.decode(raw, func(gl glyph) {
 			em, guessed := gl.width, g.font.guessed
-			if guessed {
+			switch {
+			case vertical:
+				em, guessed = 1, false
+			case guessed:
 				em = 0.5
 				if gl.text == " " {
 					em = 0.25
@@ -644,8 +665,11 @@ func (w *walker) show(g *gstate, tm *matrix, v pdfToken, out *[]word) {
 				continue
 			}
 			d := -el.n / 1000 * g.size
+			if vertical {
+				d = -d
+			}
 			gap += d
-			*tm = translate(d*g.th, 0).mul(*tm)
+			advance(d)
 		}
 	}
 	flush()
