@@ -31,9 +31,17 @@ func baseEncoding(name string) [256]string {
 				t[c] = string(r)
 			}
 		}
-		if name != "MacRomanEncoding" {
+		switch name {
+		case "MacRomanEncoding":
+			t[0xCA] = " " // a second space (PDF 32000-1, annex D, note 5)
+		case "WinAnsiEncoding":
+			// Windows-1252's no-break space and soft hyphen are a
+			// second space and hyphen (annex D, notes 5 and 6).
+			t[0xA0], t[0xAD] = " ", "-"
+			fallthrough
+		default:
 			// Windows-1252's undefined codes, which WinAnsiEncoding
-			// gives to a bullet, and its no-break and soft hyphen.
+			// gives to a bullet.
 			for _, c := range []int{0x7F, 0x81, 0x8D, 0x8F, 0x90, 0x9D} {
 				t[c] = "•"
 			}

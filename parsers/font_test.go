@@ -68,6 +68,12 @@ func TestMacRomanLigatures(t *testing.T) {
 	require.Equal(t, "first flat", pdfText(t, pageWithFont(font, `BT /F1 10 Tf 100 700 Td (\336rst \337at) Tj ET`)))
 }
 
+// WinAnsiEncoding's codes 240 and 255 are a second space and hyphen
+// (PDF 32000-1, annex D), not Windows-1252's no-break space and soft hyphen.
+func TestWinAnsiSecondSpaceAndHyphen(t *testing.T) {
+	require.Equal(t, "acido-basique pH", pdfText(t, pageWithFont(helvetica, `BT /F1 10 Tf 100 700 Td (acido\255basique\240pH) Tj ET`)))
+}
+
 func TestGlyphText(t *testing.T) {
 	for name, want := range map[string]string{
 		"A": "A", "eacute": "é", "Scaron": "Š", "uni00410042": "AB", "u1F600": "😀",
