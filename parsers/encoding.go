@@ -31,20 +31,18 @@ func baseEncoding(name string) [256]string {
 				t[c] = string(r)
 			}
 		}
-		switch name {
-		case "MacRomanEncoding":
-			t[0xCA] = " " // a second space (PDF 32000-1, annex D, note 5)
-		case "WinAnsiEncoding":
-			// Windows-1252's no-break space and soft hyphen are a
-			// second space and hyphen (annex D, notes 5 and 6).
-			t[0xA0], t[0xAD] = " ", "-"
-			fallthrough
-		default:
+		if name != "MacRomanEncoding" {
 			// Windows-1252's undefined codes, which WinAnsiEncoding
-			// gives to a bullet.
+			// gives to a bullet. Its no-break space stays one (the
+			// rules read amounts grouped by it).
 			for _, c := range []int{0x7F, 0x81, 0x8D, 0x8F, 0x90, 0x9D} {
 				t[c] = "•"
 			}
+		}
+		if name == "WinAnsiEncoding" {
+			// Windows-1252's soft hyphen is a second hyphen (PDF
+			// 32000-1, annex D, note 6), as pdftotext reads it.
+			t[0xAD] = "-"
 		}
 		if name == "PDFDocEncoding" {
 			for c, r := range pdfDocDiffs {
