@@ -27,7 +27,7 @@ const (
 
 // encryptedPage returns onePage's PDF with an /Info dictionary, encrypted
 // for user password pw by method enc.
-func encryptedPage(t *testing.T, pw string, enc string) []byte {
+func encryptedPage(t testing.TB, pw string, enc string) []byte {
 	t.Helper()
 	id := []byte("0123456789abcdef")
 	const p = -4
@@ -99,7 +99,7 @@ func encryptedPage(t *testing.T, pw string, enc string) []byte {
 // fpdfProtected returns a page made by fpdf (as the sample generator
 // makes them) protected with user password pw: RC4 with a 40-bit key,
 // revision 2.
-func fpdfProtected(t *testing.T, pw string) []byte {
+func fpdfProtected(t testing.TB, pw string) []byte {
 	t.Helper()
 	d := fpdf.New("P", "mm", "A4", "")
 	d.SetProtection(fpdf.CnProtectPrint, pw, "owner-secret")
