@@ -190,3 +190,14 @@ func TestRecursiveFormsDrawnOnce(t *testing.T) {
 	)
 	require.Equal(t, "first\nsecond", regexp.MustCompile(`\n+`).ReplaceAllString(pdfText(t, data), "\n"))
 }
+
+// A space belongs to the word drawn before it, as in pdftotext: drawn
+// after "S", it parts "S" from a ")" placed close behind it, and not from
+// a "(" placed just before it but drawn later.
+func TestSpaceFollowsTheWordDrawnBeforeIt(t *testing.T) {
+	font := "<< /Type /Font /Subtype /TrueType /BaseFont /X /FirstChar 32 /LastChar 120 /Widths [250 0 0 0 0 0 0 0 300 300" +
+		strings.Repeat(" 500", 41) + " 460" + strings.Repeat(" 500", 37) + "] >>"
+	content := "BT /F1 10 Tf 1 0 0 1 70 478 Tm (Tax ) Tj 1 0 0 1 134 478 Tm (S) Tj 1 0 0 1 129 477 Tm ( ) Tj " +
+		"1 0 0 1 131 477 Tm (\\() Tj 1 0 0 1 139 478 Tm (\\)) Tj ET"
+	require.Regexp(t, `^Tax +\(S \)$`, pdfText(t, pageWithFont(font, content)))
+}

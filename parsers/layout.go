@@ -98,7 +98,7 @@ func layoutWords(b *strings.Builder, words []word, limit int64) bool {
 			pad := column(w.x) - n
 			if i > 0 {
 				switch gap, em := w.x-end, max(w.size, 1); {
-				case gap < 0.1*em && !w.estimated && !last.estimated && !w.spaced:
+				case gap < 0.1*em && !w.estimated && !last.estimated && !last.spaced:
 					pad = 0
 				case gap < 1.2*em:
 					pad = 1

@@ -296,7 +296,7 @@ type word struct {
 	size      float64 // font size in page units
 	rot       int     // direction of the baseline in quarter turns: x and y are measured along and across it
 	estimated bool    // the width is a guess (the font has no widths)
-	spaced    bool    // a space character came before it: it starts a word however close it is
+	spaced    bool    // a space character was shown after it: a word follows it however close
 	text      string
 }
 
@@ -315,7 +315,6 @@ type walker struct {
 	budget            int64 // bytes of text left before errTextLimit
 	ops               int
 	readable, garbled int
-	spaced            bool            // a space was shown since the last word
 	maxContent        int64           // most bytes of content read for one stream or form
 	broken            string          // why a content stream could not be read, if one could not
 	drawn             glyphSet        // the glyphs drawn on the page so far
@@ -598,8 +597,8 @@ func (w *walker) show(g *gstate, tm *matrix, v pdfToken, out *[]word) {
 		if e < x {
 			x, e = e, x
 		}
-		*out = append(*out, word{x: x, y: y, end: e, size: size, rot: rot, estimated: estimated, spaced: w.spaced && !mirrored, text: s})
-		estimated, w.spaced = false, false
+		*out = append(*out, word{x: x, y: y, end: e, size: size, rot: rot, estimated: estimated, text: s})
+		estimated = false
 	}
 	// put writes the text of one character code and advances past it;
 	// a space ends the current word, and so does spacing of more than a
@@ -609,7 +608,11 @@ func (w *walker) show(g *gstate, tm *matrix, v pdfToken, out *[]word) {
 		switch {
 		case s == " ":
 			flush()
-			w.spaced = true
+			// The space follows the last word drawn, as pdftotext
+			// reads it (mirrored glyphs come out reversed: none).
+			if n := len(*out); n > 0 && !mirrored {
+				(*out)[n-1].spaced = true
+			}
 		case s == "":
 		case w.drawn.again(s, rot, pos(), y, size):
 			flush() // drawn again over itself: fake bold, a shadow
