@@ -24,16 +24,25 @@ func baseEncoding(name string) [256]string {
 			cm = charmap.Macintosh
 		}
 		for c := 32; c < 256; c++ {
-			if r := cm.DecodeByte(byte(c)); r != '\uFFFD' && r != 0x7F {
+			switch r := cm.DecodeByte(byte(c)); {
+			case r >= 0xFB00 && r <= 0xFB06: // MacRoman's fi and fl ligatures, read as letters by name
+				t[c] = norm.NFKC.String(string(r))
+			case r != '\uFFFD' && r != 0x7F:
 				t[c] = string(r)
 			}
 		}
 		if name != "MacRomanEncoding" {
 			// Windows-1252's undefined codes, which WinAnsiEncoding
-			// gives to a bullet, and its no-break and soft hyphen.
+			// gives to a bullet. Its no-break space stays one (the
+			// rules read amounts grouped by it).
 			for _, c := range []int{0x7F, 0x81, 0x8D, 0x8F, 0x90, 0x9D} {
 				t[c] = "•"
 			}
+		}
+		if name == "WinAnsiEncoding" {
+			// Windows-1252's soft hyphen is a second hyphen (PDF
+			// 32000-1, annex D, note 6), as pdftotext reads it.
+			t[0xAD] = "-"
 		}
 		if name == "PDFDocEncoding" {
 			for c, r := range pdfDocDiffs {
@@ -186,6 +195,20 @@ func glyphText(name string) string {
 type legacyCMap struct {
 	enc  encoding.Encoding
 	lead func(byte) bool // the byte starts a two-byte code
+	high bool            // codes are 7-bit JIS X 0208 row and cell: the high bits make them EUC-JP
+}
+
+// text returns the text of code in the character set, or false.
+func (m *legacyCMap) text(code string) (string, bool) {
+	if m.high {
+		b := []byte(code)
+		for i := range b {
+			b[i] |= 0x80
+		}
+		code = string(b)
+	}
+	s, err := m.enc.NewDecoder().String(code)
+	return s, err == nil && s != "" && !strings.ContainsRune(s, '\uFFFD')
 }
 
 func (m *legacyCMap) codeLen(b byte) int {
@@ -200,17 +223,19 @@ func legacyCMapOf(name string) *legacyCMap {
 	between := func(lo, hi byte) func(byte) bool { return func(b byte) bool { return b >= lo && b <= hi } }
 	switch {
 	case strings.HasPrefix(name, "GBK-EUC-"), strings.HasPrefix(name, "GBK2K-"), strings.HasPrefix(name, "GBKp-EUC-"):
-		return &legacyCMap{simplifiedchinese.GBK, between(0x81, 0xFE)}
+		return &legacyCMap{simplifiedchinese.GBK, between(0x81, 0xFE), false}
 	case strings.HasPrefix(name, "GB-EUC-"), strings.HasPrefix(name, "GBpc-EUC-"):
-		return &legacyCMap{simplifiedchinese.GBK, between(0xA1, 0xFE)}
+		return &legacyCMap{simplifiedchinese.GBK, between(0xA1, 0xFE), false}
 	case strings.HasPrefix(name, "90ms-RKSJ-"), strings.HasPrefix(name, "90msp-RKSJ-"), strings.HasPrefix(name, "83pv-RKSJ-"), strings.HasPrefix(name, "90pv-RKSJ-"):
-		return &legacyCMap{japanese.ShiftJIS, func(b byte) bool { return b >= 0x81 && b <= 0x9F || b >= 0xE0 && b <= 0xFC }}
+		return &legacyCMap{japanese.ShiftJIS, func(b byte) bool { return b >= 0x81 && b <= 0x9F || b >= 0xE0 && b <= 0xFC }, false}
+	case name == "H" || name == "V": // JIS X 0208, ISO-2022-JP's two-byte codes
+		return &legacyCMap{japanese.EUCJP, func(byte) bool { return true }, true}
 	case strings.HasPrefix(name, "EUC-"):
-		return &legacyCMap{japanese.EUCJP, func(b byte) bool { return b == 0x8E || b >= 0xA1 && b <= 0xFE }}
+		return &legacyCMap{japanese.EUCJP, func(b byte) bool { return b == 0x8E || b >= 0xA1 && b <= 0xFE }, false}
 	case strings.HasPrefix(name, "KSC-EUC-"), strings.HasPrefix(name, "KSCms-UHC-"), strings.HasPrefix(name, "KSCpc-EUC-"):
-		return &legacyCMap{korean.EUCKR, between(0x81, 0xFE)}
+		return &legacyCMap{korean.EUCKR, between(0x81, 0xFE), false}
 	case strings.HasPrefix(name, "B5pc-"), strings.HasPrefix(name, "ETen-B5-"), strings.HasPrefix(name, "HKscs-B5-"), strings.HasPrefix(name, "ETenms-B5-"):
-		return &legacyCMap{traditionalchinese.Big5, between(0x81, 0xFE)}
+		return &legacyCMap{traditionalchinese.Big5, between(0x81, 0xFE), false}
 	}
 	return nil
 }

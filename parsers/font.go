@@ -16,6 +16,7 @@ type font struct {
 	enc       *cmap       // Type0: the encoding CMap; nil for Identity-H/V (two bytes, CID = code)
 	ucs2      bool        // Type0 with a Uni…-UCS2 CMap: the code is UTF-16
 	charset   *legacyCMap // Type0 with a predefined CMap of a national character set
+	vertical  bool        // Type0 with a vertical CMap (…-V, V, Identity-V): glyphs advance downwards
 	toUnicode *cmap       // nil when the font has none
 	simple    [256]string
 	// widths in thousandths of text space: by code for a simple font, by
@@ -86,6 +87,8 @@ func loadFont(v pdf.Value) *font {
 
 func (f *font) loadComposite(v pdf.Value) {
 	f.composite = true
+	name := v.Key("Encoding").Name()
+	f.vertical = name == "V" || strings.HasSuffix(name, "-V")
 	switch e := v.Key("Encoding"); {
 	case e.Kind() == pdf.Stream:
 		f.enc = readCMap(e)
@@ -175,7 +178,7 @@ func (f *font) glyph(code string) glyph {
 		text = string(utf16.Decode(u))
 	}
 	if !ok && f.charset != nil {
-		if s, err := f.charset.enc.NewDecoder().String(code); err == nil && s != "\uFFFD" {
+		if s, ok := f.charset.text(code); ok {
 			text = s
 		}
 	}

@@ -2,6 +2,8 @@ package parsers
 
 import (
 	"context"
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -58,6 +60,20 @@ func TestSimpleFontDifferencesAndToUnicode(t *testing.T) {
 	require.Equal(t, "ZB", pdfText(t, pageWithFont(font, `BT /F1 10 Tf 100 700 Td (AB) Tj ET`, toUnicode)))
 }
 
+// MacRomanEncoding's ligatures read as their letters, as their glyph names
+// do.
+func TestMacRomanLigatures(t *testing.T) {
+	font := "<< /Type /Font /Subtype /TrueType /BaseFont /X /Encoding /MacRomanEncoding /FirstChar 32 /LastChar 222 /Widths [" +
+		strings.Repeat(" 500", 191) + "] >>"
+	require.Equal(t, "first flat", pdfText(t, pageWithFont(font, `BT /F1 10 Tf 100 700 Td (\336rst \337at) Tj ET`)))
+}
+
+// WinAnsiEncoding's code 255 is a second hyphen (PDF 32000-1, annex D),
+// not Windows-1252's soft hyphen.
+func TestWinAnsiSecondHyphen(t *testing.T) {
+	require.Equal(t, "acido-basique", pdfText(t, pageWithFont(helvetica, `BT /F1 10 Tf 100 700 Td (acido\255basique) Tj ET`)))
+}
+
 func TestGlyphText(t *testing.T) {
 	for name, want := range map[string]string{
 		"A": "A", "eacute": "é", "Scaron": "Š", "uni00410042": "AB", "u1F600": "😀",
@@ -75,6 +91,20 @@ func TestType0LegacyCMap(t *testing.T) {
 	require.Equal(t, "AB中文", pdfText(t, pageWithFont(font, "BT /F1 10 Tf 100 700 Td <4142D6D0CEC4> Tj ET", cid)))
 }
 
+// The JIS X 0208 CMaps H and V read their two-byte codes as Japanese; with
+// V (vertical writing) the glyphs advance down the page, one em each: a
+// column read top to bottom is one line, columns right to left, as
+// pdftotext reads them.
+func TestType0JISCMapsAndVerticalText(t *testing.T) {
+	cid := "<< /Type /Font /Subtype /CIDFontType0 /BaseFont /Ryumin /DW 1000 /CIDSystemInfo << /Registry (Adobe) /Ordering (Japan1) /Supplement 2 >> >>"
+	font := func(cmap string) string {
+		return "<< /Type /Font /Subtype /Type0 /BaseFont /Ryumin-Light-" + cmap + " /Encoding /" + cmap + " /DescendantFonts [6 0 R] >>"
+	}
+	require.Equal(t, "あい", pdfText(t, pageWithFont(font("H"), "BT /F1 10 Tf 100 700 Td <24222424> Tj ET", cid)))
+	vertical := "BT /F1 10 Tf 100 700 Td <2422> Tj <2424> Tj ET BT /F1 10 Tf 80 700 Td <24262428> Tj ET"
+	require.Equal(t, "あい\nうえ", pdfText(t, pageWithFont(font("V"), vertical, cid)))
+}
+
 // A Type0 font whose ToUnicode is the name Identity-H has UTF-16 codes.
 func TestType0IdentityToUnicode(t *testing.T) {
 	font := "<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding /Identity-H /ToUnicode /Identity-H /DescendantFonts [6 0 R] >>"
@@ -83,12 +113,15 @@ func TestType0IdentityToUnicode(t *testing.T) {
 }
 
 // Rotated text is read along its baseline; mirrored text glyph by glyph
-// in page order, reversed, as pdftotext reads it.
+// in page order, reversed, as pdftotext reads it, in the direction its up
+// vector gives: up and mirrored text is read as lines running down the page.
 func TestTurnedAndMirroredText(t *testing.T) {
 	font := "<< /Type /Font /Subtype /Type1 /BaseFont /X /FirstChar 97 /LastChar 99 /Widths [500 500 500] >>"
 	require.Equal(t, "abc", pdfText(t, pageWithFont(font, "BT /F1 10 Tf 0 1 -1 0 300 100 Tm (abc) Tj ET")))
 	require.Equal(t, "abc", pdfText(t, pageWithFont(font, "BT /F1 10 Tf -1 0 0 -1 300 500 Tm (abc) Tj ET")))
 	require.Equal(t, "cba", pdfText(t, pageWithFont(font, "-1 0 0 1 400 0 cm BT /F1 10 Tf 100 500 Td (abc) Tj ET")))
+	up := "BT /F1 10 Tf 0 1 1 0 300 100 Tm (abc) Tj 0 -12 Td (cab) Tj ET"
+	require.Equal(t, "cba\nbac", pdfText(t, pageWithFont(font, up)))
 }
 
 // Superscripts and subscripts in a smaller size stay on their line, joined
@@ -117,4 +150,65 @@ func TestFormFieldAppearances(t *testing.T) {
 		note,
 	)
 	require.Regexp(t, `^Supplier: +ACME Ltd$`, pdfText(t, data))
+}
+
+// Character spacing that opens a gap of more than a tenth of an em ends a
+// word, and a TJ adjustment that takes the gap back joins the glyphs again:
+// a table cell "0" spaced away from "37,752" stays its own word.
+func TestCharacterSpacingSplitsWords(t *testing.T) {
+	font := "<< /Type /Font /Subtype /Type1 /BaseFont /X /FirstChar 44 /LastChar 57 /Widths [250 0 0 0 500 500 500 500 500 500 500 500 500 500] >>"
+	content := "BT 3.9 Tc 6 0 0 6 100 700 Tm /F1 1 Tf [ (03) 3916 (7) 3916 (,) 3889 (7) 3916 (5) 3916 (2) ] TJ ET"
+	require.Regexp(t, `^0 +37,752$`, pdfText(t, pageWithFont(font, content)))
+}
+
+// Text drawn again over itself, slightly offset (fake bold, a shadow), is
+// read once, even when each copy is split into strings differently.
+func TestFakeBoldReadOnce(t *testing.T) {
+	font := "<< /Type /Font /Subtype /Type1 /BaseFont /X /FirstChar 48 /LastChar 58 /Widths [500 500 500 500 500 500 500 500 500 500 1000] >>"
+	content := "BT /F1 18 Tf 1 0 0 1 100 300 Tm (0:) Tj (123) Tj ET " +
+		"BT /F1 18 Tf 1 0 0 1 100.24 300.24 Tm (0) Tj (:123) Tj ET " +
+		"BT /F1 18 Tf 1 0 0 1 100.24 300 Tm (0:123) Tj ET " +
+		"BT /F1 18 Tf 1 0 0 1 200 300 Tm (0) Tj ET"
+	require.Regexp(t, `^0:123 +0$`, pdfText(t, pageWithFont(font, content)))
+}
+
+// Form XObjects that draw each other without end are drawn once down the
+// chain, as in pdftotext: a form already being drawn is not drawn again.
+func TestRecursiveFormsDrawnOnce(t *testing.T) {
+	form := func(other int, text string) string {
+		return stream(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 1000 1000] /Resources << /Font << /F1 4 0 R >> /XObject << /X 7 0 R /Y %d 0 R >> >>", other),
+			"BT /F1 10 Tf 0 0 Td ("+text+") Tj ET 0.5 0 0 0.5 0 -40 cm /Y Do")
+	}
+	data := buildPDF("%PDF-1.7",
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /X 6 0 R >> >> /Contents 5 0 R >>",
+		helvetica,
+		stream("", "1 0 0 1 50 700 cm /X Do"),
+		form(7, "first"),
+		form(6, "second"),
+	)
+	require.Equal(t, "first\nsecond", regexp.MustCompile(`\n+`).ReplaceAllString(pdfText(t, data), "\n"))
+}
+
+// A space belongs to the word drawn before it, as in pdftotext: drawn
+// after "S", it parts "S" from a ")" placed close behind it, and not from
+// a "(" placed just before it but drawn later.
+func TestSpaceFollowsTheWordDrawnBeforeIt(t *testing.T) {
+	font := "<< /Type /Font /Subtype /TrueType /BaseFont /X /FirstChar 32 /LastChar 120 /Widths [250 0 0 0 0 0 0 0 300 300" +
+		strings.Repeat(" 500", 41) + " 460" + strings.Repeat(" 500", 37) + "] >>"
+	content := "BT /F1 10 Tf 1 0 0 1 70 478 Tm (Tax ) Tj 1 0 0 1 134 478 Tm (S) Tj 1 0 0 1 129 477 Tm ( ) Tj " +
+		"1 0 0 1 131 477 Tm (\\() Tj 1 0 0 1 139 478 Tm (\\)) Tj ET"
+	require.Regexp(t, `^Tax +\(S \)$`, pdfText(t, pageWithFont(font, content)))
+}
+
+// Runs of two sizes parted by a small gap (digits in another font between
+// Chinese characters) read as separate words, as in pdftotext; runs of
+// one size so close stay one word, and so does a superscript that touches.
+func TestSizeChangeWithGapPartsWords(t *testing.T) {
+	font := "<< /Type /Font /Subtype /TrueType /BaseFont /X /FirstChar 48 /LastChar 57 /Widths [500 500 500 500 500 500 500 500 500 500] >>"
+	content := "BT /F1 16 Tf 1 0 0 1 100 700 Tm (20) Tj /F1 16.6 Tf 1 0 0 1 117 700 Tm (5) Tj ET " +
+		"BT /F1 16 Tf 1 0 0 1 100 600 Tm (20) Tj 1 0 0 1 117 600 Tm (5) Tj ET " +
+		"BT /F1 16 Tf 1 0 0 1 100 500 Tm (20) Tj /F1 10 Tf 1 0 0 1 116 506 Tm (5) Tj ET"
+	require.Equal(t, "20 5\n\n205\n\n205", pdfText(t, pageWithFont(font, content)))
 }

@@ -53,6 +53,10 @@ func FuzzParse(f *testing.F) {
 		"BT /F1 10 Tf 100 700 Td <00010002> Tj BI /W 1 /H 1 ID\n~>\nEI [<0003> -120 <0004>] TJ ET",
 		stream("", "1 begincodespacerange <0000> <FFFF> endcodespacerange 1 beginbfrange <0001> <0004> [<0041> <00660066> <0042> <0043>] endbfrange"),
 		"<< /Type /Font /Subtype /CIDFontType2 /DW 500 /W [1 [600 700] 3 4 500] >>"), uint8(0))
+	for _, enc := range []string{encRC4, encAES128, encAES256} {
+		f.Add(encryptedPage(f, "", enc), uint8(0))
+	}
+	f.Add(fpdfProtected(f, ""), uint8(0))
 	noXref := onePage("%PDF-1.4", "BT /F1 10 Tf 50 800 Td (Invoice) Tj ET", "")
 	f.Add(append(noXref[:bytes.LastIndex(noXref, []byte("xref"))], "%%EOF"...), uint8(0))
 	lim := Limits{MaxBytes: 1 << 20, MaxPages: 50, Timeout: 5 * time.Second}

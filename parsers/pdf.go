@@ -58,7 +58,7 @@ func ReadPDF(ctx context.Context, data []byte, lim Limits, read func(file []byte
 	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
 	defer cancel()
 	_, err := readPDF(ctx, data, lim, func(r *pdf.Reader, file []byte, pages []page) (*Document, error) {
-		if !r.Trailer().Key("Encrypt").IsNull() {
+		if !r.Trailer().Key("Encrypt").IsNull() || encryptRef.Match(data) {
 			return nil, newError(CodeEncrypted, "the page images of an encrypted PDF are not read")
 		}
 		list := make([]PDFPage, len(pages))
@@ -156,16 +156,13 @@ func readPDFOnce(ctx context.Context, data []byte, lim Limits, read pdfReader) (
 			doc, err = nil, newError(CodeCorrupt, "%v", x)
 		}
 	}()
-	r, err := pdf.NewReader(ctxReaderAt{ctx, bytes.NewReader(data)}, int64(len(data)))
-	if err != nil && ctx.Err() == nil {
-		if fixed, ok := rc4CryptFilter(data); ok {
-			if r2, err2 := pdf.NewReader(ctxReaderAt{ctx, bytes.NewReader(fixed)}, int64(len(fixed))); err2 == nil {
-				r, data, err = r2, fixed, nil
-			}
-		}
+	// A file encrypted with the empty user password is decrypted here, as
+	// viewers open it; other passwords are not known, and the library
+	// refuses the file.
+	if clear, ok := decryptEmpty(data); ok {
+		data = clear
 	}
-	// An encrypted file the library opened had the empty user password,
-	// which it decrypts with; other passwords are not known here.
+	r, err := pdf.NewReader(ctxReaderAt{ctx, bytes.NewReader(data)}, int64(len(data)))
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return nil, timeoutError(ctx.Err(), lim.Timeout)
@@ -194,6 +191,7 @@ func readText(ctx context.Context, r *pdf.Reader, pages []page, lim Limits) (*Do
 	var b strings.Builder
 	for _, p := range pages {
 		var words []word
+		w.drawn = glyphSet{}
 		w.walk(p.v.Key("Contents"), p.res, identity, &words, 0)
 		w.annotations(p, &words)
 		if !layoutPage(&b, words, lim.MaxBytes) {
@@ -298,7 +296,7 @@ type word struct {
 	size      float64 // font size in page units
 	rot       int     // direction of the baseline in quarter turns: x and y are measured along and across it
 	estimated bool    // the width is a guess (the font has no widths)
-	spaced    bool    // a space character came before it: it starts a word however close it is
+	spaced    bool    // a space character was shown after it: a word follows it however close
 	text      string
 }
 
@@ -317,9 +315,10 @@ type walker struct {
 	budget            int64 // bytes of text left before errTextLimit
 	ops               int
 	readable, garbled int
-	spaced            bool   // a space was shown since the last word
-	maxContent        int64  // most bytes of content read for one stream or form
-	broken            string // why a content stream could not be read, if one could not
+	maxContent        int64           // most bytes of content read for one stream or form
+	broken            string          // why a content stream could not be read, if one could not
+	drawn             glyphSet        // the glyphs drawn on the page so far
+	forms             map[string]bool // the form XObjects being drawn, by formID
 
 }
 
@@ -408,9 +407,27 @@ func (w *walker) walk(content, res pdf.Value, ctm matrix, out *[]word, depth int
 			if xres.IsNull() {
 				xres = res
 			}
+			// A form that draws itself, directly or through others, is
+			// drawn once on the way down, as in pdftotext.
+			id := formID(xo)
+			if w.forms[id] {
+				return
+			}
+			if w.forms == nil {
+				w.forms = map[string]bool{}
+			}
+			w.forms[id] = true
 			w.walk(xo, xres, m.mul(g.ctm), out, depth+1)
+			delete(w.forms, id)
 		}
 	})
+}
+
+// formID identifies a form XObject by the offset of its stream in the
+// file, which the library prints after its dictionary.
+func formID(v pdf.Value) string {
+	s := v.String()
+	return s[strings.LastIndexByte(s, '@')+1:]
 }
 
 // maxAnnots bounds the annotations read on one page.
@@ -510,17 +527,31 @@ func (w *walker) show(g *gstate, tm *matrix, v pdfToken, out *[]word) {
 	m := at()
 	// Text drawn in another direction is measured along it: x along the
 	// baseline, y across it, as if the page were turned to read it.
+	// Vertical text (a font of writing mode 1) advances down its glyphs'
+	// up vector, each glyph one em (the default vertical metrics).
+	vertical := g.font.vertical
 	cos, sin := m[0], m[1]
+	if vertical {
+		cos, sin = -m[2], -m[3]
+	}
 	if n := math.Hypot(cos, sin); n > 0 {
 		cos, sin = cos/n, sin/n
 	} else {
 		cos, sin = 1, 0
 	}
 	// Mirrored text (a reflecting matrix) is read as pdftotext reads it:
-	// glyph by glyph in page order, so its words come out reversed.
-	mirrored := m[0]*m[3]-m[1]*m[2] < 0
-	if mirrored {
+	// glyph by glyph in page order, so its words come out reversed. Its
+	// direction is that of the glyphs' up vector (m[2], m[3]) turned a
+	// quarter clockwise, except that mostly horizontal mirrored text
+	// (whose baseline or up vector points the usual way) reads left to right.
+	mirrored := m[0]*m[3]-m[1]*m[2] < 0 && !vertical
+	switch {
+	case mirrored && math.Abs(m[0]*m[3]) >= math.Abs(m[1]*m[2]):
 		cos, sin = 1, 0
+	case mirrored && m[2] > 0:
+		cos, sin = 0, -1
+	case mirrored:
+		cos, sin = 0, 1
 	}
 	rot := 0
 	switch {
@@ -536,8 +567,20 @@ func (w *walker) show(g *gstate, tm *matrix, v pdfToken, out *[]word) {
 		m := at()
 		return m[4]*cos + m[5]*sin
 	}
+	// advance moves the text matrix d unscaled text space units along the
+	// reading direction.
+	advance := func(d float64) {
+		if vertical {
+			*tm = translate(0, -d).mul(*tm)
+		} else {
+			*tm = translate(d*g.th, 0).mul(*tm)
+		}
+	}
 	var cur strings.Builder
-	var start float64
+	// start and end of the current word along the baseline, and the
+	// spacing added since its last glyph (character and word spacing, TJ
+	// adjustments), in unscaled text space units.
+	var start, end, gap float64
 	estimated := false
 	flush := func() {
 		s := w.clean(cur.String())
@@ -550,31 +593,52 @@ func (w *walker) show(g *gstate, tm *matrix, v pdfToken, out *[]word) {
 		if w.budget < 0 {
 			panic(errTextLimit)
 		}
-		x, end := start, pos()
-		if end < x {
-			x, end = end, x
+		x, e := start, end
+		if e < x {
+			x, e = e, x
 		}
-		*out = append(*out, word{x: x, y: y, end: end, size: size, rot: rot, estimated: estimated, spaced: w.spaced && !mirrored, text: s})
-		estimated, w.spaced = false, false
+		*out = append(*out, word{x: x, y: y, end: e, size: size, rot: rot, estimated: estimated, text: s})
+		estimated = false
 	}
 	// put writes the text of one character code and advances past it;
-	// a space ends the current word.
+	// a space ends the current word, and so does spacing of more than a
+	// tenth of an em before a glyph, as in pdftotext.
 	put := func(s string, em float64, guessed, space bool) {
-		if s == " " {
+		written := false
+		switch {
+		case s == " ":
 			flush()
-			w.spaced = true
-		} else {
+			// The space follows the last word drawn, as pdftotext
+			// reads it (mirrored glyphs come out reversed: none).
+			if n := len(*out); n > 0 && !mirrored {
+				(*out)[n-1].spaced = true
+			}
+		case s == "":
+		case w.drawn.again(s, rot, pos(), y, size):
+			flush() // drawn again over itself: fake bold, a shadow
+		default:
+			if cur.Len() > 0 && gap > 0.1*math.Abs(g.size) {
+				flush()
+			}
 			if cur.Len() == 0 {
 				start = pos()
 			}
 			cur.WriteString(s)
 			estimated = estimated || guessed
+			written = true
 		}
-		tx := em*g.size + g.tc
+		advance(em * g.size)
+		if written {
+			end = pos()
+		}
+		gap = g.tc
 		if space {
-			tx += g.tw
+			gap += g.tw
 		}
-		*tm = translate(tx*g.th, 0).mul(*tm)
+		if vertical { // the spacings add to the vertical position, against the reading
+			gap = -gap
+		}
+		advance(gap)
 		if mirrored {
 			flush()
 		}
@@ -582,7 +646,10 @@ func (w *walker) show(g *gstate, tm *matrix, v pdfToken, out *[]word) {
 	showString := func(raw string) {
 		g.font.decode(raw, func(gl glyph) {
 			em, guessed := gl.width, g.font.guessed
-			if guessed {
+			switch {
+			case vertical:
+				em, guessed = 1, false
+			case guessed:
 				em = 0.5
 				if gl.text == " " {
 					em = 0.25
@@ -600,16 +667,59 @@ func (w *walker) show(g *gstate, tm *matrix, v pdfToken, out *[]word) {
 				showString(el.s)
 				continue
 			}
-			// A move of more than a tenth of an em to the right ends a word, as in
-			// pdftotext.
-			adj := el.n
-			if adj < -100 {
-				flush()
+			d := -el.n / 1000 * g.size
+			if vertical {
+				d = -d
 			}
-			*tm = translate(-adj/1000*g.size*g.th, 0).mul(*tm)
+			gap += d
+			advance(d)
 		}
 	}
 	flush()
+}
+
+// glyphSet holds the glyphs drawn on a page, by text, direction and cell
+// of a grid scaled to their size.
+type glyphSet map[glyphCell][]drawnGlyph
+
+type glyphCell struct {
+	text      string
+	rot, x, y int
+}
+
+type drawnGlyph struct{ x, y, size float64 }
+
+// again reports whether a glyph of the same text and size was drawn at
+// nearly the same place (a tenth of its size along the baseline, a fifth
+// across it), as text drawn twice for fake bold or a shadow is, which
+// pdftotext reads once; otherwise it records the glyph.
+func (s glyphSet) again(text string, rot int, x, y, size float64) bool {
+	if s == nil {
+		return false
+	}
+	// Cells of half the tolerance across each axis: a glyph within it
+	// lies in the glyph's cell or the neighbour nearer to it.
+	dx, dy := 0.1*max(math.Abs(size), 0.01), 0.2*max(math.Abs(size), 0.01)
+	gx, gy := math.Floor(x/(2*dx)), math.Floor(y/(2*dy))
+	nx, ny := gx+1, gy+1
+	if x-gx*2*dx < dx {
+		nx = gx - 1
+	}
+	if y-gy*2*dy < dy {
+		ny = gy - 1
+	}
+	for _, cx := range [2]float64{gx, nx} {
+		for _, cy := range [2]float64{gy, ny} {
+			for _, d := range s[glyphCell{text, rot, int(cx), int(cy)}] {
+				if math.Abs(d.x-x) < dx && math.Abs(d.y-y) < dy && math.Abs(d.size-size) < dx {
+					return true
+				}
+			}
+		}
+	}
+	k := glyphCell{text, rot, int(gx), int(gy)}
+	s[k] = append(s[k], drawnGlyph{x, y, size})
+	return false
 }
 
 // clean drops control characters and counts readable and garbled ones, from

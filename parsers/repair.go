@@ -108,39 +108,6 @@ func refExists[E any](ref []byte, offsets map[int]E) bool {
 	return err == nil && ok
 }
 
-var cfmV2 = regexp.MustCompile(`/CFM[ \t\r\n]*/V2\b`)
-var version4 = regexp.MustCompile(`/V[ \t\r\n]*4\b`)
-
-// rc4CryptFilter rewrites, in a copy of data, the /V 4 of an encryption
-// dictionary whose crypt filter is RC4 (/CFM /V2) to /V 2, which is the
-// same cipher and key derivation; the pdf library reads V=4 only with AES.
-// The length of the file does not change, so its offsets hold.
-func rc4CryptFilter(data []byte) ([]byte, bool) {
-	refs := encryptRef.FindAllSubmatch(data, -1)
-	if len(refs) == 0 {
-		return nil, false
-	}
-	ref := refs[len(refs)-1]
-	header := regexp.MustCompile(`(?:^|[\r\n\t >])` + string(ref[1]) + `[ \t\r\n]+` + string(ref[2]) + `[ \t\r\n]+obj\b`)
-	loc := header.FindAllIndex(data, -1)
-	if len(loc) == 0 {
-		return nil, false
-	}
-	start := loc[len(loc)-1][1]
-	end := bytes.Index(data[start:], []byte("endobj"))
-	if end < 0 {
-		return nil, false
-	}
-	dict := data[start : start+end]
-	v := version4.FindIndex(dict)
-	if v == nil || !cfmV2.Match(dict) {
-		return nil, false
-	}
-	out := bytes.Clone(data)
-	out[start+v[1]-1] = '2'
-	return out, true
-}
-
 var directLength = regexp.MustCompile(`/Length[ \t\r\n]+(\d{1,10})\b[ \t\r\n]*(?:[^ \t\r\n\d]|$)`)
 
 // fixLengths returns data with each direct /Length of a stream set to the
