@@ -18,11 +18,7 @@ import (
 // in item rows and labels without their accents (55 of 60 before).
 func TestScanAccuracy(t *testing.T) {
 	t.Parallel()
-	e := engine(t)
-	parse := func(ctx context.Context, data []byte, mediaType string, lim parsers.Limits) (*parsers.Document, error) {
-		lim.OCR = e.Parse
-		return parsers.Parse(ctx, data, mediaType, lim)
-	}
+	parse := withOCR(engine(t))
 	r, err := accuracy.Evaluate(context.Background(), samples.ScanDir(), accuracy.Rules{}, parse)
 	require.NoError(t, err)
 	for _, d := range r.Docs {
@@ -42,11 +38,7 @@ func TestScanAccuracy(t *testing.T) {
 // with OCR, is read with every field right and accepted by the verdict.
 func TestScannedSample(t *testing.T) {
 	t.Parallel()
-	e := engine(t)
-	parse := func(ctx context.Context, data []byte, mediaType string, lim parsers.Limits) (*parsers.Document, error) {
-		lim.OCR = e.Parse
-		return parsers.Parse(ctx, data, mediaType, lim)
-	}
+	parse := withOCR(engine(t))
 	r, err := accuracy.Evaluate(context.Background(), samples.Dir(), accuracy.Rules{}, parse)
 	require.NoError(t, err)
 	var scans int
@@ -61,4 +53,12 @@ func TestScannedSample(t *testing.T) {
 		require.GreaterOrEqual(t, d.OCRConfidence, 70.0, d.File)
 	}
 	require.Equal(t, 1, scans, "invoice-scanned.pdf")
+}
+
+// withOCR is parsers.Parse reading scans with e.
+func withOCR(e *Engine) parsers.ParseFunc {
+	return func(ctx context.Context, data []byte, mediaType string, lim parsers.Limits) (*parsers.Document, error) {
+		lim.OCR = e.Parse
+		return parsers.Parse(ctx, data, mediaType, lim)
+	}
 }

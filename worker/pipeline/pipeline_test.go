@@ -231,6 +231,9 @@ func TestScansCompleteThroughOCR(t *testing.T) {
 		require.Equal(t, "N-12314", r.Fields.InvoiceNumber, it.Name)
 		require.NotNil(t, r.Fields.Total)
 		require.InDelta(t, 6694.38, *r.Fields.Total, 0.001, it.Name)
+		require.Equal(t, "ocr", r.TextSource, "the result says where the text came from")
+		require.GreaterOrEqual(t, r.OCRConfidence, activities.RulesOCRBelow, it.Name)
+		require.Contains(t, r.TextOrigin(), "OCR (mean word confidence")
 	}
 	var source string
 	require.NoError(t, b.st.Pool().QueryRow(b.ctx, `SELECT media_type FROM documents WHERE id = $1`, items[0].DocumentID).Scan(&source))
