@@ -146,12 +146,12 @@ func (a *Activities) Parse(ctx context.Context, in ParseInput) (*ParseOutput, er
 // visionOnly returns the number of pages of a document that parsing found
 // without text (no text layer, or no OCR to read its images: err) and that
 // goes on to the tiers with no text, for vision models to read its page
-// images (parsers.SourceVision): when some model sees images and the page
-// images can be taken out. Otherwise it returns 0 and parsing's failure
-// stands.
+// images (parsers.SourceVision): when models are configured, some of them
+// see images, and the page images can be taken out. Otherwise it returns 0
+// and parsing's failure stands.
 func (a *Activities) visionOnly(ctx context.Context, doc *store.Document, err error) int {
 	code, _ := parsers.CodeOf(err)
-	if code != parsers.CodeNoText && code != parsers.CodeOCRUnavailable || len(a.Vision.Models) == 0 {
+	if code != parsers.CodeNoText && code != parsers.CodeOCRUnavailable || len(a.Vision.Models) == 0 || a.LLM == nil {
 		return 0
 	}
 	pages, perr := a.documentPages(ctx, doc)
