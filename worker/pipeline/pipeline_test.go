@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"context"
 	"encoding/json"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,6 +15,8 @@ import (
 	"github.com/dataforge/dataforge/activities"
 	"github.com/dataforge/dataforge/client"
 	"github.com/dataforge/dataforge/dftype"
+	"github.com/dataforge/dataforge/internal/llmsim"
+	"github.com/dataforge/dataforge/internal/llmsim/simrules"
 	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/parsers"
@@ -238,4 +241,31 @@ func TestScansCompleteThroughOCR(t *testing.T) {
 	var source string
 	require.NoError(t, b.st.Pool().QueryRow(b.ctx, `SELECT media_type FROM documents WHERE id = $1`, items[0].DocumentID).Scan(&source))
 	require.Equal(t, "image/png", source, "stored as the image it is")
+}
+
+// TestScanWithoutOCRReadByVision: a worker without OCR but with a vision
+// model does not refuse the scanned invoice at parse: the model classifies
+// it and reads its fields from the page image alone (the simulator reads
+// the image with Tesseract, as a vision model would), and the result says
+// so.
+func TestScanWithoutOCRReadByVision(t *testing.T) {
+	t.Parallel()
+	engine := ocrEngine(t)
+	sim := llmsim.New(llmsim.Options{Models: llmsim.FastModels(), Answer: simrules.Answer, Seed: 1,
+		ReadImage: func(img []byte) (string, error) { return engine.Text(context.Background(), img) }})
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	b := setup(t, withLLM(srv.URL+"/v1"), func(a *activities.Activities) {
+		a.Vision = activities.Vision{Models: map[string]bool{"gpt-4o": true, "gpt-4o-mini": true}, Below: 80}
+	})
+	items := b.submitAndWait(t, []string{filepath.Join(samples.Dir(), "invoice-scanned.pdf")}, client.Options{})
+	r, err := b.sub.Report(b.ctx, items[0].DocumentID)
+	require.NoError(t, err)
+	require.Equal(t, "completed", r.Status, r.Reason)
+	require.Equal(t, "vision", r.TextSource)
+	require.Positive(t, r.PageImages, "the winning model read the page image")
+	require.Equal(t, "TT-3307", r.Fields.InvoiceNumber)
+	require.NotNil(t, r.Fields.Total)
+	require.InDelta(t, 280.15, *r.Fields.Total, 0.001)
+	require.Positive(t, sim.Stats()["gpt-4o"].Images+sim.Stats()["gpt-4o-mini"].Images)
 }
