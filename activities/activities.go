@@ -112,6 +112,9 @@ func (a *Activities) Parse(ctx context.Context, in ParseInput) (*ParseOutput, er
 		parse = parsers.Parse
 	}
 	parsed, err := parse(ctx, doc.Content, doc.MediaType, a.Limits)
+	if pages := a.visionOnly(ctx, doc, err); pages > 0 {
+		parsed, err = &parsers.Document{MediaType: doc.MediaType, Source: parsers.SourceVision, Pages: pages}, nil
+	}
 	if err != nil {
 		if code, ok := parsers.CodeOf(err); ok {
 			return nil, temporal.NewNonRetryableApplicationError(
@@ -138,6 +141,25 @@ func (a *Activities) Parse(ctx context.Context, in ParseInput) (*ParseOutput, er
 	}
 	out.DocType, out.Confidence, out.Complexity = string(cls.Type), cls.Confidence, cls.Complexity
 	return out, nil
+}
+
+// visionOnly returns the number of pages of a document that parsing found
+// without text (no text layer, or no OCR to read its images: err) and that
+// goes on to the tiers with no text, for vision models to read its page
+// images (parsers.SourceVision): when models are configured, some of them
+// see images, and the page images can be taken out. Otherwise it returns 0
+// and parsing's failure stands.
+func (a *Activities) visionOnly(ctx context.Context, doc *store.Document, err error) int {
+	code, _ := parsers.CodeOf(err)
+	if code != parsers.CodeNoText && code != parsers.CodeOCRUnavailable || len(a.Vision.Models) == 0 || a.LLM == nil {
+		return 0
+	}
+	pages, perr := a.documentPages(ctx, doc)
+	if perr != nil || len(pages) == 0 {
+		return 0
+	}
+	activity.GetLogger(ctx).Info("no text to read: the LLM tiers read the page images", "document", doc.Name, "pages", len(pages), "parse", err.Error())
+	return pages[len(pages)-1].Number
 }
 
 // Route plans a document: whether to classify it with the LLM tiers, and
@@ -266,7 +288,7 @@ func (a *Activities) ExtractRules(ctx context.Context, in ExtractInput) (_ *Extr
 		out.Model = "template " + ex.Template
 	}
 	if err := a.settle(ctx, in, out, &store.Extraction{Fields: raw, Confidence: ex.Confidence, Problems: v.Problems},
-		outcome, started); err != nil {
+		outcome, info.Source, started); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -278,9 +300,10 @@ const RulesOCRBelow = 70.0
 
 // settle ends a tier that calls no model (rules, einvoice): it stores what
 // the tier read, if anything (ex: fields, confidence and problems; the rest
-// comes from in and out), and records the tier's one attempt.
+// comes from in and out), and records the tier's one attempt, which read
+// text from source (a parsers.Source).
 func (a *Activities) settle(ctx context.Context, in ExtractInput, out *ExtractOutput, ex *store.Extraction,
-	outcome string, started time.Time) error {
+	outcome, source string, started time.Time) error {
 	if ex != nil {
 		ex.DocumentID, ex.Tier, ex.Model, ex.DocType = in.DocumentID, in.Tier.Name, out.Model, in.DocType
 		ex.Overall, ex.Valid = out.Overall, out.Valid
@@ -291,7 +314,7 @@ func (a *Activities) settle(ctx context.Context, in ExtractInput, out *ExtractOu
 	at := &store.Attempt{
 		DocumentID: in.DocumentID, Tier: in.Tier.Name, Model: out.Model, Attempt: int(activity.GetInfo(ctx).Attempt),
 		Outcome: outcome, ErrorClass: out.Code, ErrorMessage: out.Detail,
-		Latency: time.Since(started), StartedAt: started,
+		Latency: time.Since(started), StartedAt: started, TextSource: source,
 	}
 	if err := a.Store.RecordAttempt(ctx, at); err != nil {
 		return err

@@ -87,6 +87,16 @@ func mustLoad(t *testing.T) []samples.Expected {
 	return list
 }
 
+// extractLLM runs the ExtractLLM activity, which must not fail.
+func (b *testBundle) extractLLM(t *testing.T, in activities.ExtractInput) activities.ExtractOutput {
+	t.Helper()
+	v, err := b.env.ExecuteActivity(b.acts.ExtractLLM, in)
+	require.NoError(t, err)
+	var out activities.ExtractOutput
+	require.NoError(t, v.Get(&out))
+	return out
+}
+
 func (b *testBundle) parse(t *testing.T, id string) *activities.ParseOutput {
 	t.Helper()
 	v, err := b.env.ExecuteActivity(b.acts.Parse, activities.ParseInput{DocumentID: id})
@@ -207,20 +217,15 @@ func TestExtractLLMOverHTTP(t *testing.T) {
 	b.parse(t, id)
 	in := activities.ExtractInput{DocumentID: id, DocType: "invoice",
 		Tier: router.Tier{Name: "primary", Kind: router.KindLLM, Model: "gpt-4o"}}
-	v, err := b.env.ExecuteActivity(b.acts.ExtractLLM, in)
-	require.NoError(t, err)
-	var out activities.ExtractOutput
-	require.NoError(t, v.Get(&out))
+	out := b.extractLLM(t, in)
 	require.True(t, out.Valid)
 	require.Equal(t, "Contoso Office Supplies Ltd", out.Issuer)
-	v, err = b.env.ExecuteActivity(b.acts.ExtractLLM, in)
-	require.NoError(t, err)
-	require.NoError(t, v.Get(&out))
+	out = b.extractLLM(t, in)
 	require.True(t, out.Reused, "a retried activity after a recorded success")
 	require.Equal(t, 1, sim.Stats()["gpt-4o"].Requests, "does not call the model again")
 
 	in.Tier = router.Tier{Name: "fallback", Kind: router.KindLLM, Model: "gpt-4o-mini"}
-	_, err = b.env.ExecuteActivity(b.acts.ExtractLLM, in)
+	_, err := b.env.ExecuteActivity(b.acts.ExtractLLM, in)
 	require.Equal(t, llm.ErrTypeQuotaExceeded, llm.ErrorClass(err))
 	require.NotContains(t, err.Error(), "sk-activity-test-0000")
 
@@ -237,9 +242,7 @@ func TestExtractLLMOverHTTP(t *testing.T) {
 	// Reprocessing drops the stored candidates; the cache still answers.
 	require.NoError(t, b.st.StartProcessing(b.ctx, id, true))
 	in.Tier = router.Tier{Name: "primary", Kind: router.KindLLM, Model: "gpt-4o"}
-	v, err = b.env.ExecuteActivity(b.acts.ExtractLLM, in)
-	require.NoError(t, err)
-	require.NoError(t, v.Get(&out))
+	out = b.extractLLM(t, in)
 	require.True(t, out.Reused)
 	attempts, err = b.st.Attempts(b.ctx, id)
 	require.NoError(t, err)
@@ -344,7 +347,50 @@ func TestDoubtfulScansGoToVision(t *testing.T) {
 	attempts, err := b.st.Attempts(b.ctx, id)
 	require.NoError(t, err)
 	require.Contains(t, attempts[0].ErrorMessage, "1 page image(s)")
+	require.Equal(t, "ocr", attempts[0].TextSource, "the attempt log says what the model read")
+	require.Equal(t, 1, attempts[0].PageImages)
 	ex, err := b.st.Extraction(b.ctx, id, "primary")
 	require.NoError(t, err)
 	require.Contains(t, string(ex.Fields), "N-12314", "the invoice number read from the image")
+}
+
+// TestScansWithoutOCRGoToVision: without OCR, an image-only PDF is not
+// refused at parse when a model sees images: it goes on with no text, a
+// vision model reads its page image alone, and a model that cannot see
+// images fails at once (NeedsVision) so the chain moves on.
+func TestScansWithoutOCRGoToVision(t *testing.T) {
+	t.Parallel()
+	engine, err := ocr.Detect(context.Background(), ocr.DefaultLanguages)
+	require.NoError(t, err, "the simulator reads images with Tesseract (.ci/run installs it)")
+	b := setup(t) // no Limits.OCR: parsing finds no text
+	sim := b.simulated(t, llmsim.Options{ReadImage: func(img []byte) (string, error) { return engine.Text(context.Background(), img) }})
+	b.acts.Vision = activities.Vision{Models: map[string]bool{"gpt-4o": true}, Below: 80}
+
+	id := b.put(t, "invoice-scanned.pdf")
+	out := b.parse(t, id)
+	require.Equal(t, "vision", out.TextSource)
+	require.Equal(t, 1, out.Pages)
+	require.Zero(t, out.Chars)
+
+	in := activities.ExtractInput{DocumentID: id, DocType: "invoice",
+		Tier: router.Tier{Name: "primary", Kind: router.KindLLM, Model: "gpt-4o"}}
+	res := b.extractLLM(t, in)
+	require.True(t, res.Valid, "%s: %s", res.Code, res.Detail)
+	require.Equal(t, 1, sim.Stats()["gpt-4o"].Images)
+	attempts, err := b.st.Attempts(b.ctx, id)
+	require.NoError(t, err)
+	require.Len(t, attempts, 1)
+	require.Equal(t, "vision", attempts[0].TextSource)
+	require.Equal(t, 1, attempts[0].PageImages)
+	require.Contains(t, attempts[0].ErrorMessage, "alone")
+	ex, err := b.st.Extraction(b.ctx, id, "primary")
+	require.NoError(t, err)
+	require.Contains(t, string(ex.Fields), "TT-3307", "the invoice number read from the image")
+
+	in.Tier = router.Tier{Name: "fallback", Kind: router.KindLLM, Model: "gpt-4o-mini"} // no images for it here
+	_, err = b.env.ExecuteActivity(b.acts.ExtractLLM, in)
+	var appErr *temporal.ApplicationError
+	require.True(t, errors.As(err, &appErr), "%v", err)
+	require.Equal(t, activities.ErrTypeNeedsVision, appErr.Type())
+	require.True(t, appErr.NonRetryable())
 }

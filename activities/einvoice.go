@@ -8,6 +8,7 @@ import (
 
 	"github.com/dataforge/dataforge/einvoice"
 	"github.com/dataforge/dataforge/internal/store"
+	"github.com/dataforge/dataforge/parsers"
 )
 
 // ExtractEInvoice is the einvoice tier: it reads the EN 16931 XML that Parse
@@ -58,7 +59,7 @@ func (a *Activities) ExtractEInvoice(ctx context.Context, in ExtractInput) (*Ext
 		}
 		ex = &store.Extraction{Fields: raw, Confidence: confidence, Problems: problems}
 	}
-	if err := a.settle(ctx, in, out, ex, outcome, started); err != nil {
+	if err := a.settle(ctx, in, out, ex, outcome, string(parsers.SourceEInvoice), started); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -139,7 +139,11 @@ func (a *Activities) ask(ctx context.Context, task schema.Task, docType schema.D
 		if err != nil {
 			return nil, "", false, err
 		}
-		if len(pages) > 0 {
+		attempt.TextSource, attempt.PageImages = info.Source, len(pages)
+		switch {
+		case len(pages) > 0 && info.Source == string(parsers.SourceVision):
+			attempt.ErrorMessage = fmt.Sprintf("read from %d page image(s) alone: the document has no text", len(pages))
+		case len(pages) > 0:
 			attempt.ErrorMessage = fmt.Sprintf("read from %d page image(s) with the OCR text (mean confidence %.0f)", len(pages), info.OCRConfidence)
 		}
 		if err := a.checkBudget(ctx, docID, tier.Model, text, pages...); err != nil {
@@ -251,39 +255,54 @@ type Vision struct {
 	MaxPages int
 }
 
+// ErrTypeNeedsVision is a tier's failure on a document that has no text,
+// only page images (parsers.SourceVision), when its model cannot see
+// images: non-retryable, so the chain moves on.
+const ErrTypeNeedsVision = "NeedsVision"
+
 // pageImages returns the page images a request to model should carry: for
-// a document read by OCR with low confidence, when model sees images; nil
-// otherwise. Images are scaled down to images.MaxModelSide.
+// a document read by OCR with low confidence, or with no text at all
+// (parsers.SourceVision), when model sees images; nil otherwise. A model
+// that cannot see images fails on a document without text
+// (ErrTypeNeedsVision). Images are scaled down to images.MaxModelSide.
 func (a *Activities) pageImages(ctx context.Context, docID, model string, info store.TextInfo) ([]llm.Image, error) {
-	if info.Source != string(parsers.SourceOCR) || info.OCRConfidence >= a.Vision.Below || !a.Vision.Models[model] {
+	switch {
+	case info.Source == string(parsers.SourceVision) && !a.Vision.Models[model]:
+		return nil, temporal.NewNonRetryableApplicationError(
+			model+" does not read images, and the document has no text (no text layer, no OCR)", ErrTypeNeedsVision, nil)
+	case info.Source == string(parsers.SourceVision):
+	case info.Source != string(parsers.SourceOCR) || info.OCRConfidence >= a.Vision.Below || !a.Vision.Models[model]:
 		return nil, nil
 	}
 	doc, err := a.Store.Content(ctx, docID)
 	if err != nil {
 		return nil, storeError(err)
 	}
-	lim := a.Limits.WithDefaults()
-	var pages []images.Page
-	if doc.MediaType == parsers.MediaPDF {
-		pages, err = images.FromPDF(ctx, doc.Content, lim)
-	} else {
-		var p images.Page
-		p, err = images.Check(doc.Content, lim.MaxPixels)
-		p.Data = doc.Content
-		pages = []images.Page{p}
-	}
+	pages, err := a.documentPages(ctx, doc)
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError("page images: "+err.Error(), ErrTypeParse, err)
 	}
 	var out []llm.Image
 	for _, p := range pages[:min(len(pages), cmp.Or(a.Vision.MaxPages, 4))] {
-		scaled, err := images.ForModel(p, images.MaxModelSide, lim.MaxPixels)
+		scaled, err := images.ForModel(p, images.MaxModelSide, a.Limits.WithDefaults().MaxPixels)
 		if err != nil {
 			return nil, temporal.NewNonRetryableApplicationError("page images: "+err.Error(), ErrTypeParse, err)
 		}
 		out = append(out, llm.Image{MediaType: scaled.MediaType, Data: scaled.Data, Width: scaled.Width, Height: scaled.Height})
 	}
 	return out, nil
+}
+
+// documentPages returns the page images of a PNG or JPEG file (checked,
+// not decoded) or of an image-only PDF, within a.Limits.
+func (a *Activities) documentPages(ctx context.Context, doc *store.Document) ([]images.Page, error) {
+	lim := a.Limits.WithDefaults()
+	if doc.MediaType == parsers.MediaPDF {
+		return images.FromPDF(ctx, doc.Content, lim)
+	}
+	p, err := images.Check(doc.Content, lim.MaxPixels)
+	p.Data = doc.Content
+	return []images.Page{p}, err
 }
 
 // llmSeed makes sampling repeatable where the provider supports seeds.

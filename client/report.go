@@ -12,6 +12,7 @@ import (
 
 	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/internal/store"
+	"github.com/dataforge/dataforge/parsers"
 )
 
 // Report is one document's outcome as the CLI shows it.
@@ -29,6 +30,13 @@ type Report struct {
 	Reviewer   string         `json:"reviewer,omitempty"`
 	Reason     string         `json:"reason,omitempty"`
 	Fields     *schema.Fields `json:"fields,omitempty"`
+	// TextSource is where the document's text came from (text_layer, ocr,
+	// file, einvoice), once parsed; OCRConfidence is OCR's mean word
+	// confidence (0-100); PageImages counts the page images the winning
+	// tier's model read (vision) besides the text.
+	TextSource    string  `json:"text_source,omitempty"`
+	OCRConfidence float64 `json:"ocr_confidence,omitempty"`
+	PageImages    int     `json:"page_images,omitempty"`
 	// Summary is the document's summary, when one was asked for.
 	Summary string `json:"summary,omitempty"`
 	// Fallbacks lists the tasks whose result is the predefined fallback.
@@ -92,6 +100,10 @@ func (s *Submitter) Report(ctx context.Context, documentID string) (*Report, err
 		Name: doc.Name, DocumentID: doc.ID, Status: string(doc.Status), DocType: doc.DocType,
 		Reason: doc.Reason, URL: s.WorkflowURL("doc-" + doc.ID),
 	}
+	r.TextSource, r.OCRConfidence, err = s.Store.TextSource(ctx, documentID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) { // not parsed (yet)
+		return nil, err
+	}
 	tasks, err := s.Store.TaskResults(ctx, documentID)
 	if err != nil {
 		return nil, err
@@ -125,7 +137,45 @@ func (s *Submitter) Report(ctx context.Context, documentID string) (*Report, err
 	}
 	r.Fields, r.Tier, r.Model, r.Attempts = &f, res.Tier, res.Model, res.Attempts
 	r.CostUSD, r.LatencyMS, r.Reviewer = res.CostUSD, res.LatencyMS, res.Reviewer
+	if (r.TextSource == string(parsers.SourceOCR) || r.TextSource == string(parsers.SourceVision)) && res.Tier != "" {
+		attempts, err := s.Store.Attempts(ctx, documentID)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range attempts {
+			if a.Tier == res.Tier && a.Outcome == store.OutcomeSuccess && (a.Task == "" || a.Task == "extract") {
+				r.PageImages = a.PageImages // the last success of the tier is the result
+			}
+		}
+	}
 	return r, nil
+}
+
+// TextOrigin says where a report's text came from: "text layer", "OCR
+// (mean word confidence 94)", with "+ 2 page images" when a vision model
+// read them, or "" before the document is parsed.
+func (r *Report) TextOrigin() string {
+	var s string
+	switch r.TextSource {
+	case "":
+		return ""
+	case string(parsers.SourceOCR):
+		s = fmt.Sprintf("OCR (mean word confidence %.0f)", r.OCRConfidence)
+	case string(parsers.SourceTextLayer):
+		s = "text layer"
+	case string(parsers.SourceEInvoice):
+		s = "e-invoice XML"
+	case string(parsers.SourceFile):
+		s = "text file"
+	case string(parsers.SourceVision):
+		s = "no text: page images only"
+	default:
+		s = r.TextSource
+	}
+	if r.PageImages > 0 {
+		s += fmt.Sprintf(" + %d page image(s) read by the model", r.PageImages)
+	}
+	return s
 }
 
 // WriteTable prints reports as an aligned table.

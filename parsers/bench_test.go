@@ -18,7 +18,7 @@ import (
 func BenchmarkParsePDF(b *testing.B) {
 	list, data := loadSamples(b)
 	for i, e := range list {
-		if e.ParseError != "" || DetectMediaType(e.File, data[i]) != MediaPDF {
+		if e.WantParseError(false) != "" || DetectMediaType(e.File, data[i]) != MediaPDF {
 			continue
 		}
 		b.Run(e.File, func(b *testing.B) {
@@ -36,7 +36,7 @@ func BenchmarkParsePDF(b *testing.B) {
 func BenchmarkExtractRules(b *testing.B) {
 	list, data := loadSamples(b)
 	for i, e := range list {
-		if e.ParseError != "" {
+		if e.WantParseError(false) != "" {
 			continue
 		}
 		doc, err := Parse(context.Background(), data[i], DetectMediaType(e.File, data[i]), Limits{})
@@ -67,7 +67,7 @@ func benchDocs(b *testing.B) []benchDoc {
 		list, err := samples.LoadDir(dir)
 		require.NoError(b, err)
 		for _, e := range list {
-			if e.ParseError != "" {
+			if e.WantParseError(false) != "" {
 				continue
 			}
 			data, err := e.Read()

@@ -538,7 +538,7 @@ func prose(s string) bool {
 // right before a, which has three digits before its decimal mark.
 func thousandsBefore(s string, a amount) (float64, bool) {
 	num := s[a.start:a.end]
-	if a.currency != "" && !isDigit(num[0]) || a.decimals != 2 || a.value < 100 || a.value >= 1000 || a.start < 2 || s[a.start-1] != ' ' {
+	if a.currency != "" && !isDigit(num[0]) || a.decimals != 2 || !thousandsGroup(num) || a.start < 2 || s[a.start-1] != ' ' {
 		return 0, false
 	}
 	i := a.start - 1
@@ -551,6 +551,13 @@ func thousandsBefore(s string, a amount) (float64, bool) {
 	}
 	th, err := strconv.Atoi(s[i : a.start-1])
 	return float64(th), err == nil && th > 0
+}
+
+// thousandsGroup reports whether num starts with three digits and a decimal
+// mark ("080,24", "215.07 €"): what follows a space used as thousands
+// separator.
+func thousandsGroup(num string) bool {
+	return len(num) > 3 && isDigit(num[0]) && isDigit(num[1]) && isDigit(num[2]) && (num[3] == ',' || num[3] == '.')
 }
 
 // within reports whether byte offset i is inside one of the dates.

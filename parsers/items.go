@@ -1,6 +1,7 @@
 package parsers
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/dataforge/dataforge/internal/schema"
@@ -63,12 +64,7 @@ func startsWithAmountLabel(l line) bool {
 // and a description), the cell with the most letters.
 func parseItemRow(l line) (schema.LineItem, bool) {
 	toks := tokens(l.text)
-	type num struct {
-		v     float64
-		tok   int
-		money bool
-	}
-	var nums []num // the numbers at the end of the row, last first
+	var nums []itemNum // the numbers at the end of the row, last first
 	for i := len(toks) - 1; i >= 0; i-- {
 		t := strings.Trim(toks[i].text, "()*,;:")
 		if _, ok := CurrencyCode(t); ok || unitWords[strings.ToLower(t)] {
@@ -84,15 +80,16 @@ func parseItemRow(l line) (schema.LineItem, bool) {
 		if len(nums) == 0 && !a.money() {
 			return schema.LineItem{}, false
 		}
-		nums = append(nums, num{a.value, i, a.money()})
+		nums = append(nums, itemNum{a.value, i, a.money(), a.decimals})
 	}
 	if len(nums) == 0 {
 		return schema.LineItem{}, false
 	}
+	nums = spacedThousands(toks, nums)
 	li := schema.LineItem{Amount: &nums[0].v}
 	first := nums[0].tok
 	switch {
-	case len(nums) >= 3 && near(nums[2].v*nums[1].v, nums[0].v):
+	case explained(nums):
 		li.Quantity, li.UnitPrice = &nums[2].v, &nums[1].v
 		first = nums[2].tok
 	case len(nums) >= 2 && nums[1].money && near(nums[1].v, nums[0].v):
@@ -122,6 +119,66 @@ func parseItemRow(l line) (schema.LineItem, bool) {
 		return schema.LineItem{}, false
 	}
 	return li, true
+}
+
+// itemNum is a number at the end of an item row: its value, its token,
+// whether it looks like money and its digits after the decimal mark.
+type itemNum struct {
+	v        float64
+	tok      int
+	money    bool
+	decimals int
+}
+
+// explained reports whether the row's numbers (last first) read as
+// quantity × unit price = amount.
+func explained(nums []itemNum) bool {
+	return len(nums) >= 3 && near(nums[2].v*nums[1].v, nums[0].v)
+}
+
+// spacedThousands returns nums (last first) with a space read as a
+// thousands separator ("8  215,07  1 720,56": 1720.56, not 1 and 720.56)
+// where that, and only that, makes quantity × unit price the amount: a
+// number of one to three digits, one space, then one with three digits
+// before two decimals. OCR and text files write such spaces as plain ones.
+// One or two such pairs are joined, the fewest that explain the row.
+func spacedThousands(toks []token, nums []itemNum) []itemNum {
+	if explained(nums) {
+		return nums
+	}
+	var pairs []int // i: nums[i+1] is the thousands of nums[i]
+	for i := 0; i+1 < len(nums); i++ {
+		th, v := toks[nums[i+1].tok], toks[nums[i].tok]
+		if nums[i+1].tok+1 == nums[i].tok && v.start == th.end+1 && nums[i].decimals == 2 && thousandsGroup(v.text) &&
+			len(th.text) <= 3 && strings.Trim(th.text, "0123456789") == "" && th.text[0] != '0' {
+			pairs = append(pairs, i)
+		}
+	}
+	join := func(set ...int) []itemNum {
+		out := slices.Clone(nums)
+		for k := len(set) - 1; k >= 0; k-- { // right to left in nums: indices stay valid
+			i := set[k]
+			out[i].v += nums[i+1].v * 1000
+			out[i].tok = nums[i+1].tok
+			out = slices.Delete(out, i+1, i+2)
+		}
+		return out
+	}
+	for _, i := range pairs {
+		if out := join(i); explained(out) {
+			return out
+		}
+	}
+	for a, i := range pairs {
+		for _, j := range pairs[a+1:] {
+			if j > i+1 {
+				if out := join(i, j); explained(out) {
+					return out
+				}
+			}
+		}
+	}
+	return nums
 }
 
 // findItems sets the line items if they add up to the subtotal (or, without

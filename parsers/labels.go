@@ -3,6 +3,8 @@ package parsers
 import (
 	"strings"
 	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Label kinds besides the JSON field names of schema.Fields.
@@ -180,7 +182,7 @@ type labelMatch struct {
 	entry      *labelEntry
 	start, end int  // byte offsets of the label in the line
 	cell       int  // the cell it is in
-	cellStart  bool // nothing but punctuation before it in its cell
+	cellStart  bool // nothing but punctuation before it in its cell (see speck)
 }
 
 var (
@@ -211,6 +213,25 @@ func init() {
 			maxLabelWords = max(maxLabelWords, len(labelWords(p)))
 		}
 	}
+	// The phrases without their accents, unless that is another phrase:
+	// OCR and plain ASCII write "Fallig am", "Date d'echeance".
+	for i := range lexicon {
+		for _, p := range lexicon[i].phrases {
+			if bare := phraseKey(withoutAccents(p)); labelKey[bare] == nil {
+				labelKey[bare] = &lexicon[i]
+			}
+		}
+	}
+}
+
+// withoutAccents returns s without combining marks: "fällig" is "fallig".
+func withoutAccents(s string) string {
+	return norm.NFC.String(strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Mn, r) {
+			return -1
+		}
+		return r
+	}, norm.NFD.String(s)))
 }
 
 // labelWords splits s into the words labels are made of: runs of letters,
@@ -247,6 +268,24 @@ func joinable(sep string) bool {
 	return len(sep) <= 3 && strings.Count(sep, " ") <= 1 && strings.Trim(sep, " .-") == ""
 }
 
+// speck reports whether s, the text before a label in its cell, is nothing
+// but spaces, rules and bullets (" :#*-–|") and at most two other marks of
+// punctuation or symbols ("‘Subtotal", "• Total"), as OCR reads dust and
+// ticks before a word.
+func speck(s string) bool {
+	marks := 0
+	for _, r := range s {
+		switch {
+		case strings.ContainsRune(" :#*-–|", r):
+		case unicode.IsPunct(r) || unicode.IsSymbol(r):
+			marks++
+		default:
+			return false
+		}
+	}
+	return marks <= 2
+}
+
 // findLabels returns the labels in s, left to right; at each word the
 // longest label wins.
 func findLabels(s string, cells [][2]int) []labelMatch {
@@ -274,7 +313,7 @@ func findLabels(s string, cells [][2]int) []labelMatch {
 		for c, cell := range cells {
 			if start < cell[1] {
 				lm.cell, cellEnd = c, max(end, cell[1])
-				lm.cellStart = strings.Trim(s[cell[0]:start], " :#*-–|") == ""
+				lm.cellStart = speck(s[cell[0]:start])
 				break
 			}
 		}

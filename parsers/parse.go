@@ -82,6 +82,10 @@ const (
 	SourceOCR       Source = "ocr"        // read from page images by Limits.OCR
 	SourceFile      Source = "file"       // a text file's own characters
 	SourceEInvoice  Source = "einvoice"   // written from the e-invoice XML
+	// SourceVision: no text at all (no text layer, no OCR); only vision
+	// models read the document, from its page images. Parse never returns
+	// it: the pipeline records it when it sends such a scan on.
+	SourceVision Source = "vision"
 )
 
 // Document is the text of a parsed document.

@@ -35,6 +35,12 @@ type Expected struct {
 	Type        schema.DocType `json:"type"`
 	// ParseError is the parsers.Code that parsing fails with, or empty.
 	ParseError string `json:"parse_error,omitempty"`
+	// OCR marks a scan: without OCR parsing fails with no_text_layer, with
+	// it Outcome and Fields hold.
+	OCR bool `json:"ocr,omitempty"`
+	// TextVersion names, for a scan, the same document with a text layer
+	// in the same directory, which accuracy reports put beside it.
+	TextVersion string `json:"text_version,omitempty"`
 	// Outcome is empty when parsing fails.
 	Outcome Outcome `json:"outcome,omitempty"`
 	// Fields are the true fields of the document, or nil when there is no
@@ -94,6 +100,15 @@ func (e Expected) Path() string {
 		return filepath.Join(Dir(), e.File)
 	}
 	return filepath.Join(e.dir, e.File)
+}
+
+// WantParseError returns the parsers.Code that parsing fails with, with OCR
+// or without it: without, a scan fails with no_text_layer.
+func (e Expected) WantParseError(withOCR bool) string {
+	if e.OCR && !withOCR {
+		return "no_text_layer"
+	}
+	return e.ParseError
 }
 
 // Read returns the bytes of the document.

@@ -25,7 +25,12 @@ func TestLoad(t *testing.T) {
 		require.NoError(t, err, e.File)
 		if e.ParseError != "" {
 			require.Empty(t, e.Outcome, "%s: a document that does not parse has no rules outcome", e.File)
+			require.False(t, e.OCR, "%s: a scan parses with OCR", e.File)
 			continue
+		}
+		if e.OCR {
+			require.Equal(t, "no_text_layer", e.WantParseError(false), e.File)
+			require.Empty(t, e.WantParseError(true), e.File)
 		}
 		require.Contains(t, []Outcome{OutcomeRules, OutcomeReview, OutcomeEInvoice}, e.Outcome, e.File)
 		if e.Outcome != OutcomeReview {

@@ -73,8 +73,10 @@ func TestSubmitStatusResult(t *testing.T) {
 	require.Equal(t, "completed", reports[0].Status)
 	require.Equal(t, "rules", reports[0].Tier)
 	require.NotEmpty(t, reports[0].Fields.InvoiceNumber)
+	require.Equal(t, "text_layer", reports[0].TextSource)
 	require.Equal(t, "review", reports[1].Status)
 	require.Equal(t, "parse: encrypted", reports[1].Reason)
+	require.Empty(t, reports[1].TextSource, "never parsed")
 
 	code, out, _ = b.cli("submit", sample("invoice-classic.pdf"))
 	require.Equal(t, exitOK, code)
@@ -95,10 +97,13 @@ func TestSubmitStatusResult(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(out), &view))
 	require.Equal(t, "rules", view.Tier)
 	require.Len(t, view.AttemptLog, 1)
+	require.Equal(t, "text_layer", view.AttemptLog[0].TextSource, "what the attempt read")
 
 	code, out, _ = b.cli("result", prefix)
 	require.Equal(t, exitOK, code)
 	require.Contains(t, out, "fields:")
+	require.Regexp(t, `text\s+text layer`, out)
+	require.Contains(t, out, "READ")
 }
 
 func TestErrorsAndExitCodes(t *testing.T) {

@@ -146,6 +146,9 @@ func writeResult(p *printer, v resultView) error {
 	fmt.Fprintf(tw, "document\t%s (%s)\n", r.Name, r.DocumentID)
 	fmt.Fprintf(tw, "status\t%s\n", r.Status)
 	fmt.Fprintf(tw, "type\t%s\n", r.DocType)
+	if o := r.TextOrigin(); o != "" {
+		fmt.Fprintf(tw, "text\t%s\n", o)
+	}
 	if r.Reason != "" {
 		fmt.Fprintf(tw, "reason\t%s\n", r.Reason)
 	}
@@ -176,9 +179,9 @@ func writeResult(p *printer, v resultView) error {
 	if len(attempts) > 0 {
 		p.Printf("\nattempts:\n")
 		tw = p.Table()
-		fmt.Fprintln(tw, "  TIER\tMODEL\tTRY\tOUTCOME\tERROR\tLATENCY\tTOKENS\tCOST")
+		fmt.Fprintln(tw, "  TIER\tMODEL\tTRY\tREAD\tOUTCOME\tERROR\tLATENCY\tTOKENS\tCOST")
 		for _, a := range attempts {
-			fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\t%s\t%d ms\t%d/%d\t$%.6f\n", a.Tier, a.Model, a.Attempt, a.Outcome,
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\t%s\t%s\t%d ms\t%d/%d\t$%.6f\n", a.Tier, a.Model, a.Attempt, attemptInput(a), a.Outcome,
 				a.ErrorClass, a.LatencyMS, a.PromptTokens, a.CompletionTokens, a.CostUSD)
 		}
 		if err := tw.Flush(); err != nil {
@@ -193,4 +196,17 @@ func writeResult(p *printer, v resultView) error {
 		p.Printf("\nfields:\n%s\n", b)
 	}
 	return nil
+}
+
+// attemptInput says what an attempt read: its text's source, with the page
+// images sent to a vision model ("ocr+2 images"), or "-" when unknown.
+func attemptInput(a *store.Attempt) string {
+	s := a.TextSource
+	if a.PageImages > 0 {
+		s += fmt.Sprintf("+%d images", a.PageImages)
+	}
+	if s == "" {
+		return "-"
+	}
+	return s
 }

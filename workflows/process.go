@@ -20,6 +20,7 @@ import (
 	"github.com/dataforge/dataforge/dftype"
 	"github.com/dataforge/dataforge/internal/router"
 	"github.com/dataforge/dataforge/internal/schema"
+	"github.com/dataforge/dataforge/parsers"
 )
 
 // TaskQueue is the default task queue of DataForge workers.
@@ -152,6 +153,9 @@ type process struct {
 	docType string
 	// typeConfidence is how sure the classification of docType is.
 	typeConfidence float64
+	// textNote tells the tiers' activity summaries where the text came
+	// from when it is not a text layer (see textNote).
+	textNote string
 	// decided is set once a review decision has been persisted.
 	decided *Result
 	// deciding names the review decision or re-drive being recorded: set
@@ -213,7 +217,7 @@ func (p *process) run(ctx workflow.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.docType, p.typeConfidence = parsed.DocType, parsed.Confidence
+	p.docType, p.typeConfidence, p.textNote = parsed.DocType, parsed.Confidence, textNote(parsed)
 	p.state.DocType = parsed.DocType
 	p.upsert(ctx, AttrDocumentType.ValueSet(parsed.DocType))
 
@@ -369,6 +373,17 @@ func (p *process) runTask(ctx workflow.Context, task schema.Task, tiers []router
 	return &out, nil, nil
 }
 
+// textNote is what the Temporal UI's summaries of the tiers' activities add
+// about the text they read: " (read by OCR, confidence 94)" for a scan,
+// nothing for a text layer, a text file or an e-invoice. Summaries are not
+// matched on replay (only activity ids and types are), so no version gate.
+func textNote(parsed activities.ParseOutput) string {
+	if parsed.TextSource != string(parsers.SourceOCR) {
+		return ""
+	}
+	return fmt.Sprintf(" (read by OCR, confidence %.0f)", parsed.OCRConfidence)
+}
+
 // tierContext carries a tier's timeouts and retry policy.
 func tierContext(ctx workflow.Context, tier router.Tier, summary string) workflow.Context {
 	retry := tier.Retry
@@ -388,7 +403,7 @@ func (p *process) extract(ctx workflow.Context, tier router.Tier) (*activities.E
 	if tier.Model != "" {
 		summary = "extract: " + tier.Model
 	}
-	actx := tierContext(ctx, tier, summary)
+	actx := tierContext(ctx, tier, summary+p.textNote)
 	in := activities.ExtractInput{DocumentID: p.in.DocumentID, DocType: p.docType, TypeConfidence: p.typeConfidence, Tier: tier}
 	var fn any
 	switch tier.Kind {

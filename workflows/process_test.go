@@ -296,3 +296,12 @@ func TestAFailedStepSendsTheDocumentToReview(t *testing.T) {
 	require.Equal(t, []dftype.Reason{{Tier: "workflow", Code: "BadInput", Detail: "tier rules has no valid result"}}, reasons)
 	require.Equal(t, dftype.StatusCompleted, b.result(t).Status)
 }
+
+// TestTextNote: the tiers' activity summaries say when the text is OCR's,
+// and with what confidence.
+func TestTextNote(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, " (read by OCR, confidence 94)", textNote(activities.ParseOutput{TextSource: "ocr", OCRConfidence: 93.6}))
+	require.Empty(t, textNote(activities.ParseOutput{TextSource: "text_layer"}))
+	require.Empty(t, textNote(activities.ParseOutput{}))
+}

@@ -40,3 +40,14 @@ func TestVisionSendsPageImages(t *testing.T) {
 	require.Equal(t, ErrTypeBadRequest, ErrorClass(err))
 	require.Contains(t, err.Error(), "OCR")
 }
+
+// TestImagesWithoutText: a scan with no text at all is sent as its images,
+// and the model is told the document tags are empty on purpose.
+func TestImagesWithoutText(t *testing.T) {
+	t.Parallel()
+	msgs := messages("gpt-4o", "extract", "invoice", "", []Image{{MediaType: "image/png", Data: []byte("page"), Width: 10, Height: 10}})
+	user := msgs[len(msgs)-1]
+	require.Len(t, user.MultiContent, 2)
+	require.Contains(t, user.MultiContent[0].Text, "scan without text")
+	require.NotContains(t, user.MultiContent[0].Text, "by OCR")
+}

@@ -196,6 +196,17 @@ func (s *Store) TextInfo(ctx context.Context, id string) (TextInfo, error) {
 	return t, nil
 }
 
+// TextSource reads where a document's text came from and, for OCR, its mean
+// word confidence (see TextInfo), without the text.
+func (s *Store) TextSource(ctx context.Context, id string) (source string, ocrConfidence float64, err error) {
+	err = s.pool.QueryRow(ctx, `SELECT source, ocr_confidence FROM document_texts WHERE document_id = $1`, id).
+		Scan(&source, &ocrConfidence)
+	if err != nil {
+		return "", 0, notFound(err, "text of document "+id)
+	}
+	return source, ocrConfidence, nil
+}
+
 // RejectDocument ends a document as rejected with a reason.
 func (s *Store) RejectDocument(ctx context.Context, id, reason string) error {
 	tag, err := s.pool.Exec(ctx, `

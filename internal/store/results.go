@@ -88,6 +88,11 @@ type Attempt struct {
 	CompletionTokens int           `json:"completion_tokens"`
 	CostUSD          float64       `json:"cost_usd"`
 	StartedAt        time.Time     `json:"started_at"`
+	// TextSource is where the text the attempt read came from (text_layer,
+	// ocr, file, einvoice), empty when unknown (an answer from the cache);
+	// PageImages counts the page images sent with it to a vision model.
+	TextSource string `json:"text_source,omitempty"`
+	PageImages int    `json:"page_images,omitempty"`
 }
 
 // Attempt outcomes.
@@ -102,10 +107,10 @@ const (
 func (s *Store) RecordAttempt(ctx context.Context, a *Attempt) error {
 	_, err := s.pool.Exec(ctx, `
 		INSERT INTO attempts (document_id, task, tier, model, attempt, outcome, error_class, error_message,
-			latency_ms, prompt_tokens, completion_tokens, cost_usd, started_at)
-		VALUES ($1, coalesce(nullif($2, ''), 'extract'), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			latency_ms, prompt_tokens, completion_tokens, cost_usd, started_at, text_source, page_images)
+		VALUES ($1, coalesce(nullif($2, ''), 'extract'), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		a.DocumentID, a.Task, a.Tier, a.Model, a.Attempt, a.Outcome, a.ErrorClass, a.ErrorMessage,
-		a.Latency.Milliseconds(), a.PromptTokens, a.CompletionTokens, a.CostUSD, a.StartedAt)
+		a.Latency.Milliseconds(), a.PromptTokens, a.CompletionTokens, a.CostUSD, a.StartedAt, a.TextSource, a.PageImages)
 	if err != nil {
 		return fmt.Errorf("record attempt: %w", err)
 	}
@@ -116,7 +121,7 @@ func (s *Store) RecordAttempt(ctx context.Context, a *Attempt) error {
 func (s *Store) Attempts(ctx context.Context, docID string) ([]*Attempt, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT document_id, task, tier, model, attempt, outcome, error_class, error_message, latency_ms,
-			prompt_tokens, completion_tokens, cost_usd::float8, started_at
+			prompt_tokens, completion_tokens, cost_usd::float8, started_at, text_source, page_images
 		FROM attempts WHERE document_id = $1 ORDER BY started_at, id`, docID)
 	if err != nil {
 		return nil, err
@@ -124,7 +129,7 @@ func (s *Store) Attempts(ctx context.Context, docID string) ([]*Attempt, error) 
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*Attempt, error) {
 		var a Attempt
 		err := row.Scan(&a.DocumentID, &a.Task, &a.Tier, &a.Model, &a.Attempt, &a.Outcome, &a.ErrorClass, &a.ErrorMessage,
-			&a.LatencyMS, &a.PromptTokens, &a.CompletionTokens, &a.CostUSD, &a.StartedAt)
+			&a.LatencyMS, &a.PromptTokens, &a.CompletionTokens, &a.CostUSD, &a.StartedAt, &a.TextSource, &a.PageImages)
 		a.Latency = time.Duration(a.LatencyMS) * time.Millisecond
 		return &a, err
 	})

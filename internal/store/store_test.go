@@ -45,7 +45,19 @@ func TestMigrationsDownAndUp(t *testing.T) {
 		require.NoError(t, b.st.Pool().QueryRow(b.ctx, `SELECT to_regclass($1) IS NOT NULL`, table).Scan(&ok))
 		return ok
 	}
+	column := func(table, name string) bool {
+		var n int
+		require.NoError(t, b.st.Pool().QueryRow(b.ctx,
+			`SELECT count(*) FROM information_schema.columns WHERE table_name = $1 AND column_name = $2`, table, name).Scan(&n))
+		return n > 0
+	}
+	require.True(t, column("attempts", "text_source"))
 	v, err := store.Migrate(b.ctx, b.url, -1)
+	require.NoError(t, err)
+	require.EqualValues(t, 5, v)
+	require.False(t, column("attempts", "text_source"), "006 down drops attempts.text_source")
+	require.False(t, column("attempts", "page_images"))
+	v, err = store.Migrate(b.ctx, b.url, -1)
 	require.NoError(t, err)
 	require.EqualValues(t, 4, v)
 	v, err = store.Migrate(b.ctx, b.url, -1)
@@ -69,10 +81,10 @@ func TestMigrationsDownAndUp(t *testing.T) {
 	require.Zero(t, n, "down migration leaves no tables")
 	v, err = store.Migrate(b.ctx, b.url, 0)
 	require.NoError(t, err)
-	require.EqualValues(t, 5, v)
+	require.EqualValues(t, 6, v)
 	v, err = store.Migrate(b.ctx, b.url, 0)
 	require.NoError(t, err, "up again is a no-op")
-	require.EqualValues(t, 5, v)
+	require.EqualValues(t, 6, v)
 }
 
 func TestPutDocumentIsIdempotent(t *testing.T) {
@@ -135,7 +147,8 @@ func TestCompleteTotalsAttempts(t *testing.T) {
 	now := time.Now()
 	for i, a := range []*store.Attempt{
 		{Tier: "primary", Model: "gpt-4o", Outcome: store.OutcomeError, ErrorClass: "RateLimited", Latency: 200 * time.Millisecond, CostUSD: 0},
-		{Tier: "primary", Model: "gpt-4o", Outcome: store.OutcomeSuccess, Latency: 800 * time.Millisecond, PromptTokens: 1000, CompletionTokens: 100, CostUSD: 0.0035},
+		{Tier: "primary", Model: "gpt-4o", Outcome: store.OutcomeSuccess, Latency: 800 * time.Millisecond, PromptTokens: 1000, CompletionTokens: 100, CostUSD: 0.0035,
+			TextSource: "ocr", PageImages: 2},
 	} {
 		a.DocumentID, a.Attempt, a.StartedAt = id, i+1, now.Add(time.Duration(i)*time.Second)
 		require.NoError(t, b.st.RecordAttempt(b.ctx, a))
@@ -156,6 +169,9 @@ func TestCompleteTotalsAttempts(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, attempts, 2)
 	require.Equal(t, "RateLimited", attempts[0].ErrorClass)
+	require.Empty(t, attempts[0].TextSource)
+	require.Equal(t, "ocr", attempts[1].TextSource, "what the attempt read")
+	require.Equal(t, 2, attempts[1].PageImages)
 }
 
 func TestReviewResolution(t *testing.T) {

@@ -82,6 +82,42 @@ type Doc struct {
 	Right    int    `json:"right"`
 	Misses   []Miss `json:"misses,omitempty"`
 	Error    string `json:"error,omitempty"`
+	// ErrorCode is the parsers.Code of Error, when it has one.
+	ErrorCode parsers.Code `json:"error_code,omitempty"`
+	// OCR marks a document labelled as a scan; Source is where its text
+	// came from (parsers.Source) and OCRConfidence OCR's mean word
+	// confidence, 0-100.
+	OCR           bool           `json:"ocr,omitempty"`
+	Source        parsers.Source `json:"source,omitempty"`
+	OCRConfidence float64        `json:"ocr_confidence,omitempty"`
+}
+
+// Scans puts the scans of a labelled set beside the text versions of the
+// same documents (Label.TextVersion).
+type Scans struct {
+	Pairs []ScanPair `json:"pairs"`
+	// Right counts the fields right on the scans, TextRight those right
+	// on their text versions (a text version counts once per scan of it).
+	Right     int `json:"right"`
+	TextRight int `json:"text_right"`
+}
+
+// Share is the scans' fields right as a share of their text versions'.
+func (s *Scans) Share() float64 {
+	if s.TextRight == 0 {
+		return 0
+	}
+	return float64(s.Right) / float64(s.TextRight)
+}
+
+// ScanPair is a scan and its text version.
+type ScanPair struct {
+	Scan          string  `json:"scan"`
+	Text          string  `json:"text"`
+	OCRConfidence float64 `json:"ocr_confidence"`
+	Compared      int     `json:"compared"`
+	Right         int     `json:"right"`
+	TextRight     int     `json:"text_right"`
 }
 
 // Report is the outcome of a labelled set.
@@ -104,6 +140,9 @@ type Report struct {
 	// the tier completes without a person.
 	ConfidentCompared int `json:"confident_compared"`
 	ConfidentRight    int `json:"confident_right"`
+	// Scans compares scans with their text versions, when the labels name
+	// any (Label.TextVersion).
+	Scans *Scans `json:"scans,omitempty"`
 }
 
 // Evaluate runs tier over the labelled documents in dir (see Load),
@@ -117,7 +156,7 @@ func Evaluate(ctx context.Context, dir string, tier Tier, parse parsers.ParseFun
 	stats := map[string]*FieldStat{}
 	var order []string
 	for _, lb := range labels {
-		d := Doc{File: lb.File}
+		d := Doc{File: lb.File, OCR: lb.OCR}
 		data, err := os.ReadFile(filepath.Join(dir, lb.File))
 		if err != nil {
 			return nil, err
@@ -125,9 +164,11 @@ func Evaluate(ctx context.Context, dir string, tier Tier, parse parsers.ParseFun
 		parsed, err := parse(ctx, data, parsers.DetectMediaType(lb.File, data), parsers.DefaultLimits())
 		if err != nil {
 			d.Error = err.Error()
+			d.ErrorCode, _ = parsers.CodeOf(err)
 			r.Docs = append(r.Docs, d)
 			continue
 		}
+		d.Source, d.OCRConfidence = parsed.Source, parsed.OCRConfidence
 		cls := tier.Classify(parsed.Text)
 		x := tier.Extract(parsed.Text, cls.Type)
 		d.Template, d.Overall = x.Template, x.Overall
@@ -192,7 +233,33 @@ func Evaluate(ctx context.Context, dir string, tier Tier, parse parsers.ParseFun
 			r.Fields = append(r.Fields, *s)
 		}
 	}
+	r.Scans = compareScans(labels, r.Docs)
 	return r, nil
+}
+
+// compareScans pairs the scans among docs with their text versions, or
+// returns nil when the labels name none.
+func compareScans(labels []Label, docs []Doc) *Scans {
+	byFile := map[string]Doc{}
+	for _, d := range docs {
+		byFile[d.File] = d
+	}
+	var s *Scans
+	for _, lb := range labels {
+		text, ok := byFile[lb.TextVersion]
+		if lb.TextVersion == "" || !ok {
+			continue
+		}
+		if s == nil {
+			s = &Scans{}
+		}
+		d := byFile[lb.File]
+		s.Pairs = append(s.Pairs, ScanPair{Scan: d.File, Text: text.File, OCRConfidence: d.OCRConfidence,
+			Compared: text.Compared, Right: d.Right, TextRight: text.Right})
+		s.Right += d.Right
+		s.TextRight += text.Right
+	}
+	return s
 }
 
 // values renders each field for comparison: amounts to the cent, line items
@@ -241,6 +308,18 @@ func (r *Report) Write(w io.Writer, verbose bool) error {
 		r.Dir, n, r.Exact, r.Templated, share(r.Right, r.Compared))
 	fmt.Fprintf(w, "accepted by the verdict: %d documents (%d of them with a field wrong); fields right among them %s\n",
 		r.Confident, r.ConfidentWrong, share(r.ConfidentRight, r.ConfidentCompared))
+	if s := r.Scans; s != nil {
+		fmt.Fprintln(w, "scans beside their text versions:")
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  SCAN\tOCR CONFIDENCE\tRIGHT\tTEXT VERSION\tRIGHT\t")
+		for _, p := range s.Pairs {
+			fmt.Fprintf(tw, "  %s\t%.1f\t%d/%d\t%s\t%d/%d\t\n", p.Scan, p.OCRConfidence, p.Right, p.Compared, p.Text, p.TextRight, p.Compared)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "scans: %d fields right, their text versions %d: %.1f%%\n", s.Right, s.TextRight, 100*s.Share())
+	}
 	if !verbose {
 		return nil
 	}

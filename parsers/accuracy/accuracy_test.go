@@ -3,8 +3,10 @@ package accuracy
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -45,6 +47,10 @@ func TestAccuracy(t *testing.T) {
 			}
 			require.GreaterOrEqual(t, r.Exact, tc.minExact)
 			for _, d := range r.Docs {
+				if d.OCR { // parsers.Parse has no OCR: parsers/ocr scores the scans
+					require.Equal(t, parsers.CodeNoText, d.ErrorCode, d.File)
+					continue
+				}
 				require.Empty(t, d.Error, d.File)
 			}
 		})
@@ -74,6 +80,38 @@ func TestLoadFlat(t *testing.T) {
 		names = append(names, f.Field)
 	}
 	require.Equal(t, []string{"invoice_number", "issue_date", "issuer", "currency", "total"}, names)
+}
+
+// TestScansBesideText: a document labelled with its text version is put
+// beside it, and the share of the fields the text version gets right is
+// reported.
+func TestScansBesideText(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	doc := "ACME Trading B.V.\nInvoice number: INV-77\nInvoice date: 2024-03-05\n" +
+		"Subtotal EUR 100.00\nVAT 21% EUR 21.00\nTotal EUR 121.00\n"
+	misread := strings.Replace(doc, "INV-77", "lNV-7?", 1) // as a poor OCR might
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.txt"), []byte(doc), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a-scan.txt"), []byte(misread), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, LabelFile), []byte(`[
+	  {"file": "a.txt", "type": "invoice", "outcome": "rules", "fields": {"invoice_number": "INV-77",
+	   "issue_date": "2024-03-05", "issuer": "ACME Trading B.V.", "currency": "EUR", "subtotal": 100, "tax": 21, "total": 121}},
+	  {"file": "a-scan.txt", "type": "invoice", "outcome": "rules", "ocr": true, "text_version": "a.txt", "fields": {"invoice_number": "INV-77",
+	   "issue_date": "2024-03-05", "issuer": "ACME Trading B.V.", "currency": "EUR", "subtotal": 100, "tax": 21, "total": 121}}
+	]`), 0o644))
+	r, err := Evaluate(context.Background(), dir, Rules{}, parsers.Parse)
+	require.NoError(t, err)
+	require.NotNil(t, r.Scans)
+	require.Len(t, r.Scans.Pairs, 1)
+	p := r.Scans.Pairs[0]
+	require.Equal(t, "a-scan.txt", p.Scan)
+	require.Equal(t, "a.txt", p.Text)
+	require.Equal(t, p.Compared, p.TextRight, "the text version is read right")
+	require.Equal(t, p.TextRight-1, p.Right, "the scan misses the number")
+	require.InDelta(t, float64(p.Right)/float64(p.TextRight), r.Scans.Share(), 1e-9)
+	var out bytes.Buffer
+	require.NoError(t, r.Write(&out, false))
+	require.Contains(t, out.String(), fmt.Sprintf("scans: %d fields right, their text versions %d:", p.Right, p.TextRight))
 }
 
 func TestSame(t *testing.T) {

@@ -24,6 +24,10 @@ type Label struct {
 	// Fields are the true values; only those named in Compare are scored.
 	Fields  schema.Fields
 	Compare []string
+	// OCR marks a scan, which parses only with OCR; TextVersion names
+	// the same document with a text layer, to compare the scan with.
+	OCR         bool
+	TextVersion string
 }
 
 // coreFields are the fields a label in the flat format gives.
@@ -49,11 +53,13 @@ func Load(dir string) ([]Label, error) {
 	switch t := bytes.TrimSpace(b); {
 	case len(t) > 0 && t[0] == '[':
 		var list []struct {
-			File       string         `json:"file"`
-			Type       schema.DocType `json:"type"`
-			ParseError string         `json:"parse_error"`
-			Outcome    string         `json:"outcome"`
-			Fields     *schema.Fields `json:"fields"`
+			File        string         `json:"file"`
+			Type        schema.DocType `json:"type"`
+			ParseError  string         `json:"parse_error"`
+			Outcome     string         `json:"outcome"`
+			Fields      *schema.Fields `json:"fields"`
+			OCR         bool           `json:"ocr"`
+			TextVersion string         `json:"text_version"`
 		}
 		if err := json.Unmarshal(b, &list); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
@@ -61,7 +67,7 @@ func Load(dir string) ([]Label, error) {
 		for _, e := range list {
 			// E-invoices are read from their XML by their own tier.
 			if e.Fields != nil && e.ParseError == "" && e.Outcome != "einvoice" {
-				out = append(out, Label{File: e.File, Type: e.Type, Fields: *e.Fields, Compare: Fields})
+				out = append(out, Label{File: e.File, Type: e.Type, Fields: *e.Fields, Compare: Fields, OCR: e.OCR, TextVersion: e.TextVersion})
 			}
 		}
 	default:

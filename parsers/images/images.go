@@ -121,3 +121,81 @@ func Turn(img image.Image, turns int) []byte {
 	png.Encode(&buf, out) // a bytes.Buffer does not fail
 	return buf.Bytes()
 }
+
+// Clean returns img in grey, made easier to read by OCR: its levels
+// stretched so that the paper is white and the ink black (scans come grey
+// on grey), and specks taken out by a 3×3 median filter, which keeps
+// strokes wider than a pixel. Measured on the generated scans (200 dpi,
+// speckled JPEG): it mends umlauts, ligatures and digits Tesseract misread
+// ("Biiromaterial", "d'euvre", "1:" for "1") and raises the mean word
+// confidence by one or two points.
+func Clean(img image.Image) *image.Gray {
+	b := img.Bounds()
+	g := image.NewGray(image.Rect(0, 0, b.Dx(), b.Dy()))
+	for y := range b.Dy() {
+		for x := range b.Dx() {
+			g.Pix[y*g.Stride+x] = color.GrayModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.Gray).Y
+		}
+	}
+	stretch(g)
+	return median3(g)
+}
+
+// stretch maps the level under which the darkest 0.5 % of the pixels are to
+// black and the one over which the lightest 5 % are to white, linearly; a
+// page with less contrast than that is left as it is.
+func stretch(g *image.Gray) {
+	var hist [256]int
+	for _, p := range g.Pix {
+		hist[p]++
+	}
+	lo, n := 0, 0
+	for ; lo < 255; lo++ {
+		if n += hist[lo]; n > len(g.Pix)/200 {
+			break
+		}
+	}
+	hi := 255
+	for n = 0; hi > 0; hi-- {
+		if n += hist[hi]; n > len(g.Pix)/20 {
+			break
+		}
+	}
+	if hi-lo < 32 {
+		return
+	}
+	var table [256]uint8
+	for i := range table {
+		table[i] = uint8(min(max((i-lo)*255/(hi-lo), 0), 255))
+	}
+	for i, p := range g.Pix {
+		g.Pix[i] = table[p]
+	}
+}
+
+// median3 returns g with each pixel the median of its 3×3 neighbourhood
+// (edges repeated).
+func median3(g *image.Gray) *image.Gray {
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	out := image.NewGray(g.Rect)
+	var win [9]uint8
+	for y := range h {
+		for x := range w {
+			k := 0
+			for dy := -1; dy <= 1; dy++ {
+				row := min(max(y+dy, 0), h-1) * g.Stride
+				for dx := -1; dx <= 1; dx++ {
+					win[k] = g.Pix[row+min(max(x+dx, 0), w-1)]
+					k++
+				}
+			}
+			for i := 1; i < 9; i++ { // insertion sort: nine values
+				for j := i; j > 0 && win[j] < win[j-1]; j-- {
+					win[j], win[j-1] = win[j-1], win[j]
+				}
+			}
+			out.Pix[y*out.Stride+x] = win[4]
+		}
+	}
+	return out
+}

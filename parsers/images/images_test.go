@@ -10,6 +10,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -208,4 +209,48 @@ func FuzzFromPDF(f *testing.F) {
 			require.ErrorAs(t, err, &perr)
 		}
 	})
+}
+
+// TestClean: grey paper turns white and grey ink black, a lone speck goes,
+// and a stroke three pixels wide stays.
+func TestClean(t *testing.T) {
+	t.Parallel()
+	img := image.NewGray(image.Rect(0, 0, 60, 40))
+	for i := range img.Pix {
+		img.Pix[i] = 0xC8 // grey paper
+	}
+	for y := 10; y < 30; y++ {
+		for x := 20; x < 23; x++ {
+			img.Pix[y*img.Stride+x] = 0x40 // a stroke of grey ink
+		}
+	}
+	img.Pix[5*img.Stride+50] = 0x10 // a speck
+	out := Clean(img)
+	require.Equal(t, img.Bounds(), out.Bounds())
+	require.Equal(t, uint8(0xFF), out.GrayAt(5, 5).Y, "paper")
+	require.Equal(t, uint8(0xFF), out.GrayAt(50, 5).Y, "the speck is gone")
+	require.Equal(t, uint8(0x00), out.GrayAt(21, 20).Y, "ink")
+	require.Less(t, out.GrayAt(20, 20).Y, uint8(0x40), "the stroke keeps its width")
+}
+
+// BenchmarkClean cleans a generated scan's page (A4 at 200 dpi), as OCR
+// does before each read.
+func BenchmarkClean(b *testing.B) {
+	list, err := samples.LoadDir(samples.ScanDir())
+	require.NoError(b, err)
+	for _, s := range list {
+		if !strings.HasSuffix(s.File, ".png") {
+			continue
+		}
+		data, err := s.Read()
+		require.NoError(b, err)
+		img, _, err := Decode(data, parsers.DefaultLimits().MaxPixels)
+		require.NoError(b, err)
+		b.ReportAllocs()
+		for b.Loop() {
+			Clean(img)
+		}
+		return
+	}
+	b.Fatal("no PNG scan")
 }

@@ -2,7 +2,6 @@ package ocr
 
 import (
 	"context"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -12,38 +11,54 @@ import (
 	"github.com/dataforge/dataforge/samples"
 )
 
-// TestScanAccuracy scores the rules tier on the scans and on the text-layer
-// PDFs of the same invoices. Issue 16 aims at 95 % of the fields the text
-// versions reach; the scans reach 55 of 60 (91.7 %): every field but the
-// line items, which character errors spoil (Tesseract reads "Büromaterial"
-// as "Biiromaterial" with eng first among its languages, right with deu
-// first; "Main d'œuvre" as "Main d'euvre"). The test holds that at 90 %.
+// TestScanAccuracy scores the rules tier on the scans beside the text-layer
+// PDFs of the same invoices (accuracy.Scans). Issue 16 aims at 95 % of the
+// fields the text versions reach; the scans reach 60 of 60 since the pages
+// are cleaned before OCR (images.Clean) and the rules read spaced thousands
+// in item rows and labels without their accents (55 of 60 before).
 func TestScanAccuracy(t *testing.T) {
 	t.Parallel()
-	e := engine(t)
-	parse := func(ctx context.Context, data []byte, mediaType string, lim parsers.Limits) (*parsers.Document, error) {
+	parse := withOCR(engine(t))
+	r, err := accuracy.Evaluate(context.Background(), samples.ScanDir(), accuracy.Rules{}, parse)
+	require.NoError(t, err)
+	for _, d := range r.Docs {
+		require.Empty(t, d.Error, d.File)
+		require.Equal(t, d.OCR, d.Source == parsers.SourceOCR, "%s: read by OCR when it is a scan", d.File)
+	}
+	require.NotNil(t, r.Scans)
+	require.Len(t, r.Scans.Pairs, 5)
+	for _, p := range r.Scans.Pairs {
+		t.Logf("%s: %d/%d fields right at OCR confidence %.1f (text layer %d/%d)", p.Scan, p.Right, p.Compared, p.OCRConfidence, p.TextRight, p.Compared)
+	}
+	t.Logf("scans: %d fields right, their text layers %d: %.1f %%", r.Scans.Right, r.Scans.TextRight, 100*r.Scans.Share())
+	require.GreaterOrEqual(t, r.Scans.Share(), 0.95)
+}
+
+// TestScannedSample: the sample invoice-scanned.pdf, which parses only
+// with OCR, is read with every field right and accepted by the verdict.
+func TestScannedSample(t *testing.T) {
+	t.Parallel()
+	parse := withOCR(engine(t))
+	r, err := accuracy.Evaluate(context.Background(), samples.Dir(), accuracy.Rules{}, parse)
+	require.NoError(t, err)
+	var scans int
+	for _, d := range r.Docs {
+		if !d.OCR {
+			continue
+		}
+		scans++
+		require.Empty(t, d.Error, d.File)
+		require.Empty(t, d.Misses, d.File)
+		require.True(t, d.Confident, "%s: accepted (overall %.2f)", d.File, d.Overall)
+		require.GreaterOrEqual(t, d.OCRConfidence, 70.0, d.File)
+	}
+	require.Equal(t, 1, scans, "invoice-scanned.pdf")
+}
+
+// withOCR is parsers.Parse reading scans with e.
+func withOCR(e *Engine) parsers.ParseFunc {
+	return func(ctx context.Context, data []byte, mediaType string, lim parsers.Limits) (*parsers.Document, error) {
 		lim.OCR = e.Parse
 		return parsers.Parse(ctx, data, mediaType, lim)
 	}
-	r, err := accuracy.Evaluate(context.Background(), samples.ScanDir(), accuracy.Rules{}, parse)
-	require.NoError(t, err)
-	text := map[string]accuracy.Doc{}
-	for _, d := range r.Docs {
-		if base, ok := strings.CutSuffix(d.File, "-layer.pdf"); ok {
-			text[base] = d
-		}
-	}
-	var scanRight, textRight int
-	for _, d := range r.Docs {
-		require.Empty(t, d.Error, d.File)
-		base, _, ok := strings.Cut(d.File, "-scan")
-		if !ok {
-			continue
-		}
-		want := text[base]
-		t.Logf("%s: %d/%d fields right (text layer %d/%d); misses %+v", d.File, d.Right, d.Compared, want.Right, want.Compared, d.Misses)
-		scanRight, textRight = scanRight+d.Right, textRight+want.Right
-	}
-	t.Logf("scans: %d fields right, their text layers %d: %.1f %%", scanRight, textRight, 100*float64(scanRight)/float64(textRight))
-	require.GreaterOrEqual(t, float64(scanRight), 0.90*float64(textRight))
 }

@@ -154,26 +154,28 @@ func (e *Engine) Orientation(ctx context.Context, image []byte) (int, error) {
 	return 0, &parsers.Error{Code: parsers.CodeCorrupt, Detail: "no orientation in Tesseract's output"}
 }
 
-// readUpright reads a page image; one read with little confidence that
-// Tesseract finds turned is turned upright and read again, and the better
-// reading kept.
+// readUpright reads a page image, cleaned first (images.Clean); one read
+// with little confidence that Tesseract finds turned is turned upright and
+// read again, and the better reading kept.
 func (e *Engine) readUpright(ctx context.Context, img images.Page, maxPixels int64) (Page, error) {
-	page, err := e.Read(ctx, img.Data)
+	decoded, _, err := images.Decode(img.Data, maxPixels)
+	if err != nil {
+		return Page{}, err
+	}
+	clean := images.Clean(decoded)
+	data := images.Turn(clean, 0)
+	page, err := e.Read(ctx, data)
 	if err != nil || !e.OSD || page.Confidence >= UprightConfidence {
 		return page, err
 	}
-	turns, err := e.Orientation(ctx, img.Data)
+	turns, err := e.Orientation(ctx, data)
 	if code, _ := parsers.CodeOf(err); code == parsers.CodeTimeout {
 		return Page{}, err
 	}
 	if err != nil || turns == 0 {
 		return page, nil // too little text to tell: as read
 	}
-	decoded, _, err := images.Decode(img.Data, maxPixels)
-	if err != nil {
-		return Page{}, err
-	}
-	turned, err := e.Read(ctx, images.Turn(decoded, turns))
+	turned, err := e.Read(ctx, images.Turn(clean, turns))
 	if err != nil || turned.Confidence <= page.Confidence {
 		return page, err
 	}

@@ -11,11 +11,9 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"image"
-	"image/color"
-	"image/png"
 	"log"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -700,46 +698,17 @@ func multipageInvoice() (samples.Expected, []byte) {
 	}, d.bytes()
 }
 
-// scannedInvoice: a page that is one image (bars standing in for lines of
-// text) and no text layer.
+// scannedInvoice: the plain-text invoice printed and scanned (see scan):
+// one JPEG page and no text layer, so only OCR reads it.
 func scannedInvoice() (samples.Expected, []byte) {
-	img := image.NewGray(image.Rect(0, 0, 420, 594))
-	for i := range img.Pix {
-		img.Pix[i] = 0xF4
-	}
-	ink := color.Gray{Y: 0x30}
-	bar := func(x0, y0, w, h int) {
-		for y := y0; y < y0+h; y++ {
-			for x := x0; x < x0+w; x++ {
-				img.SetGray(x, y, ink)
-			}
-		}
-	}
-	bar(40, 40, 180, 14) // letterhead
-	for i := range 3 {
-		bar(40, 64+i*12, 120, 6)
-	}
-	bar(40, 120, 110, 16) // title
-	for i := range 12 {
-		y := 170 + i*16
-		bar(40, y, 150+(i*37)%90, 7)
-		bar(330, y, 50, 7)
-	}
-	bar(250, 390, 130, 9) // total
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
+	e, data := plainTextInvoice()
+	jpg, err := scan(strings.ReplaceAll(string(data), "\r\n", "\n"), rand.New(rand.NewPCG(2026, 3307)))
+	if err != nil {
 		log.Fatal(err)
 	}
-	d := newDoc(a4)
-	d.AddPage()
-	opts := fpdf.ImageOptions{ImageType: "PNG"}
-	d.RegisterImageOptionsReader("scan", opts, &buf)
-	d.ImageOptions("scan", 0, 0, 210, 297, false, opts, 0, "")
-	return samples.Expected{
-		File:        "invoice-scanned.pdf",
-		Description: "image-only PDF (a scan): one embedded PNG, no text layer",
-		Type:        schema.Invoice, ParseError: "no_text_layer",
-	}, d.bytes()
+	e.File, e.OCR = "invoice-scanned.pdf", true
+	e.Description = "image-only PDF (a scan of invoice-plain.txt's text: grey, slightly turned, speckled JPEG), no text layer: read by OCR"
+	return e, imagePDF(jpg, "JPG")
 }
 
 // corruptInvoice: the classic invoice cut off before its cross-reference

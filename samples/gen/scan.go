@@ -75,10 +75,14 @@ func generateScans(dir string) (int, error) {
 			if err := os.WriteFile(filepath.Join(dir, f.name), f.data, 0o644); err != nil {
 				return 0, err
 			}
-			list = append(list, samples.Expected{
+			e := samples.Expected{
 				File: f.name, Type: schema.Invoice, Outcome: samples.OutcomeRules, Fields: &s.fields,
 				Description: fmt.Sprintf("scan of labelled/%s (%s invoice), as a %s", s.file, s.loc.lang, f.what),
-			})
+			}
+			if f.name != files[0].name {
+				e.OCR, e.TextVersion = true, files[0].name
+			}
+			list = append(list, e)
 		}
 	}
 	b, err := json.MarshalIndent(list, "", "  ")

@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"context"
 	"encoding/json"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,6 +15,8 @@ import (
 	"github.com/dataforge/dataforge/activities"
 	"github.com/dataforge/dataforge/client"
 	"github.com/dataforge/dataforge/dftype"
+	"github.com/dataforge/dataforge/internal/llmsim"
+	"github.com/dataforge/dataforge/internal/llmsim/simrules"
 	"github.com/dataforge/dataforge/internal/schema"
 	"github.com/dataforge/dataforge/internal/store"
 	"github.com/dataforge/dataforge/parsers"
@@ -52,9 +55,19 @@ func (b *testBundle) submitAndWait(t *testing.T, paths []string, opts client.Opt
 	return items
 }
 
+// ocrEngine returns Tesseract, which scans need.
+func ocrEngine(t *testing.T) *ocr.Engine {
+	engine, err := ocr.Detect(context.Background(), ocr.DefaultLanguages)
+	require.NoError(t, err, "this test needs Tesseract with eng, deu, fra and nld (.ci/run installs them)")
+	return engine
+}
+
+// TestSamplesEndToEnd runs every sample through a worker that reads scans
+// with Tesseract: each ends as expected.json says.
 func TestSamplesEndToEnd(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	engine := ocrEngine(t)
+	b := setup(t, func(a *activities.Activities) { a.Limits.OCR = engine.Parse })
 	expected, err := samples.Load()
 	require.NoError(t, err)
 	var paths []string
@@ -69,9 +82,9 @@ func TestSamplesEndToEnd(t *testing.T) {
 		doc, err := b.st.Document(b.ctx, it.DocumentID)
 		require.NoError(t, err)
 		switch {
-		case e.ParseError != "":
+		case e.WantParseError(true) != "":
 			require.Equal(t, dftype.StatusReview, doc.Status, e.File)
-			require.Equal(t, "parse: "+e.ParseError, doc.Reason, e.File)
+			require.Equal(t, "parse: "+e.WantParseError(true), doc.Reason, e.File)
 		case e.Outcome == samples.OutcomeRules:
 			require.Equal(t, dftype.StatusCompleted, doc.Status, "%s: %s", e.File, doc.Reason)
 			require.Equal(t, string(e.Type), doc.DocType, e.File)
@@ -208,8 +221,7 @@ func TestIssuerTemplateReadsWhatTheRulesCannot(t *testing.T) {
 // the text came from.
 func TestScansCompleteThroughOCR(t *testing.T) {
 	t.Parallel()
-	engine, err := ocr.Detect(context.Background(), ocr.DefaultLanguages)
-	require.NoError(t, err, "this test needs Tesseract with eng, deu, fra and nld (.ci/run installs them)")
+	engine := ocrEngine(t)
 	b := setup(t, func(a *activities.Activities) { a.Limits.OCR = engine.Parse })
 	dir := filepath.Join(samples.Dir(), "scans")
 	items := b.submitAndWait(t, []string{filepath.Join(dir, "05-fr-eur-text-scan.png"), filepath.Join(dir, "05-fr-eur-text-scan-jpeg.pdf")}, client.Options{})
@@ -222,8 +234,38 @@ func TestScansCompleteThroughOCR(t *testing.T) {
 		require.Equal(t, "N-12314", r.Fields.InvoiceNumber, it.Name)
 		require.NotNil(t, r.Fields.Total)
 		require.InDelta(t, 6694.38, *r.Fields.Total, 0.001, it.Name)
+		require.Equal(t, "ocr", r.TextSource, "the result says where the text came from")
+		require.GreaterOrEqual(t, r.OCRConfidence, activities.RulesOCRBelow, it.Name)
+		require.Contains(t, r.TextOrigin(), "OCR (mean word confidence")
 	}
 	var source string
 	require.NoError(t, b.st.Pool().QueryRow(b.ctx, `SELECT media_type FROM documents WHERE id = $1`, items[0].DocumentID).Scan(&source))
 	require.Equal(t, "image/png", source, "stored as the image it is")
+}
+
+// TestScanWithoutOCRReadByVision: a worker without OCR but with a vision
+// model does not refuse the scanned invoice at parse: the model classifies
+// it and reads its fields from the page image alone (the simulator reads
+// the image with Tesseract, as a vision model would), and the result says
+// so.
+func TestScanWithoutOCRReadByVision(t *testing.T) {
+	t.Parallel()
+	engine := ocrEngine(t)
+	sim := llmsim.New(llmsim.Options{Models: llmsim.FastModels(), Answer: simrules.Answer, Seed: 1,
+		ReadImage: func(img []byte) (string, error) { return engine.Text(context.Background(), img) }})
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	b := setup(t, withLLM(srv.URL+"/v1"), func(a *activities.Activities) {
+		a.Vision = activities.Vision{Models: map[string]bool{"gpt-4o": true, "gpt-4o-mini": true}, Below: 80}
+	})
+	items := b.submitAndWait(t, []string{filepath.Join(samples.Dir(), "invoice-scanned.pdf")}, client.Options{})
+	r, err := b.sub.Report(b.ctx, items[0].DocumentID)
+	require.NoError(t, err)
+	require.Equal(t, "completed", r.Status, r.Reason)
+	require.Equal(t, "vision", r.TextSource)
+	require.Positive(t, r.PageImages, "the winning model read the page image")
+	require.Equal(t, "TT-3307", r.Fields.InvoiceNumber)
+	require.NotNil(t, r.Fields.Total)
+	require.InDelta(t, 280.15, *r.Fields.Total, 0.001)
+	require.Positive(t, sim.Stats()["gpt-4o"].Images+sim.Stats()["gpt-4o-mini"].Images)
 }

@@ -1,0 +1,1 @@
+ALTER TABLE attempts DROP COLUMN text_source, DROP COLUMN page_images;
