@@ -50,6 +50,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	quick := fs.Bool("quick", false, "a smoke run: few documents, every part")
 	n := fs.Int("n", 100, "fallback: documents per configuration and scenario")
 	spread := fs.Duration("spread", time.Minute, "fallback: the time the documents' submissions are spread over")
+	scenario := fs.String("scenario", "", "fallback: only the scenarios whose name contains this")
 	engineN := fs.Int("engine-n", 200, "engine: documents per measurement")
 	ingestN := fs.Int("ingest-n", 10_000, "ingest: documents submitted")
 	only := fs.String("only", strings.Join(parts, ","), "the parts to run")
@@ -91,7 +92,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		defer l.stop()
 		if want["fallback"] {
-			if err := benchFallback(ctx, l, w, *n, *spread, rep); err != nil {
+			if err := benchFallback(ctx, l, w, *n, *spread, *scenario, rep); err != nil {
 				return err
 			}
 		}

@@ -42,7 +42,7 @@ func (r *report) fallbackTable(sc scenario, rows []fallbackRow) {
 	head := []string{"configuration", "automated", "manual", "manual work saved", "wrong documents", "not settled",
 		"completed by", "cost", "p50", "p99"}
 	if limited {
-		head = append(head, "gpt-4o tokens/min (share of its TPM)")
+		head = append(head, "gpt-4o's busiest minute: tokens (share of its TPM)", "refused by the provider (429)")
 	}
 	var out [][]string
 	baseManual := rows[0].manual
@@ -54,7 +54,7 @@ func (r *report) fallbackTable(sc scenario, rows []fallbackRow) {
 		row := []string{x.chain, pct(x.automated, x.docs), pct(x.manual, x.docs), saved, fmt.Sprint(x.wrongDocs),
 			fmt.Sprint(x.unsettled), tiers(x.byTier), fmt.Sprintf("$%.4f", x.costUSD), seconds(x.p50), seconds(x.p99)}
 		if limited {
-			row = append(row, fmt.Sprintf("%.0f (%.2f)", x.primaryTokensPerMin, x.tpmUsed))
+			row = append(row, fmt.Sprintf("%d (%.2f)", x.peakTokens, x.tpmShare), fmt.Sprint(x.refused))
 		}
 		out = append(out, row)
 	}
