@@ -17,6 +17,7 @@ type font struct {
 	ucs2      bool        // Type0 with a Uni…-UCS2 CMap: the code is UTF-16
 	charset   *legacyCMap // Type0 with a predefined CMap of a national character set
 	vertical  bool        // Type0 with a vertical CMap (…-V, V, Identity-V): glyphs advance downwards
+	cidText   []rune      // Type0 whose codes give CIDs: the text of each CID of its character collection, if known
 	toUnicode *cmap       // nil when the font has none
 	simple    [256]string
 	// widths in thousandths of text space: by code for a simple font, by
@@ -34,13 +35,14 @@ type glyph struct {
 	space bool    // the single-byte code 32, to which word spacing applies
 }
 
-func loadFont(v pdf.Value) *font {
+// loadFont reads a font dictionary; cidData is Limits.CIDToUnicode.
+func loadFont(v pdf.Value, cidData string) *font {
 	f := &font{widths: map[int]float64{}, scale: 0.001}
 	if tu := v.Key("ToUnicode"); tu.Kind() == pdf.Stream {
 		f.toUnicode = readCMap(tu)
 	}
 	if v.Key("Subtype").Name() == "Type0" {
-		f.loadComposite(v)
+		f.loadComposite(v, cidData)
 		// A ToUnicode named Identity-H says the codes are UTF-16.
 		f.ucs2 = f.ucs2 || strings.HasPrefix(v.Key("ToUnicode").Name(), "Identity")
 		return f
@@ -85,7 +87,7 @@ func loadFont(v pdf.Value) *font {
 	return f
 }
 
-func (f *font) loadComposite(v pdf.Value) {
+func (f *font) loadComposite(v pdf.Value, cidData string) {
 	f.composite = true
 	name := v.Key("Encoding").Name()
 	f.vertical = name == "V" || strings.HasSuffix(name, "-V")
@@ -98,6 +100,11 @@ func (f *font) loadComposite(v pdf.Value) {
 		f.charset = legacyCMapOf(e.Name())
 	}
 	cid := v.Key("DescendantFonts").Index(0)
+	if f.toUnicode == nil && !f.ucs2 && f.charset == nil {
+		// Codes that give CIDs (Identity, or an embedded CMap) and no
+		// ToUnicode: the text is the collection's, as pdftotext reads it.
+		f.cidText = cidTableOf(cidData, cid)
+	}
 	f.dw = 1000
 	if dw := cid.Key("DW"); dw.Kind() == pdf.Integer || dw.Kind() == pdf.Real {
 		f.dw = dw.Float64()
@@ -190,6 +197,9 @@ func (f *font) glyph(code string) glyph {
 		if c, known := f.enc.cidOf(code); known {
 			cid = c
 		}
+	}
+	if !ok && text == "" && cid < len(f.cidText) && f.cidText[cid] != 0 {
+		text = string(f.cidText[cid])
 	}
 	w, known := f.widths[cid]
 	if !known {

@@ -3,6 +3,8 @@ package parsers
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -211,4 +213,31 @@ func TestSizeChangeWithGapPartsWords(t *testing.T) {
 		"BT /F1 16 Tf 1 0 0 1 100 600 Tm (20) Tj 1 0 0 1 117 600 Tm (5) Tj ET " +
 		"BT /F1 16 Tf 1 0 0 1 100 500 Tm (20) Tj /F1 10 Tf 1 0 0 1 116 506 Tm (5) Tj ET"
 	require.Equal(t, "20 5\n\n205\n\n205", pdfText(t, pageWithFont(font, content)))
+}
+
+// A CID font without ToUnicode whose codes are CIDs (Identity-H, here) is
+// read through its character collection's CID → Unicode table, from the
+// directory Limits.CIDToUnicode names (poppler-data's format: one hex code
+// point per CID); without a table it gives no text, as before.
+func TestType0CIDToUnicodeTable(t *testing.T) {
+	dir := t.TempDir()
+	// CIDs 0-3 of a made-up Adobe-Japan1: none, あ, い, 漢 (five hex digits
+	// for a code point past the BMP are allowed too).
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Adobe-Japan1"), []byte("0000\n3042\n3044\n20bb7\n"), 0o600))
+	cid := "<< /Type /Font /Subtype /CIDFontType0 /BaseFont /Ryumin-Light /DW 1000 /CIDSystemInfo << /Registry (Adobe) /Ordering (Japan1) /Supplement 2 >> >>"
+	font := "<< /Type /Font /Subtype /Type0 /BaseFont /Ryumin-Light-Identity-H /Encoding /Identity-H /DescendantFonts [6 0 R] >>"
+	data := pageWithFont(font, "BT /F1 10 Tf 100 700 Td <000100020003> Tj ET", cid)
+	doc, err := Parse(context.Background(), data, MediaPDF, Limits{CIDToUnicode: dir})
+	require.NoError(t, err)
+	require.Equal(t, "あい\U00020BB7", strings.TrimSpace(doc.Text))
+
+	_, err = Parse(context.Background(), data, MediaPDF, Limits{CIDToUnicode: filepath.Join(dir, "absent")})
+	code, _ := CodeOf(err)
+	require.Equal(t, CodeNoText, code)
+
+	// A collection the directory has no table for reads nothing either.
+	gb1 := strings.ReplaceAll(cid, "Japan1", "GB1")
+	_, err = Parse(context.Background(), pageWithFont(font, "BT /F1 10 Tf 100 700 Td <0001> Tj ET", gb1), MediaPDF, Limits{CIDToUnicode: dir})
+	code, _ = CodeOf(err)
+	require.Equal(t, CodeNoText, code)
 }

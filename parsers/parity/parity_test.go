@@ -49,7 +49,7 @@ func TestRunScoresRefusedFilesAsEmpty(t *testing.T) {
 // floors are the word F1 the shared corpora reach today; raise them as
 // extraction improves, never lower them.
 var floors = map[string]float64{
-	"text":      0.989,
+	"text":      0.9895,
 	"einvoices": 0.997,
 }
 
