@@ -2,10 +2,13 @@ package parsers
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -240,4 +243,62 @@ func TestType0CIDToUnicodeTable(t *testing.T) {
 	_, err = Parse(context.Background(), pageWithFont(font, "BT /F1 10 Tf 100 700 Td <0001> Tj ET", gb1), MediaPDF, Limits{CIDToUnicode: dir})
 	code, _ = CodeOf(err)
 	require.Equal(t, CodeNoText, code)
+}
+
+// trueType returns a TrueType font program whose only table is a cmap
+// with one format 4 subtable of the given platform and encoding, mapping
+// each code point of gids to its glyph.
+func trueType(platform, encoding uint16, gids map[uint16]uint16) string {
+	codes := slices.Sorted(maps.Keys(gids))
+	segs := append(codes, 0xFFFF)
+	var sub []uint16
+	sub = append(sub, 4, uint16(16+8*len(segs)), 0, uint16(2*len(segs)), 0, 0, 0)
+	sub = append(sub, segs...) // end codes
+	sub = append(sub, 0)       // padding
+	sub = append(sub, segs...) // start codes
+	for _, c := range codes {
+		sub = append(sub, gids[c]-c) // deltas
+	}
+	sub = append(sub, 1)
+	sub = append(sub, make([]uint16, len(segs))...) // range offsets
+	table := []uint16{0, 1, platform, encoding, 0, 12}
+	table = append(table, sub...)
+	var b []byte
+	b = binary.BigEndian.AppendUint32(b, 0x00010000)
+	b = binary.BigEndian.AppendUint16(b, 1)
+	b = append(b, 0, 0, 0, 0, 0, 0)
+	b = append(b, "cmap"...)
+	b = binary.BigEndian.AppendUint32(b, 0)
+	b = binary.BigEndian.AppendUint32(b, 28)
+	b = binary.BigEndian.AppendUint32(b, uint32(2*len(table)))
+	for _, v := range table {
+		b = binary.BigEndian.AppendUint16(b, v)
+	}
+	return string(b)
+}
+
+// An embedded TrueType CID font without ToUnicode is read through its
+// program's Unicode cmap, reversed (CID → glyph by its CIDToGIDMap, glyph
+// → code point); a font of the Adobe-Identity collection that nothing
+// reads gives its CIDs as code points, as pdftotext reads them.
+func TestType0TrueTypeCmap(t *testing.T) {
+	font := "<< /Type /Font /Subtype /Type0 /BaseFont /ABCDEE+Arial /Encoding /Identity-H /DescendantFonts [6 0 R] >>"
+	cid := func(extra string) string {
+		return "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /ABCDEE+Arial /DW 500" +
+			" /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor 7 0 R " + extra + " >>"
+	}
+	descriptor := "<< /Type /FontDescriptor /FontName /ABCDEE+Arial /Flags 32 /FontFile2 8 0 R >>"
+	program := stream("", trueType(3, 1, map[uint16]uint16{'P': 51, 'e': 72, 'ž': 268}))
+	// Identity CIDToGIDMap: the CIDs are glyphs.
+	content := "BT /F1 10 Tf 100 700 Td <00330048010C> Tj ET"
+	require.Equal(t, "Pež", pdfText(t, pageWithFont(font, content, cid("/CIDToGIDMap /Identity"), descriptor, program)))
+	// A CIDToGIDMap stream: CID 1 is glyph 51, CID 2 glyph 72.
+	content = "BT /F1 10 Tf 100 700 Td <00010002> Tj ET"
+	require.Equal(t, "Pe", pdfText(t, pageWithFont(font, content, cid("/CIDToGIDMap 9 0 R"), descriptor, program,
+		stream("", "\x00\x00\x00\x33\x00\x48"))))
+	// A symbolic (3,0) cmap says nothing of Unicode: the Identity
+	// collection's CIDs are read as code points.
+	symbolic := stream("", trueType(3, 0, map[uint16]uint16{0xF050: 0x4E2D}))
+	content = "BT /F1 10 Tf 100 700 Td <4E2D56FD> Tj ET"
+	require.Equal(t, "中国", pdfText(t, pageWithFont(font, content, cid(""), descriptor, symbolic)))
 }
