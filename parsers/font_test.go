@@ -208,14 +208,17 @@ func TestSpaceFollowsTheWordDrawnBeforeIt(t *testing.T) {
 }
 
 // Runs of two sizes parted by a small gap (digits in another font between
-// Chinese characters) read as separate words, as in pdftotext; runs of
+// Chinese characters) read as separate words, as in pdftotext, even when
+// the sizes are less than a percent apart (pdftotext compares them
+// exactly); runs of
 // one size so close stay one word, and so does a superscript that touches.
 func TestSizeChangeWithGapPartsWords(t *testing.T) {
 	font := "<< /Type /Font /Subtype /TrueType /BaseFont /X /FirstChar 48 /LastChar 57 /Widths [500 500 500 500 500 500 500 500 500 500] >>"
 	content := "BT /F1 16 Tf 1 0 0 1 100 700 Tm (20) Tj /F1 16.6 Tf 1 0 0 1 117 700 Tm (5) Tj ET " +
 		"BT /F1 16 Tf 1 0 0 1 100 600 Tm (20) Tj 1 0 0 1 117 600 Tm (5) Tj ET " +
-		"BT /F1 16 Tf 1 0 0 1 100 500 Tm (20) Tj /F1 10 Tf 1 0 0 1 116 506 Tm (5) Tj ET"
-	require.Equal(t, "20 5\n\n205\n\n205", pdfText(t, pageWithFont(font, content)))
+		"BT /F1 16 Tf 1 0 0 1 100 500 Tm (20) Tj /F1 10 Tf 1 0 0 1 116 506 Tm (5) Tj ET " +
+		"BT /F1 10.56 Tf 1 0 0 1 100 400 Tm (20) Tj /F1 10.6 Tf 1 0 0 1 111.1 400 Tm (5) Tj ET"
+	require.Equal(t, "20 5\n\n205\n\n205\n\n20 5", pdfText(t, pageWithFont(font, content)))
 }
 
 // A CID font without ToUnicode whose codes are CIDs (Identity-H, here) is
