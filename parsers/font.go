@@ -24,7 +24,7 @@ type font struct {
 	program   pdf.Value   // Type0 with an embedded TrueType program (FontFile2), read for its cmap when needed
 	cidToGID  pdf.Value   // the CIDToGIDMap of that font: a stream, or the name Identity
 	gids      []byte      // cidToGID read: two bytes per CID
-	gidText   []rune      // the text of each glyph of the program, by its cmap
+	gidText   []string    // the text of each glyph of the program, by its cmap or post table
 	loaded    bool        // program and cidToGID have been read
 	data      *fontData
 	toUnicode *cmap // nil when the font has none
@@ -49,7 +49,7 @@ type glyph struct {
 // formID of their stream.
 type fontData struct {
 	cidData string // Limits.CIDToUnicode
-	gidText map[string][]rune
+	gidText map[string][]string
 }
 
 // loadFont reads a font dictionary.
@@ -235,7 +235,8 @@ func (f *font) glyph(code string) glyph {
 
 // textOfCID returns the text of a CID that neither ToUnicode nor the
 // encoding gives, as pdftotext finds it: in the collection's table; else
-// (our addition) by the embedded TrueType program's cmap; else, in the
+// (our addition) by the embedded TrueType program's cmap or glyph names;
+// else, in the
 // Adobe-Identity collection, the CID read as a code point.
 func (f *font) textOfCID(cid int) string {
 	if cid < len(f.cidText) && f.cidText[cid] != 0 {
@@ -250,8 +251,8 @@ func (f *font) textOfCID(cid int) string {
 				gid = int(f.gids[2*cid])<<8 | int(f.gids[2*cid+1])
 			}
 		}
-		if gid >= 0 && gid < len(f.gidText) && f.gidText[gid] != 0 {
-			return string(f.gidText[gid])
+		if gid >= 0 && gid < len(f.gidText) && f.gidText[gid] != "" {
+			return f.gidText[gid]
 		}
 	}
 	if f.identity && cid > 0 && utf8.ValidRune(rune(cid)) {

@@ -248,10 +248,30 @@ func TestType0CIDToUnicodeTable(t *testing.T) {
 	require.Equal(t, CodeNoText, code)
 }
 
-// trueType returns a TrueType font program whose only table is a cmap
-// with one format 4 subtable of the given platform and encoding, mapping
-// each code point of gids to its glyph.
-func trueType(platform, encoding uint16, gids map[uint16]uint16) string {
+// sfnt returns a TrueType font program of the given tables.
+func sfnt(tables map[string][]byte) string {
+	tags := slices.Sorted(maps.Keys(tables))
+	var b []byte
+	b = binary.BigEndian.AppendUint32(b, 0x00010000)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(tags)))
+	b = append(b, 0, 0, 0, 0, 0, 0)
+	off := 12 + 16*len(tags)
+	for _, tag := range tags {
+		b = append(b, tag...)
+		b = binary.BigEndian.AppendUint32(b, 0)
+		b = binary.BigEndian.AppendUint32(b, uint32(off))
+		b = binary.BigEndian.AppendUint32(b, uint32(len(tables[tag])))
+		off += len(tables[tag])
+	}
+	for _, tag := range tags {
+		b = append(b, tables[tag]...)
+	}
+	return string(b)
+}
+
+// cmapTable returns a cmap table with one format 4 subtable of the given
+// platform and encoding, mapping each code point of gids to its glyph.
+func cmapTable(platform, encoding uint16, gids map[uint16]uint16) []byte {
 	codes := slices.Sorted(maps.Keys(gids))
 	segs := append(codes, 0xFFFF)
 	var sub []uint16
@@ -264,25 +284,32 @@ func trueType(platform, encoding uint16, gids map[uint16]uint16) string {
 	}
 	sub = append(sub, 1)
 	sub = append(sub, make([]uint16, len(segs))...) // range offsets
-	table := []uint16{0, 1, platform, encoding, 0, 12}
-	table = append(table, sub...)
 	var b []byte
-	b = binary.BigEndian.AppendUint32(b, 0x00010000)
-	b = binary.BigEndian.AppendUint16(b, 1)
-	b = append(b, 0, 0, 0, 0, 0, 0)
-	b = append(b, "cmap"...)
-	b = binary.BigEndian.AppendUint32(b, 0)
-	b = binary.BigEndian.AppendUint32(b, 28)
-	b = binary.BigEndian.AppendUint32(b, uint32(2*len(table)))
-	for _, v := range table {
+	for _, v := range append([]uint16{0, 1, platform, encoding, 0, 12}, sub...) {
 		b = binary.BigEndian.AppendUint16(b, v)
 	}
-	return string(b)
+	return b
+}
+
+// postTable returns a post table of version 2.0 naming glyphs by index
+// (below 258: the standard Macintosh names), and the table's own names,
+// indexed from 258.
+func postTable(index []uint16, names ...string) []byte {
+	b := binary.BigEndian.AppendUint32(nil, 0x00020000)
+	b = append(b, make([]byte, 28)...)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(index)))
+	for _, i := range index {
+		b = binary.BigEndian.AppendUint16(b, i)
+	}
+	for _, n := range names {
+		b = append(append(b, byte(len(n))), n...)
+	}
+	return b
 }
 
 // An embedded TrueType CID font without ToUnicode is read through its
 // program's Unicode cmap, reversed (CID → glyph by its CIDToGIDMap, glyph
-// → code point); a font of the Adobe-Identity collection that nothing
+// → code point), or its glyph names; a font of the Adobe-Identity collection that nothing
 // reads gives its CIDs as code points, as pdftotext reads them.
 func TestType0TrueTypeCmap(t *testing.T) {
 	font := "<< /Type /Font /Subtype /Type0 /BaseFont /ABCDEE+Arial /Encoding /Identity-H /DescendantFonts [6 0 R] >>"
@@ -291,7 +318,7 @@ func TestType0TrueTypeCmap(t *testing.T) {
 			" /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor 7 0 R " + extra + " >>"
 	}
 	descriptor := "<< /Type /FontDescriptor /FontName /ABCDEE+Arial /Flags 32 /FontFile2 8 0 R >>"
-	program := stream("", trueType(3, 1, map[uint16]uint16{'P': 51, 'e': 72, 'ž': 268}))
+	program := stream("", sfnt(map[string][]byte{"cmap": cmapTable(3, 1, map[uint16]uint16{'P': 51, 'e': 72, 'ž': 268})}))
 	// Identity CIDToGIDMap: the CIDs are glyphs.
 	content := "BT /F1 10 Tf 100 700 Td <00330048010C> Tj ET"
 	require.Equal(t, "Pež", pdfText(t, pageWithFont(font, content, cid("/CIDToGIDMap /Identity"), descriptor, program)))
@@ -299,9 +326,22 @@ func TestType0TrueTypeCmap(t *testing.T) {
 	content = "BT /F1 10 Tf 100 700 Td <00010002> Tj ET"
 	require.Equal(t, "Pe", pdfText(t, pageWithFont(font, content, cid("/CIDToGIDMap 9 0 R"), descriptor, program,
 		stream("", "\x00\x00\x00\x33\x00\x48"))))
-	// A symbolic (3,0) cmap says nothing of Unicode: the Identity
-	// collection's CIDs are read as code points.
-	symbolic := stream("", trueType(3, 0, map[uint16]uint16{0xF050: 0x4E2D}))
+	// A symbolic (3,0) cmap says nothing of Unicode: the glyphs' names
+	// in the post table do (P is standard name 51; uni4E2D the table's
+	// own, index 258); glyph 3 is not named.
+	symbolic := cmapTable(3, 0, map[uint16]uint16{0xF050: 1, 0xF051: 2})
+	named := stream("", sfnt(map[string][]byte{"cmap": symbolic, "post": postTable([]uint16{0, 51, 258}, "uni4E2D")}))
+	content = "BT /F1 10 Tf 100 700 Td <00010002> Tj ET"
+	require.Equal(t, "P中", pdfText(t, pageWithFont(font, content, cid(""), descriptor, named)))
+	// Without names, the Identity collection's CIDs are read as code
+	// points, as pdftotext reads them.
 	content = "BT /F1 10 Tf 100 700 Td <4E2D56FD> Tj ET"
-	require.Equal(t, "中国", pdfText(t, pageWithFont(font, content, cid(""), descriptor, symbolic)))
+	require.Equal(t, "中国", pdfText(t, pageWithFont(font, content, cid(""), descriptor, stream("", sfnt(map[string][]byte{"cmap": symbolic})))))
+}
+
+func TestMacGlyphNames(t *testing.T) {
+	require.Len(t, macGlyphs, 258)
+	for i, name := range map[int]string{0: ".notdef", 3: "space", 51: "P", 97: "asciitilde", 98: "Adieresis", 257: "dcroat"} {
+		require.Equal(t, name, macGlyphs[i])
+	}
 }
