@@ -50,6 +50,16 @@ type glyph struct {
 type fontData struct {
 	cidData string // Limits.CIDToUnicode
 	gidText map[string][]string
+	glyphs  int // the glyph texts the document's programs may still add
+}
+
+// maxDocGlyphs bounds the glyph texts read from the TrueType programs of
+// one document (a font has at most 65536 glyphs; a document may have
+// thousands of fonts).
+const maxDocGlyphs = 1 << 22
+
+func newFontData(cidData string) *fontData {
+	return &fontData{cidData: cidData, gidText: map[string][]string{}, glyphs: maxDocGlyphs}
 }
 
 // loadFont reads a font dictionary.
@@ -279,9 +289,10 @@ func (f *font) loadProgram() {
 	}
 	id := formID(f.program)
 	t, ok := f.data.gidText[id]
-	if !ok {
+	if !ok && f.data.glyphs > 0 {
 		t = glyphUnicode(f.program)
 		f.data.gidText[id] = t
+		f.data.glyphs -= len(t)
 	}
 	f.gidText = t
 }

@@ -188,7 +188,7 @@ func readText(ctx context.Context, r *pdf.Reader, pages []page, lim Limits) (*Do
 		return nil, err
 	}
 	w := &walker{ctx: ctx, budget: lim.MaxBytes, maxContent: 2 * lim.MaxBytes,
-		fonts: &fontData{cidData: lim.CIDToUnicode, gidText: map[string][]string{}}}
+		fonts: newFontData(lim.CIDToUnicode)}
 	var b strings.Builder
 	for _, p := range pages {
 		var words []word
