@@ -127,16 +127,16 @@ func (f *font) loadComposite(v pdf.Value) {
 		f.charset = legacyCMapOf(e.Name())
 	}
 	cid := v.Key("DescendantFonts").Index(0)
-	if f.toUnicode == nil && !f.ucs2 && f.charset == nil {
-		// Codes that give CIDs (Identity, or an embedded CMap) and no
-		// ToUnicode: the text is the collection's, as pdftotext reads it.
+	if v.Key("Encoding").Kind() == pdf.Stream || name == "Identity-H" || name == "Identity-V" {
+		// The codes give CIDs: what ToUnicode leaves out is read by the
+		// collection's table, as pdftotext reads it, or by the program.
 		f.cidText = cidTableOf(f.data.cidData, cid)
 		if ff := cid.Key("FontDescriptor").Key("FontFile2"); ff.Kind() == pdf.Stream && cid.Key("Subtype").Name() == "CIDFontType2" {
 			f.program, f.cidToGID = ff, cid.Key("CIDToGIDMap")
 		}
+		info := cid.Key("CIDSystemInfo")
+		f.identity = info.Key("Registry").RawString() == "Adobe" && info.Key("Ordering").RawString() == "Identity"
 	}
-	info := cid.Key("CIDSystemInfo")
-	f.identity = info.Key("Registry").RawString() == "Adobe" && info.Key("Ordering").RawString() == "Identity"
 	f.dw = 1000
 	if dw := cid.Key("DW"); dw.Kind() == pdf.Integer || dw.Kind() == pdf.Real {
 		f.dw = dw.Float64()

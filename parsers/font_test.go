@@ -224,7 +224,8 @@ func TestSizeChangeWithGapPartsWords(t *testing.T) {
 // A CID font without ToUnicode whose codes are CIDs (Identity-H, here) is
 // read through its character collection's CID → Unicode table, from the
 // directory Limits.CIDToUnicode names (poppler-data's format: one hex code
-// point per CID); without a table it gives no text, as before.
+// point per CID), for the codes its ToUnicode leaves out if it has one;
+// without a table it gives no text, as before.
 func TestType0CIDToUnicodeTable(t *testing.T) {
 	dir := t.TempDir()
 	// CIDs 0-3 of a made-up Adobe-Japan1: none, あ, い, 漢 (five hex digits
@@ -241,11 +242,23 @@ func TestType0CIDToUnicodeTable(t *testing.T) {
 	code, _ := CodeOf(err)
 	require.Equal(t, CodeNoText, code)
 
-	// A collection the directory has no table for reads nothing either.
+	// A collection the directory has no table for reads nothing either,
+	// nor does a predefined CMap whose codes are not CIDs.
 	gb1 := strings.ReplaceAll(cid, "Japan1", "GB1")
 	_, err = Parse(context.Background(), pageWithFont(font, "BT /F1 10 Tf 100 700 Td <0001> Tj ET", gb1), MediaPDF, Limits{CIDToUnicode: dir})
 	code, _ = CodeOf(err)
 	require.Equal(t, CodeNoText, code)
+	utf16 := strings.ReplaceAll(font, "/Identity-H", "/UniJIS-UTF16-H")
+	_, err = Parse(context.Background(), pageWithFont(utf16, "BT /F1 10 Tf 100 700 Td <0001> Tj ET", cid), MediaPDF, Limits{CIDToUnicode: dir})
+	code, _ = CodeOf(err)
+	require.Equal(t, CodeNoText, code)
+
+	// The codes a ToUnicode CMap leaves out are read by the table.
+	toUnicode := stream("", "1 begincodespacerange <0000> <FFFF> endcodespacerange 1 beginbfchar <0001> <0041> endbfchar")
+	partial := strings.ReplaceAll(font, "/DescendantFonts", "/ToUnicode 7 0 R /DescendantFonts")
+	doc, err = Parse(context.Background(), pageWithFont(partial, "BT /F1 10 Tf 100 700 Td <00010002> Tj ET", cid, toUnicode), MediaPDF, Limits{CIDToUnicode: dir})
+	require.NoError(t, err)
+	require.Equal(t, "Aい", strings.TrimSpace(doc.Text))
 }
 
 // sfnt returns a TrueType font program of the given tables.
