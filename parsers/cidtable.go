@@ -38,8 +38,8 @@ var cidTables sync.Map // string → []rune
 func cidTableOf(dir string, cidFont pdf.Value) []rune {
 	info := cidFont.Key("CIDSystemInfo")
 	registry, ordering := info.Key("Registry").RawString(), info.Key("Ordering").RawString()
-	if dir == "" || !plainName(registry) || !plainName(ordering) {
-		return nil
+	if dir == "" || !plainName(registry) || !plainName(ordering) || ordering == "Identity" || ordering == "UCS" {
+		return nil // Adobe-Identity and Adobe-UCS have no table: their CIDs are the font's own
 	}
 	path := filepath.Join(dir, registry+"-"+ordering)
 	if t, ok := cidTables.Load(path); ok {
