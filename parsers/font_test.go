@@ -210,8 +210,8 @@ func TestSpaceFollowsTheWordDrawnBeforeIt(t *testing.T) {
 // Runs of two sizes parted by a small gap (digits in another font between
 // Chinese characters) read as separate words, as in pdftotext, even when
 // the sizes are less than a percent apart (pdftotext compares them
-// exactly); runs of
-// one size so close stay one word, and so does a superscript that touches.
+// exactly); runs of one size so close stay one word, and so does a
+// superscript that touches.
 func TestSizeChangeWithGapPartsWords(t *testing.T) {
 	font := "<< /Type /Font /Subtype /TrueType /BaseFont /X /FirstChar 48 /LastChar 57 /Widths [500 500 500 500 500 500 500 500 500 500] >>"
 	content := "BT /F1 16 Tf 1 0 0 1 100 700 Tm (20) Tj /F1 16.6 Tf 1 0 0 1 117 700 Tm (5) Tj ET " +
