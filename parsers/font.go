@@ -1,8 +1,10 @@
 package parsers
 
 import (
+	"io"
 	"strings"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/ledongthuc/pdf"
 )
@@ -17,7 +19,15 @@ type font struct {
 	ucs2      bool        // Type0 with a Uni…-UCS2 CMap: the code is UTF-16
 	charset   *legacyCMap // Type0 with a predefined CMap of a national character set
 	vertical  bool        // Type0 with a vertical CMap (…-V, V, Identity-V): glyphs advance downwards
-	toUnicode *cmap       // nil when the font has none
+	cidText   []rune      // Type0 whose codes give CIDs: the text of each CID of its character collection, if known
+	identity  bool        // Type0 of the Adobe-Identity collection: a CID nothing else reads is its own code point
+	program   pdf.Value   // Type0 with an embedded TrueType program (FontFile2), read for its cmap when needed
+	cidToGID  pdf.Value   // the CIDToGIDMap of that font: a stream, or the name Identity
+	gids      []byte      // cidToGID read: two bytes per CID
+	gidText   []string    // the text of each glyph of the program, by its cmap or post table
+	loaded    bool        // program and cidToGID have been read
+	data      *fontData
+	toUnicode *cmap // nil when the font has none
 	simple    [256]string
 	// widths in thousandths of text space: by code for a simple font, by
 	// CID for a Type0 font. Codes missing take dw.
@@ -34,8 +44,27 @@ type glyph struct {
 	space bool    // the single-byte code 32, to which word spacing applies
 }
 
-func loadFont(v pdf.Value) *font {
-	f := &font{widths: map[int]float64{}, scale: 0.001}
+// fontData is what the fonts of one document share: where the CID tables
+// are, and the glyph texts of the TrueType programs read so far, by
+// formID of their stream.
+type fontData struct {
+	cidData string // Limits.CIDToUnicode
+	gidText map[string][]string
+	glyphs  int // the glyph texts the document's programs may still add
+}
+
+// maxDocGlyphs bounds the glyph texts read from the TrueType programs of
+// one document (a font has at most 65536 glyphs; a document may have
+// thousands of fonts).
+const maxDocGlyphs = 1 << 22
+
+func newFontData(cidData string) *fontData {
+	return &fontData{cidData: cidData, gidText: map[string][]string{}, glyphs: maxDocGlyphs}
+}
+
+// loadFont reads a font dictionary.
+func loadFont(v pdf.Value, data *fontData) *font {
+	f := &font{widths: map[int]float64{}, scale: 0.001, data: data}
 	if tu := v.Key("ToUnicode"); tu.Kind() == pdf.Stream {
 		f.toUnicode = readCMap(tu)
 	}
@@ -98,6 +127,16 @@ func (f *font) loadComposite(v pdf.Value) {
 		f.charset = legacyCMapOf(e.Name())
 	}
 	cid := v.Key("DescendantFonts").Index(0)
+	if v.Key("Encoding").Kind() == pdf.Stream || name == "Identity-H" || name == "Identity-V" {
+		// The codes give CIDs: what ToUnicode leaves out is read by the
+		// collection's table, as pdftotext reads it, or by the program.
+		f.cidText = cidTableOf(f.data.cidData, cid)
+		if ff := cid.Key("FontDescriptor").Key("FontFile2"); ff.Kind() == pdf.Stream && cid.Key("Subtype").Name() == "CIDFontType2" {
+			f.program, f.cidToGID = ff, cid.Key("CIDToGIDMap")
+		}
+		info := cid.Key("CIDSystemInfo")
+		f.identity = info.Key("Registry").RawString() == "Adobe" && info.Key("Ordering").RawString() == "Identity"
+	}
 	f.dw = 1000
 	if dw := cid.Key("DW"); dw.Kind() == pdf.Integer || dw.Kind() == pdf.Real {
 		f.dw = dw.Float64()
@@ -191,6 +230,9 @@ func (f *font) glyph(code string) glyph {
 			cid = c
 		}
 	}
+	if !ok && text == "" {
+		text = f.textOfCID(cid)
+	}
 	w, known := f.widths[cid]
 	if !known {
 		w = f.dw
@@ -199,4 +241,58 @@ func (f *font) glyph(code string) glyph {
 	g.text = text
 	g.space = len(code) == 1 && code[0] == ' '
 	return g
+}
+
+// textOfCID returns the text of a CID that neither ToUnicode nor the
+// encoding gives, as pdftotext finds it: in the collection's table; else
+// (our addition) by the embedded TrueType program's cmap or glyph names;
+// else, in the
+// Adobe-Identity collection, the CID read as a code point.
+func (f *font) textOfCID(cid int) string {
+	if cid < len(f.cidText) && f.cidText[cid] != 0 {
+		return string(f.cidText[cid])
+	}
+	if f.program.Kind() == pdf.Stream {
+		f.loadProgram()
+		gid := cid
+		if f.gids != nil {
+			gid = -1
+			if 2*cid+1 < len(f.gids) {
+				gid = int(f.gids[2*cid])<<8 | int(f.gids[2*cid+1])
+			}
+		}
+		if gid >= 0 && gid < len(f.gidText) && f.gidText[gid] != "" {
+			return f.gidText[gid]
+		}
+	}
+	if f.identity && cid > 0 && utf8.ValidRune(rune(cid)) {
+		return string(rune(cid))
+	}
+	return ""
+}
+
+// loadProgram reads the glyph texts of the font's TrueType program, once
+// per document, and its CIDToGIDMap.
+func (f *font) loadProgram() {
+	if f.loaded {
+		return
+	}
+	f.loaded = true
+	if f.cidToGID.Kind() == pdf.Stream {
+		func() {
+			defer func() { _ = recover() }() // a stream the library cannot read maps no CID
+			f.gids, _ = io.ReadAll(io.LimitReader(f.cidToGID.Reader(), 2<<16))
+			if f.gids == nil {
+				f.gids = []byte{}
+			}
+		}()
+	}
+	id := formID(f.program)
+	t, ok := f.data.gidText[id]
+	if !ok && f.data.glyphs > 0 {
+		t = glyphUnicode(f.program)
+		f.data.gidText[id] = t
+		f.data.glyphs -= len(t)
+	}
+	f.gidText = t
 }

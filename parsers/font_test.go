@@ -2,8 +2,13 @@ package parsers
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -203,12 +208,153 @@ func TestSpaceFollowsTheWordDrawnBeforeIt(t *testing.T) {
 }
 
 // Runs of two sizes parted by a small gap (digits in another font between
-// Chinese characters) read as separate words, as in pdftotext; runs of
-// one size so close stay one word, and so does a superscript that touches.
+// Chinese characters) read as separate words, as in pdftotext, even when
+// the sizes are less than a percent apart (pdftotext compares them
+// exactly); runs of one size so close stay one word, and so does a
+// superscript that touches.
 func TestSizeChangeWithGapPartsWords(t *testing.T) {
 	font := "<< /Type /Font /Subtype /TrueType /BaseFont /X /FirstChar 48 /LastChar 57 /Widths [500 500 500 500 500 500 500 500 500 500] >>"
 	content := "BT /F1 16 Tf 1 0 0 1 100 700 Tm (20) Tj /F1 16.6 Tf 1 0 0 1 117 700 Tm (5) Tj ET " +
 		"BT /F1 16 Tf 1 0 0 1 100 600 Tm (20) Tj 1 0 0 1 117 600 Tm (5) Tj ET " +
-		"BT /F1 16 Tf 1 0 0 1 100 500 Tm (20) Tj /F1 10 Tf 1 0 0 1 116 506 Tm (5) Tj ET"
-	require.Equal(t, "20 5\n\n205\n\n205", pdfText(t, pageWithFont(font, content)))
+		"BT /F1 16 Tf 1 0 0 1 100 500 Tm (20) Tj /F1 10 Tf 1 0 0 1 116 506 Tm (5) Tj ET " +
+		"BT /F1 10.56 Tf 1 0 0 1 100 400 Tm (20) Tj /F1 10.6 Tf 1 0 0 1 111.1 400 Tm (5) Tj ET"
+	require.Equal(t, "20 5\n\n205\n\n205\n\n20 5", pdfText(t, pageWithFont(font, content)))
+}
+
+// A CID font without ToUnicode whose codes are CIDs (Identity-H, here) is
+// read through its character collection's CID → Unicode table, from the
+// directory Limits.CIDToUnicode names (poppler-data's format: one hex code
+// point per CID), for the codes its ToUnicode leaves out if it has one;
+// without a table it gives no text, as before.
+func TestType0CIDToUnicodeTable(t *testing.T) {
+	dir := t.TempDir()
+	// CIDs 0-3 of a made-up Adobe-Japan1: none, あ, い, 漢 (five hex digits
+	// for a code point past the BMP are allowed too).
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Adobe-Japan1"), []byte("0000\n3042\n3044\n20bb7\n"), 0o600))
+	cid := "<< /Type /Font /Subtype /CIDFontType0 /BaseFont /Ryumin-Light /DW 1000 /CIDSystemInfo << /Registry (Adobe) /Ordering (Japan1) /Supplement 2 >> >>"
+	font := "<< /Type /Font /Subtype /Type0 /BaseFont /Ryumin-Light-Identity-H /Encoding /Identity-H /DescendantFonts [6 0 R] >>"
+	data := pageWithFont(font, "BT /F1 10 Tf 100 700 Td <000100020003> Tj ET", cid)
+	doc, err := Parse(context.Background(), data, MediaPDF, Limits{CIDToUnicode: dir})
+	require.NoError(t, err)
+	require.Equal(t, "あい\U00020BB7", strings.TrimSpace(doc.Text))
+
+	_, err = Parse(context.Background(), data, MediaPDF, Limits{CIDToUnicode: filepath.Join(dir, "absent")})
+	code, _ := CodeOf(err)
+	require.Equal(t, CodeNoText, code)
+
+	// A collection the directory has no table for reads nothing either,
+	// nor does a predefined CMap whose codes are not CIDs.
+	gb1 := strings.ReplaceAll(cid, "Japan1", "GB1")
+	_, err = Parse(context.Background(), pageWithFont(font, "BT /F1 10 Tf 100 700 Td <0001> Tj ET", gb1), MediaPDF, Limits{CIDToUnicode: dir})
+	code, _ = CodeOf(err)
+	require.Equal(t, CodeNoText, code)
+	utf16 := strings.ReplaceAll(font, "/Identity-H", "/UniJIS-UTF16-H")
+	_, err = Parse(context.Background(), pageWithFont(utf16, "BT /F1 10 Tf 100 700 Td <0001> Tj ET", cid), MediaPDF, Limits{CIDToUnicode: dir})
+	code, _ = CodeOf(err)
+	require.Equal(t, CodeNoText, code)
+
+	// The codes a ToUnicode CMap leaves out are read by the table.
+	toUnicode := stream("", "1 begincodespacerange <0000> <FFFF> endcodespacerange 1 beginbfchar <0001> <0041> endbfchar")
+	partial := strings.ReplaceAll(font, "/DescendantFonts", "/ToUnicode 7 0 R /DescendantFonts")
+	doc, err = Parse(context.Background(), pageWithFont(partial, "BT /F1 10 Tf 100 700 Td <00010002> Tj ET", cid, toUnicode), MediaPDF, Limits{CIDToUnicode: dir})
+	require.NoError(t, err)
+	require.Equal(t, "Aい", strings.TrimSpace(doc.Text))
+}
+
+// sfnt returns a TrueType font program of the given tables.
+func sfnt(tables map[string][]byte) string {
+	tags := slices.Sorted(maps.Keys(tables))
+	var b []byte
+	b = binary.BigEndian.AppendUint32(b, 0x00010000)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(tags)))
+	b = append(b, 0, 0, 0, 0, 0, 0)
+	off := 12 + 16*len(tags)
+	for _, tag := range tags {
+		b = append(b, tag...)
+		b = binary.BigEndian.AppendUint32(b, 0)
+		b = binary.BigEndian.AppendUint32(b, uint32(off))
+		b = binary.BigEndian.AppendUint32(b, uint32(len(tables[tag])))
+		off += len(tables[tag])
+	}
+	for _, tag := range tags {
+		b = append(b, tables[tag]...)
+	}
+	return string(b)
+}
+
+// cmapTable returns a cmap table with one format 4 subtable of the given
+// platform and encoding, mapping each code point of gids to its glyph.
+func cmapTable(platform, encoding uint16, gids map[uint16]uint16) []byte {
+	codes := slices.Sorted(maps.Keys(gids))
+	segs := append(codes, 0xFFFF)
+	var sub []uint16
+	sub = append(sub, 4, uint16(16+8*len(segs)), 0, uint16(2*len(segs)), 0, 0, 0)
+	sub = append(sub, segs...) // end codes
+	sub = append(sub, 0)       // padding
+	sub = append(sub, segs...) // start codes
+	for _, c := range codes {
+		sub = append(sub, gids[c]-c) // deltas
+	}
+	sub = append(sub, 1)
+	sub = append(sub, make([]uint16, len(segs))...) // range offsets
+	var b []byte
+	for _, v := range append([]uint16{0, 1, platform, encoding, 0, 12}, sub...) {
+		b = binary.BigEndian.AppendUint16(b, v)
+	}
+	return b
+}
+
+// postTable returns a post table of version 2.0 naming glyphs by index
+// (below 258: the standard Macintosh names), and the table's own names,
+// indexed from 258.
+func postTable(index []uint16, names ...string) []byte {
+	b := binary.BigEndian.AppendUint32(nil, 0x00020000)
+	b = append(b, make([]byte, 28)...)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(index)))
+	for _, i := range index {
+		b = binary.BigEndian.AppendUint16(b, i)
+	}
+	for _, n := range names {
+		b = append(append(b, byte(len(n))), n...)
+	}
+	return b
+}
+
+// An embedded TrueType CID font without ToUnicode is read through its
+// program's Unicode cmap, reversed (CID → glyph by its CIDToGIDMap, glyph
+// → code point), or its glyph names; a font of the Adobe-Identity collection that nothing
+// reads gives its CIDs as code points, as pdftotext reads them.
+func TestType0TrueTypeCmap(t *testing.T) {
+	font := "<< /Type /Font /Subtype /Type0 /BaseFont /ABCDEE+Arial /Encoding /Identity-H /DescendantFonts [6 0 R] >>"
+	cid := func(extra string) string {
+		return "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /ABCDEE+Arial /DW 500" +
+			" /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor 7 0 R " + extra + " >>"
+	}
+	descriptor := "<< /Type /FontDescriptor /FontName /ABCDEE+Arial /Flags 32 /FontFile2 8 0 R >>"
+	program := stream("", sfnt(map[string][]byte{"cmap": cmapTable(3, 1, map[uint16]uint16{'P': 51, 'e': 72, 'ž': 268})}))
+	// Identity CIDToGIDMap: the CIDs are glyphs.
+	content := "BT /F1 10 Tf 100 700 Td <00330048010C> Tj ET"
+	require.Equal(t, "Pež", pdfText(t, pageWithFont(font, content, cid("/CIDToGIDMap /Identity"), descriptor, program)))
+	// A CIDToGIDMap stream: CID 1 is glyph 51, CID 2 glyph 72.
+	content = "BT /F1 10 Tf 100 700 Td <00010002> Tj ET"
+	require.Equal(t, "Pe", pdfText(t, pageWithFont(font, content, cid("/CIDToGIDMap 9 0 R"), descriptor, program,
+		stream("", "\x00\x00\x00\x33\x00\x48"))))
+	// A symbolic (3,0) cmap says nothing of Unicode: the glyphs' names
+	// in the post table do (P is standard name 51; uni4E2D the table's
+	// own, index 258); glyph 3 is not named.
+	symbolic := cmapTable(3, 0, map[uint16]uint16{0xF050: 1, 0xF051: 2})
+	named := stream("", sfnt(map[string][]byte{"cmap": symbolic, "post": postTable([]uint16{0, 51, 258}, "uni4E2D")}))
+	content = "BT /F1 10 Tf 100 700 Td <00010002> Tj ET"
+	require.Equal(t, "P中", pdfText(t, pageWithFont(font, content, cid(""), descriptor, named)))
+	// Without names, the Identity collection's CIDs are read as code
+	// points, as pdftotext reads them.
+	content = "BT /F1 10 Tf 100 700 Td <4E2D56FD> Tj ET"
+	require.Equal(t, "中国", pdfText(t, pageWithFont(font, content, cid(""), descriptor, stream("", sfnt(map[string][]byte{"cmap": symbolic})))))
+}
+
+func TestMacGlyphNames(t *testing.T) {
+	require.Len(t, macGlyphs, 258)
+	for i, name := range map[int]string{0: ".notdef", 3: "space", 51: "P", 97: "asciitilde", 98: "Adieresis", 257: "dcroat"} {
+		require.Equal(t, name, macGlyphs[i])
+	}
 }

@@ -183,3 +183,21 @@ func FuzzParseAmountAndDate(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTrueTypeTables reads the cmap and post tables of arbitrary font
+// programs: no panic, and no glyph past the 65536 a font may have.
+func FuzzTrueTypeTables(f *testing.F) {
+	f.Add([]byte(sfnt(map[string][]byte{"cmap": cmapTable(3, 1, map[uint16]uint16{'A': 36, 'z': 93})})))
+	f.Add([]byte(sfnt(map[string][]byte{"cmap": cmapTable(3, 0, map[uint16]uint16{0xF041: 1}), "post": postTable([]uint16{0, 36, 258}, "uni4E2D")})))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var glyphs []rune
+		if sub := unicodeCmap(data); sub != nil {
+			glyphs = cmapGlyphs(sub)
+		}
+		n := 0
+		postNames(data, func(gid int, _ string) { n = max(n, gid+1) })
+		if len(glyphs) > 1<<16 || n > 1<<16 {
+			t.Fatalf("%d glyphs by the cmap, %d by the post table", len(glyphs), n)
+		}
+	})
+}

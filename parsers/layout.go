@@ -100,10 +100,11 @@ func layoutWords(b *strings.Builder, words []word, limit int64) bool {
 				switch gap, em := w.x-end, max(w.size, 1); {
 				// Words closer than a tenth of an em join, unless a
 				// space was drawn after the first, or their sizes
-				// differ and a gap parts them (a run in another font,
+				// differ (by a thousandth: pdftotext compares sizes
+				// exactly) and a gap parts them (a run in another font,
 				// which pdftotext reads as a word of its own).
 				case gap < 0.1*em && !w.estimated && !last.estimated && !last.spaced &&
-					!(gap > 0.02*em && math.Abs(w.size-last.size) > 0.01*em):
+					!(gap > 0.02*em && math.Abs(w.size-last.size) > 0.001*em):
 					pad = 0
 				case gap < 1.2*em:
 					pad = 1

@@ -5,10 +5,12 @@ package parsers
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"mime"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -36,6 +38,13 @@ type Limits struct {
 	// MaxPixels bounds each image (a PNG or JPEG, or a PDF's page image):
 	// checked from its header, before it is decoded.
 	MaxPixels int64
+	// CIDToUnicode is a directory of CID → Unicode tables of Adobe's
+	// character collections (Debian's poppler-data: Adobe-Japan1, -GB1,
+	// -CNS1, -Korea1), read for Chinese, Japanese and Korean fonts that
+	// have neither a ToUnicode CMap nor a character-set encoding; without
+	// them such fonts give no text. Empty: $DATAFORGE_CID_DATA, else
+	// DefaultCIDToUnicode. A directory that does not exist holds no tables.
+	CIDToUnicode string
 	// OCR reads images and PDFs without a text layer (see package
 	// parsers/ocr). When it is nil, images fail with CodeOCRUnavailable
 	// and image-only PDFs with CodeNoText. A function is not encoded (gob
@@ -69,6 +78,9 @@ func (l Limits) WithDefaults() Limits {
 	}
 	if l.MaxPixels <= 0 {
 		l.MaxPixels = d.MaxPixels
+	}
+	if l.CIDToUnicode == "" {
+		l.CIDToUnicode = cmp.Or(os.Getenv(EnvCIDToUnicode), DefaultCIDToUnicode)
 	}
 	return l
 }

@@ -187,7 +187,8 @@ func readText(ctx context.Context, r *pdf.Reader, pages []page, lim Limits) (*Do
 	if err := checkStreams(ctx, pages, lim); err != nil {
 		return nil, err
 	}
-	w := &walker{ctx: ctx, budget: lim.MaxBytes, maxContent: 2 * lim.MaxBytes}
+	w := &walker{ctx: ctx, budget: lim.MaxBytes, maxContent: 2 * lim.MaxBytes,
+		fonts: newFontData(lim.CIDToUnicode)}
 	var b strings.Builder
 	for _, p := range pages {
 		var words []word
@@ -319,6 +320,7 @@ type walker struct {
 	broken            string          // why a content stream could not be read, if one could not
 	drawn             glyphSet        // the glyphs drawn on the page so far
 	forms             map[string]bool // the form XObjects being drawn, by formID
+	fonts             *fontData       // what the document's fonts share
 
 }
 
@@ -333,7 +335,7 @@ func (w *walker) walk(content, res pdf.Value, ctm matrix, out *[]word, depth int
 		if f, ok := fonts[name]; ok {
 			return f
 		}
-		f := loadFont(res.Key("Font").Key(name))
+		f := loadFont(res.Key("Font").Key(name), w.fonts)
 		fonts[name] = f
 		return f
 	}

@@ -26,7 +26,8 @@ extractor locally, migrates the database and works the manual review queue.
 Configuration comes from the environment (README.md §Configuration): DATABASE_URL,
 TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS*, TEMPORAL_PROFILE and
 TEMPORAL_CONFIG_FILE, DATAFORGE_TASK_QUEUE, DATAFORGE_UI_URL, DATAFORGE_CODEC_KEYS;
-DATAFORGE_TEMPLATES (extract, accuracy, templates check), DATAFORGE_REVIEWER (review).`,
+DATAFORGE_TEMPLATES (extract, accuracy, templates check), DATAFORGE_REVIEWER (review),
+DATAFORGE_CID_DATA (the CID tables of CJK fonts: text, extract, accuracy, parity).`,
 		PersistentPreRunE: func(*cobra.Command, []string) error {
 			if p.format != "text" && p.format != "json" {
 				return usagef("--output must be text or json, not %q", p.format)

@@ -47,9 +47,10 @@ func TestRunScoresRefusedFilesAsEmpty(t *testing.T) {
 }
 
 // floors are the word F1 the shared corpora reach today; raise them as
-// extraction improves, never lower them.
+// extraction improves, never lower them. The text corpus's floor counts on
+// poppler-data's CID tables (Limits.CIDToUnicode), which .ci/run installs.
 var floors = map[string]float64{
-	"text":      0.989,
+	"text":      0.9895,
 	"einvoices": 0.997,
 }
 
