@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -36,68 +38,95 @@ func registerBare(w worker.Worker) {
 // model call, not orchestration.
 var workActivities = map[string]bool{"Parse": true, "ExtractLLM": true, "RunTask": true}
 
-// engineRow is one throughput measurement.
+// engineRow is one kind of run, measured in one or more rounds.
 type engineRow struct {
 	what     string
 	workers  int
 	docs     int
-	wall     time.Duration
-	orch     []time.Duration // end to end minus parsing and model calls, per document
+	rates    []float64       // documents per second, per round
+	orch     []time.Duration // end to end minus parsing and model calls, per document of every round
 	timedOut int
 }
 
+func (r *engineRow) add(m engineRow) {
+	r.rates = append(r.rates, m.rates...)
+	r.orch = append(r.orch, m.orch...)
+	r.timedOut += m.timedOut
+}
+
+const (
+	bareRun    = "bare workflow (3 no-op activities)"
+	inProcess  = "pipeline, parse in-process"
+	sandboxRun = "pipeline, parse in the parse sandbox (as the worker runs it)"
+)
+
 // benchEngine measures documents per second through the whole pipeline with
 // a zero-latency simulator, next to the bare workflow, with 1 and 2
-// workers.
-func benchEngine(ctx context.Context, l *lab, w *workload, n int, rep *report) error {
+// workers. The bare workflow and the pipeline alternate, rounds times, so
+// that both see the same machine; the ratio is taken per round.
+func benchEngine(ctx context.Context, l *lab, w *workload, n, rounds int, rep *report) error {
 	rep.section("2. Engine overhead",
 		fmt.Sprintf("%d documents started at once, through the whole pipeline with a zero-latency simulator (every document "+
 			"completes on the primary), next to a bare workflow of three no-op activities, on the same embedded server in the "+
-			"same run; each worker is a Temporal worker with its own client in this process. Orchestration is end to end "+
-			"(workflow start to close, from its history) minus the time in parsing and model calls (Parse, ExtractLLM, RunTask).", n))
-	var rows []engineRow
+			"same run; each worker is a Temporal worker with its own client in this process. The bare workflow and the "+
+			"pipeline (parse in-process) alternate %d times; the sandboxed pipeline runs once. Orchestration is end to end "+
+			"(workflow start to close, from its history) minus the time in parsing and model calls (Parse, ExtractLLM, RunTask), "+
+			"over the documents of every round.", n, rounds))
+	var out [][]string
 	for _, workers := range []int{1, 2} {
-		l.progress("engine: bare workflow, %d worker(s)", workers)
-		row, err := runBare(ctx, l, n, workers)
-		if err != nil {
-			return err
-		}
-		rows = append(rows, row)
-		for _, inProcess := range []bool{true, false} {
-			what := "pipeline, parse in the parse sandbox (as the worker runs it)"
-			if inProcess {
-				what = "pipeline, parse in-process"
-			}
-			l.progress("engine: %s, %d worker(s)", what, workers)
-			row, err := runPipeline(ctx, l, w, n, workers, inProcess, what)
+		bare := engineRow{what: bareRun, workers: workers, docs: n}
+		pipe := engineRow{what: inProcess, workers: workers, docs: n}
+		var ratios []float64
+		for round := range rounds {
+			l.progress("engine: %d worker(s), round %d: bare workflow", workers, round+1)
+			b, err := runBare(ctx, l, n, workers)
 			if err != nil {
 				return err
 			}
-			rows = append(rows, row)
-		}
-	}
-	var out [][]string
-	for _, r := range rows {
-		out = append(out, []string{r.what, fmt.Sprint(r.workers), fmt.Sprint(r.docs), seconds(r.wall),
-			fmt.Sprintf("%.1f", float64(r.docs)/r.wall.Seconds()),
-			ms(percentile(r.orch, 0.5)), ms(percentile(r.orch, 0.99)), fmt.Sprint(r.timedOut)})
-	}
-	rep.table([]string{"workflow", "workers", "documents", "wall", "documents/s", "orchestration p50", "orchestration p99", "not done"}, out)
-	for _, workers := range []int{1, 2} {
-		var bare, pipe float64
-		for _, r := range rows {
-			rate := float64(r.docs) / r.wall.Seconds()
-			switch {
-			case r.workers != workers:
-			case r.what == "bare workflow (3 no-op activities)":
-				bare = rate
-			case r.what == "pipeline, parse in-process":
-				pipe = rate
+			l.progress("engine: %d worker(s), round %d: pipeline", workers, round+1)
+			p, err := runPipeline(ctx, l, w, n, workers, true)
+			if err != nil {
+				return err
 			}
+			bare.add(b)
+			pipe.add(p)
+			ratios = append(ratios, p.rates[0]/b.rates[0])
 		}
-		rep.note(fmt.Sprintf("%d worker(s): the pipeline (parse in-process) runs at %.2f× the bare workflow's rate.", workers, pipe/bare))
+		l.progress("engine: %d worker(s): sandboxed pipeline", workers)
+		sb, err := runPipeline(ctx, l, w, n, workers, false)
+		if err != nil {
+			return err
+		}
+		for _, r := range []engineRow{bare, pipe, sb} {
+			out = append(out, []string{r.what, fmt.Sprint(r.workers), fmt.Sprint(r.docs), rates(r.rates),
+				fmt.Sprintf("%.1f", median(r.rates)), ms(percentile(r.orch, 0.5)), ms(percentile(r.orch, 0.99)), fmt.Sprint(r.timedOut)})
+		}
+		rep.note(fmt.Sprintf("%d worker(s): the pipeline (parse in-process) runs at %.2f× the bare workflow's rate "+
+			"(median of the rounds' ratios %s).", workers, median(ratios), rates(ratios)))
 	}
+	rep.table([]string{"workflow", "workers", "documents", "documents/s by round", "documents/s (median)",
+		"orchestration p50", "orchestration p99", "not done"}, out)
 	return nil
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func rates(xs []float64) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = fmt.Sprintf("%.2f", x)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func runBare(ctx context.Context, l *lab, n, workers int) (engineRow, error) {
@@ -121,7 +150,7 @@ func runBare(ctx context.Context, l *lab, n, workers int) (engineRow, error) {
 			return engineRow{}, err
 		}
 	}
-	row := engineRow{what: "bare workflow (3 no-op activities)", workers: workers, docs: n, wall: time.Since(start)}
+	row := engineRow{what: bareRun, workers: workers, docs: n, rates: []float64{float64(n) / time.Since(start).Seconds()}}
 	for _, wr := range runs {
 		d, err := orchestration(ctx, c, wr.GetID())
 		if err != nil {
@@ -132,14 +161,18 @@ func runBare(ctx context.Context, l *lab, n, workers int) (engineRow, error) {
 	return row, nil
 }
 
-func runPipeline(ctx context.Context, l *lab, w *workload, n, workers int, inProcess bool, what string) (engineRow, error) {
+func runPipeline(ctx context.Context, l *lab, w *workload, n, workers int, parseInProcess bool) (engineRow, error) {
+	what := sandboxRun
+	if parseInProcess {
+		what = inProcess
+	}
 	models := unlimited()
 	for name, m := range models {
 		m.LatencyMean, m.LatencyJitter = 0, 0
 		models[name] = m
 	}
 	route := router.Config{PrimaryModel: primary, FallbackModel: smaller, ClassifyBelow: 0.6, Breaker: router.DefaultBreaker}
-	r, err := l.newRun(ctx, what, setup{Models: models, Answer: w.answer, Route: route, Workers: workers, InProcess: inProcess})
+	r, err := l.newRun(ctx, what, setup{Models: models, Answer: w.answer, Route: route, Workers: workers, InProcess: parseInProcess})
 	if err != nil {
 		return engineRow{}, err
 	}
@@ -152,7 +185,7 @@ func runPipeline(ctx context.Context, l *lab, w *workload, n, workers int, inPro
 	if out == nil {
 		return engineRow{}, err
 	}
-	row := engineRow{what: what, workers: workers, docs: n, wall: out.wall}
+	row := engineRow{what: what, workers: workers, docs: n, rates: []float64{float64(n) / out.wall.Seconds()}}
 	for _, rp := range out.reports {
 		if rp.Status != "completed" {
 			row.timedOut++

@@ -52,6 +52,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	spread := fs.Duration("spread", time.Minute, "fallback: the time the documents' submissions are spread over")
 	scenario := fs.String("scenario", "", "fallback: only the scenarios whose name contains this")
 	engineN := fs.Int("engine-n", 200, "engine: documents per measurement")
+	rounds := fs.Int("rounds", 3, "engine: rounds of the bare workflow and the pipeline, alternating")
 	ingestN := fs.Int("ingest-n", 10_000, "ingest: documents submitted")
 	only := fs.String("only", strings.Join(parts, ","), "the parts to run")
 	out := fs.String("out", "BENCHMARKS.md", `where to write the report ("" for nowhere)`)
@@ -59,7 +60,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	if *quick {
-		*n, *spread, *engineN, *ingestN = 6, 2*time.Second, 6, 20
+		*n, *spread, *engineN, *rounds, *ingestN = 6, 2*time.Second, 6, 1, 20
 	}
 	want := map[string]bool{}
 	for p := range strings.SplitSeq(*only, ",") {
@@ -97,7 +98,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			}
 		}
 		if want["engine"] {
-			if err := benchEngine(ctx, l, w, *engineN, rep); err != nil {
+			if err := benchEngine(ctx, l, w, *engineN, *rounds, rep); err != nil {
 				return err
 			}
 		}
