@@ -194,8 +194,10 @@ func (a *Activities) Route(ctx context.Context, in router.Input) (router.Plan, e
 }
 
 // evidenceTTL is how long Route reuses learned routing's evidence: one
-// grouped query per worker every few seconds, not one per document.
-const evidenceTTL = 10 * time.Second
+// grouped query per worker a minute, not one per document (a week of
+// 40,000 attempts takes about 0.2 s: BenchmarkModelOutcomes); a week's
+// evidence moves little in a minute.
+const evidenceTTL = time.Minute
 
 // learnedEvidence returns LearnedEvidence, read at most every evidenceTTL.
 func (a *Activities) learnedEvidence(ctx context.Context) (router.Evidence, error) {

@@ -18,14 +18,14 @@ const pairOutcomes = `
 	       bool_or(a.outcome = 'success') AS succeeded,
 	       bool_or(a.outcome IN ('invalid', 'low_confidence') OR a.outcome = 'error' AND a.error_class = ANY($1)) AS failed,
 	       coalesce(sum(a.cost_usd), 0)::float8 AS cost, min(a.started_at) AS first_at
-	FROM attempts a JOIN documents d ON d.id = a.document_id
+	FROM attempts a
 	WHERE a.task = 'extract' AND %s
 	GROUP BY a.document_id, a.tier, a.model`
 
-// What routing knew of a document when it was parsed: the rules
-// classifier's type and complexity.
+// What routing knew of a document when it was parsed (document_texts t):
+// the rules classifier's type and complexity.
 const (
-	classifiedType       = `coalesce(t.classification->>'Type', d.doc_type, '')`
+	classifiedType       = `coalesce(t.classification->>'Type', '')`
 	classifiedComplexity = `coalesce((t.classification->>'Complexity')::float8, 0)`
 )
 
@@ -53,7 +53,7 @@ func (s *Store) ModelOutcomes(ctx context.Context, window time.Duration, bounds 
 		WITH p AS (`+fmt.Sprintf(pairOutcomes, `a.model <> '' AND a.started_at > now() - $2::interval`)+`)
 		SELECT p.model, `+classifiedType+`, width_bucket(`+classifiedComplexity+`, $3::float8[]),
 		       count(*), count(*) FILTER (WHERE p.succeeded), sum(p.cost)
-		FROM p JOIN documents d ON d.id = p.document_id LEFT JOIN document_texts t ON t.document_id = p.document_id
+		FROM p LEFT JOIN document_texts t ON t.document_id = p.document_id
 		WHERE p.succeeded OR p.failed
 		GROUP BY 1, 2, 3`, documentFailures, window, bounds)
 	if err != nil {
@@ -94,11 +94,11 @@ type TierOutcome struct {
 // as for ModelOutcomes.
 func (s *Store) DocumentOutcomes(ctx context.Context, since time.Time, documentFailures []string) ([]DocumentOutcome, error) {
 	rows, err := s.pool.Query(ctx, `
-		WITH p AS (`+fmt.Sprintf(pairOutcomes, `d.submitted_at >= $2`)+`)
+		WITH p AS (`+fmt.Sprintf(pairOutcomes, `a.document_id IN (SELECT id FROM documents WHERE submitted_at >= $2)`)+`)
 		SELECT p.document_id, `+classifiedType+`, `+classifiedComplexity+`,
 		       EXISTS (SELECT 1 FROM einvoices e WHERE e.document_id = p.document_id),
 		       p.tier, p.model, p.succeeded, p.failed, p.cost
-		FROM p JOIN documents d ON d.id = p.document_id LEFT JOIN document_texts t ON t.document_id = p.document_id
+		FROM p LEFT JOIN document_texts t ON t.document_id = p.document_id
 		ORDER BY min(p.first_at) OVER (PARTITION BY p.document_id), p.document_id, p.first_at`, documentFailures, since)
 	if err != nil {
 		return nil, fmt.Errorf("document outcomes: %w", err)
