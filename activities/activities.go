@@ -187,6 +187,9 @@ func (a *Activities) Route(ctx context.Context, in router.Input) (router.Plan, e
 		}
 	}
 	plan := router.RouteLearned(a.Router, in, health, ev)
+	if plan.Reason != "" {
+		activity.GetLogger(ctx).Debug("tiers ordered", "class", plan.Class, "doc_type", in.DocType, "reason", plan.Reason)
+	}
 	for _, s := range plan.Skipped {
 		activity.GetLogger(ctx).Warn("tier skipped", "tier", s.Tier, "model", s.Model, "reason", s.Reason)
 	}
