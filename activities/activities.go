@@ -68,6 +68,12 @@ type Activities struct {
 	// recorded with the next attempt.
 	unrecordedMu sync.Mutex
 	unrecorded   []*store.Attempt
+
+	// evidence is learned routing's read of the attempts log, reused for
+	// evidenceTTL.
+	evidenceMu sync.Mutex
+	evidence   router.Evidence
+	evidenceAt time.Time
 }
 
 // ParseInput names the document to parse.
@@ -173,11 +179,102 @@ func (a *Activities) Route(ctx context.Context, in router.Input) (router.Plan, e
 			return router.Plan{}, storeError(err)
 		}
 	}
-	plan := router.Route(a.Router, in, health)
+	var ev router.Evidence
+	if a.Router.Learned != nil {
+		var err error
+		if ev, err = a.learnedEvidence(ctx); err != nil {
+			return router.Plan{}, storeError(err)
+		}
+	}
+	plan := router.RouteLearned(a.Router, in, health, ev)
+	if plan.Reason != "" {
+		activity.GetLogger(ctx).Debug("tiers ordered", "class", plan.Class, "doc_type", in.DocType, "reason", plan.Reason)
+	}
 	for _, s := range plan.Skipped {
 		activity.GetLogger(ctx).Warn("tier skipped", "tier", s.Tier, "model", s.Model, "reason", s.Reason)
 	}
 	return plan, nil
+}
+
+// evidenceTTL is how long Route reuses learned routing's evidence: one
+// grouped query per worker a minute, not one per document (a week of
+// 40,000 attempts takes about 0.2 s: BenchmarkModelOutcomes); a week's
+// evidence moves little in a minute.
+const evidenceTTL = time.Minute
+
+// learnedEvidence returns LearnedEvidence, read at most every evidenceTTL.
+func (a *Activities) learnedEvidence(ctx context.Context) (router.Evidence, error) {
+	a.evidenceMu.Lock()
+	defer a.evidenceMu.Unlock()
+	if a.evidence != nil && time.Since(a.evidenceAt) < evidenceTTL {
+		return a.evidence, nil
+	}
+	ev, err := LearnedEvidence(ctx, a.Store, a.Router)
+	if err != nil {
+		return nil, err
+	}
+	a.evidence, a.evidenceAt = ev, time.Now()
+	return ev, nil
+}
+
+// DocumentFailures are the error classes of an extraction attempt that say
+// the model could not read the document (rather than that the provider
+// failed): learned routing counts them, with invalid and unsure answers, as
+// the model's failures on the document.
+var DocumentFailures = []string{llm.ErrTypeInvalidOutput, llm.ErrTypeContextLength, llm.ErrTypeContentFilter,
+	llm.ErrTypeTruncated, ErrTypeNeedsVision}
+
+// LearnedEvidence reads what the attempts log of cfg.Learned's window says
+// of each model on each kind of document (class by cfg's bounds, type).
+func LearnedEvidence(ctx context.Context, st *store.Store, cfg router.Config) (router.Evidence, error) {
+	learned := router.DefaultLearned
+	if cfg.Learned != nil {
+		learned = *cfg.Learned
+	}
+	rows, err := st.ModelOutcomes(ctx, learned.WindowOrDefault(), cfg.ClassBounds(), DocumentFailures)
+	if err != nil {
+		return nil, err
+	}
+	ev := router.Evidence{}
+	for _, r := range rows {
+		ev[router.Key{Model: r.Model, Class: router.Classes[r.Band], DocType: r.DocType}] = router.Record{
+			Documents: r.Documents, Successes: r.Successes, CostUSD: r.CostUSD}
+	}
+	return ev, nil
+}
+
+// ReplayRouting replays the documents submitted since since through three
+// policies built on cfg's models: fixed (every document starts on the
+// primary), capability (cfg's classes) and learned (cfg.Learned, else
+// router.DefaultLearned), as router.ReplayPolicies does.
+func ReplayRouting(ctx context.Context, st *store.Store, cfg router.Config, since time.Time) (router.Replay, error) {
+	docs, err := st.DocumentOutcomes(ctx, since, DocumentFailures)
+	if err != nil {
+		return router.Replay{}, err
+	}
+	recorded := make([]router.Recorded, len(docs))
+	for i, d := range docs {
+		r := router.Recorded{Input: router.Input{DocType: d.DocType, Complexity: d.Complexity, EInvoice: d.EInvoice},
+			Tiers: map[string]router.RecordedTier{}}
+		for _, t := range d.Tiers {
+			switch {
+			case t.Succeeded:
+				r.Tiers[cmp.Or(t.Model, t.Tier)] = router.RecordedTier{Outcome: router.OutcomeSuccess, CostUSD: t.CostUSD}
+			case t.Failed:
+				r.Tiers[cmp.Or(t.Model, t.Tier)] = router.RecordedTier{Outcome: router.OutcomeFailure, CostUSD: t.CostUSD}
+			}
+		}
+		recorded[i] = r
+	}
+	fixed, capability, learned := cfg, cfg, cfg
+	fixed.Capability, fixed.Learned = false, nil
+	capability.Capability, capability.Learned = true, nil
+	learned.Capability = true
+	if learned.Learned == nil {
+		learned.Learned = &router.DefaultLearned
+	}
+	return router.ReplayPolicies([]router.Policy{{Name: "fixed", Config: fixed}, {Name: "capability", Config: capability},
+		{Name: "learned", Config: learned}}, recorded), nil
 }
 
 // modelHealth reads each model's health over the last BreakerWindow from

@@ -394,3 +394,43 @@ func TestScansWithoutOCRGoToVision(t *testing.T) {
 	require.Equal(t, activities.ErrTypeNeedsVision, appErr.Type())
 	require.True(t, appErr.NonRetryable())
 }
+
+// TestRouteLearned: on a history where the smaller model reads simple
+// invoices only, learned routing starts simple invoices on it, and simple
+// receipts and complex invoices on the primary, saying why in the plan;
+// with learned routing off the plan has no reason.
+func TestRouteLearned(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.acts.Router = router.Config{PrimaryModel: "gpt-4o", FallbackModel: "gpt-4o-mini", Capability: true}
+	env := b.env
+	route := func(in router.Input) router.Plan {
+		v, err := env.ExecuteActivity(b.acts.Route, in)
+		require.NoError(t, err)
+		var p router.Plan
+		require.NoError(t, v.Get(&p))
+		return p
+	}
+	simpleInvoice := router.Input{DocType: "invoice", Complexity: 0.1}
+	simpleReceipt := router.Input{DocType: "receipt", Complexity: 0.1}
+	complexInvoice := router.Input{DocType: "invoice", Complexity: 0.7}
+	require.Equal(t, "fallback", route(simpleReceipt).Tiers[0].Name, "capability: every simple document starts on the smaller model")
+
+	b.acts.Router.Learned = &router.Learned{Threshold: 0.9, MinDocuments: 20}
+	require.Equal(t, "capability: no model proven on simple receipt", route(simpleReceipt).Reason, "no history yet")
+	storetest.SmallerReadsSimple(t, b.st, "gpt-4o", "gpt-4o-mini", 25)
+	// Another worker: the first reuses its (empty) evidence for a few seconds.
+	var s testsuite.WorkflowTestSuite
+	env = s.NewTestActivityEnvironment()
+	env.RegisterActivity(&activities.Activities{Store: b.st, Router: b.acts.Router})
+	p := route(simpleInvoice)
+	require.Equal(t, []string{"gpt-4o-mini", "gpt-4o"}, []string{p.Tiers[0].Model, p.Tiers[1].Model})
+	require.Equal(t, "learned: gpt-4o-mini read 25 of 25 simple invoice ($0.0005 each)", p.Reason)
+	p = route(simpleReceipt)
+	require.Equal(t, []string{"gpt-4o", "gpt-4o-mini"}, []string{p.Tiers[0].Model, p.Tiers[1].Model})
+	require.Equal(t, "learned: gpt-4o read 25 of 25 simple receipt ($0.0050 each)", p.Reason)
+	p = route(complexInvoice)
+	require.Equal(t, "gpt-4o", p.Tiers[0].Model)
+	require.Equal(t, "complex", p.Class)
+	require.Contains(t, p.Reason, "learned: gpt-4o read 25 of 25 complex invoice")
+}

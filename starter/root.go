@@ -44,7 +44,7 @@ DATAFORGE_CID_DATA (the CID tables of CJK fonts: text, extract, accuracy, parity
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	root.AddCommand(
 		newSubmitCmd(e, p), newStatusCmd(e, p), newResultCmd(e, p), newExtractCmd(e, p), newTextCmd(e, p),
-		newTemplatesCmd(e, p), newAccuracyCmd(e, p), newParityCmd(e, p), newMigrateCmd(e, p), newReviewCmd(e, p), newStatsCmd(e, p),
+		newTemplatesCmd(e, p), newAccuracyCmd(e, p), newParityCmd(e, p), newMigrateCmd(e, p), newReviewCmd(e, p), newStatsCmd(e, p), newRoutingCmd(e, p),
 	)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()

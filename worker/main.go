@@ -320,8 +320,11 @@ func setupLLM(ctx context.Context, cfg config.Config, dev bool, engine *ocr.Engi
 		FallbackModel: cfg.FallbackModel,
 		LLMRetry:      llm.RetryPolicy(),
 		ClassifyBelow: 0.6,
-		Capability:    cfg.Routing == "capability",
+		Capability:    cfg.Routing != "fixed",
 		Breaker:       router.DefaultBreaker,
+	}
+	if cfg.Routing == "learned" {
+		route.Learned = &router.DefaultLearned
 	}
 	lc := cfg.LLM
 	switch {

@@ -66,8 +66,9 @@ type Config struct {
 	// Temporal server (else -demo runs its own).
 	TemporalNamed bool
 	// Routing is DATAFORGE_ROUTING or -routing: capability (simple documents
-	// start on the smaller model) or fixed (every document starts on the
-	// primary).
+	// start on the smaller model), fixed (every document starts on the
+	// primary) or learned (the cheapest model the attempts log proves on
+	// documents of the same class and type starts; else as capability).
 	Routing string
 	// BudgetUSD is DATAFORGE_BUDGET_USD or -budget: the most the models may
 	// cost per document, retries and repairs included; 0 for no cap.
@@ -205,7 +206,8 @@ func (c *Config) RegisterWorkerFlags(fs *flag.FlagSet) {
 	fs.StringVar(&w.CodecAddr, "codec-addr", w.CodecAddr, "serve the payload codec over HTTP here for the Web UI (needs codec keys, see README; "+
 		"default 127.0.0.1:8234 with -dev and keys, else off)")
 	fs.StringVar(&w.MetricsAddr, "metrics", w.MetricsAddr, "serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9090 (default $DATAFORGE_METRICS_ADDR; off when empty)")
-	fs.StringVar(&c.Routing, "routing", c.Routing, "capability: simple documents start on the smaller model; fixed: every document starts on the primary (default $DATAFORGE_ROUTING)")
+	fs.StringVar(&c.Routing, "routing", c.Routing, "capability: simple documents start on the smaller model; fixed: every document starts on the primary; "+
+		"learned: the cheapest model the attempts log proves on such documents starts, else as capability (default $DATAFORGE_ROUTING)")
 	fs.Float64Var(&c.BudgetUSD, "budget", c.BudgetUSD, "most the models may cost per document in USD, retries included; 0: no cap (default $DATAFORGE_BUDGET_USD or 0.50)")
 	fs.Float64Var(&c.VisionBelow, "vision-below", c.VisionBelow, "send scans read by OCR with a mean confidence (0-100) below this to vision models with their page images; 0: never (default $DATAFORGE_VISION_BELOW or 80)")
 	fs.StringVar(&w.SimFaults, "sim-faults", w.SimFaults,
@@ -219,8 +221,10 @@ func (c Config) Check() error {
 	default:
 		return fmt.Errorf("-persistence %q: want sqlite or postgres", c.Worker.Persistence)
 	}
-	if c.Routing != "capability" && c.Routing != "fixed" {
-		return fmt.Errorf("-routing %q: want capability or fixed", c.Routing)
+	switch c.Routing {
+	case "capability", "fixed", "learned":
+	default:
+		return fmt.Errorf("-routing %q: want capability, fixed or learned", c.Routing)
 	}
 	if c.BudgetUSD < 0 {
 		return fmt.Errorf("-budget %v: want 0 or more", c.BudgetUSD)

@@ -113,6 +113,14 @@ func TestFlagsOverrideEnvironment(t *testing.T) {
 	require.Equal(t, "gpt-4o=unavailable:1", cfg.Worker.SimFaults)
 	require.NoError(t, cfg.Check())
 
+	for _, routing := range []string{"capability", "fixed", "learned"} {
+		require.NoError(t, fs.Parse([]string{"-routing", routing}))
+		require.NoError(t, cfg.Check(), routing)
+	}
+	require.NoError(t, fs.Parse([]string{"-routing", "cheapest"}))
+	require.ErrorContains(t, cfg.Check(), "want capability, fixed or learned")
+	cfg.Routing = "capability"
+
 	require.NoError(t, fs.Parse([]string{"-persistence", "mysql"}))
 	require.ErrorContains(t, cfg.Check(), "mysql")
 	cfg.Worker.Persistence = "sqlite"

@@ -4,6 +4,7 @@
 package router
 
 import (
+	"cmp"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -68,6 +69,10 @@ type Config struct {
 	// NoRules leaves the rule-based tier out: what the LLM tiers do not
 	// read goes to review (to measure the chain without it).
 	NoRules bool
+	// Learned, when set, orders the LLM tiers by what the attempts log
+	// says of each model on documents of the same class and type (see
+	// Learned); where it knows too little, Capability decides.
+	Learned *Learned
 }
 
 // Breaker is the circuit breaker of each model, judged from the attempts
@@ -146,6 +151,9 @@ type Plan struct {
 	// Probes are the models whose breaker is half-open: this document
 	// tries them again.
 	Probes []string `json:"probes,omitempty"`
+	// Reason says why learned routing ordered the LLM tiers as it did;
+	// empty when learned routing is off.
+	Reason string `json:"reason,omitempty"`
 }
 
 // LLMTiers returns the plan's LLM tiers, in order: the ones the optional
@@ -167,19 +175,32 @@ func (p Plan) LLMTiers() []Tier {
 // RulesFirstBelow says so), then manual review, which always ends it. An
 // LLM tier whose model's breaker is open (health, by model) is skipped. An
 // e-invoice's type is known from its XML, so it is never sent to be
-// classified.
+// classified. Route is RouteLearned without evidence.
 func Route(cfg Config, in Input, health map[string]Health) Plan {
+	return RouteLearned(cfg, in, health, nil)
+}
+
+// llmTier is an LLM tier before it is planned: its name and model.
+type llmTier struct{ name, model string }
+
+// RouteLearned plans a document as Route does; with cfg.Learned set, the
+// LLM tiers are ordered by ev, what the attempts log says of each model on
+// documents like this one (Learned.Order).
+func RouteLearned(cfg Config, in Input, health map[string]Health, ev Evidence) Plan {
 	llmTimeout := cfg.LLMTimeout
 	if llmTimeout == 0 {
 		llmTimeout = 150 * time.Second
 	}
 	var p Plan
-	llmTiers := []struct{ name, model string }{{"primary", cfg.PrimaryModel}, {"fallback", cfg.FallbackModel}}
-	if cfg.Capability {
-		p.Class = classify(cfg, in.Complexity)
-		if p.Class == ClassSimple {
-			llmTiers[0], llmTiers[1] = llmTiers[1], llmTiers[0]
-		}
+	llmTiers := []llmTier{{"primary", cfg.PrimaryModel}, {"fallback", cfg.FallbackModel}}
+	if cfg.Capability || cfg.Learned != nil {
+		p.Class = cfg.Class(in.Complexity)
+	}
+	if cfg.Capability && p.Class == ClassSimple {
+		llmTiers[0], llmTiers[1] = llmTiers[1], llmTiers[0]
+	}
+	if cfg.Learned != nil {
+		llmTiers, p.Reason = cfg.Learned.order(llmTiers, Key{Class: p.Class, DocType: in.DocType}, ev)
 	}
 	var chain []Tier
 	for _, t := range llmTiers {
@@ -216,19 +237,23 @@ func Route(cfg Config, in Input, health map[string]Health) Plan {
 	return p
 }
 
-// classify puts a document in a class by its complexity.
-func classify(cfg Config, complexity float64) string {
-	simple, complex := cfg.SimpleBelow, cfg.ComplexFrom
-	if simple == 0 {
-		simple = 0.25
-	}
-	if complex == 0 {
-		complex = 0.55
-	}
+// Classes are the classes of documents in the order of ClassBounds' bands.
+var Classes = []string{ClassSimple, ClassStandard, ClassComplex}
+
+// ClassBounds are the complexities where the classes change: below the
+// first a document is simple, from the second complex. Band i of these
+// bounds (as Postgres's width_bucket numbers them) is Classes[i].
+func (c Config) ClassBounds() []float64 {
+	return []float64{cmp.Or(c.SimpleBelow, 0.25), cmp.Or(c.ComplexFrom, 0.55)}
+}
+
+// Class puts a document in a class by its complexity.
+func (c Config) Class(complexity float64) string {
+	b := c.ClassBounds()
 	switch {
-	case complexity < simple:
+	case complexity < b[0]:
 		return ClassSimple
-	case complexity >= complex:
+	case complexity >= b[1]:
 		return ClassComplex
 	}
 	return ClassStandard
