@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -19,7 +20,7 @@ func benchIngest(ctx context.Context, l *lab, w *workload, n int, rep *report) e
 	rep.section("3. Ingest at volume",
 		fmt.Sprintf("`starter submit --no-wait` of %d documents (copies of samples/labelled) from one directory, while one "+
 			"`worker` process (built from this repository, LLM tiers off: rules then review) processes them; both are child "+
-			"processes of the benchmark, on the embedded server and a fresh database. Memory is each process's peak RSS.", n))
+			"processes of the benchmark, on the embedded server and a fresh database. Memory is each process's own peak RSS (VmHWM), without its parse children.", n))
 	bin := filepath.Join(l.dir, "bin")
 	for _, cmd := range []string{"starter", "worker"} {
 		l.progress("ingest: building %s", cmd)
@@ -69,11 +70,15 @@ func benchIngest(ctx context.Context, l *lab, w *workload, n int, rep *report) e
 	sub.Env = env
 	var stderr strings.Builder
 	sub.Stdout, sub.Stderr = nil, &stderr
-	if err := sub.Run(); err != nil {
+	if err := sub.Start(); err != nil {
+		return err
+	}
+	starterPeak := watchPeak(sub.Process.Pid)
+	if err := sub.Wait(); err != nil {
 		return fmt.Errorf("starter submit: %v: %s", err, stderr.String())
 	}
 	submitWall := time.Since(start)
-	starterRSS := peakRSS(sub.ProcessState)
+	starterRSS := starterPeak()
 
 	settled, err := r.waitSettled(ctx, n, 30*time.Minute)
 	if err != nil {
@@ -84,15 +89,20 @@ func benchIngest(ctx context.Context, l *lab, w *workload, n int, rep *report) e
 	if err != nil {
 		return err
 	}
+	var stored int
+	if err := r.Store.Pool().QueryRow(ctx, `SELECT count(*) FROM documents`).Scan(&stored); err != nil {
+		return err
+	}
+	workerRSS := peakOf(wk.Process.Pid)
 	_ = wk.Process.Signal(syscall.SIGTERM)
 	_ = wk.Wait()
 	workerDone = true
 	rep.table([]string{"measure", "value"}, [][]string{
-		{"documents", fmt.Sprint(n)},
+		{"documents submitted / stored in Postgres", fmt.Sprintf("%d / %d", n, stored)},
 		{"stored and started by the starter", fmt.Sprintf("%.0f documents/s (%s)", float64(n)/submitWall.Seconds(), seconds(submitWall))},
 		{"settled by one worker (from the first submission)", fmt.Sprintf("%.1f documents/s (%d settled in %s)", float64(settled)/processWall.Seconds(), settled, seconds(processWall))},
 		{"starter peak memory", mib(starterRSS)},
-		{"worker peak memory", mib(peakRSS(wk.ProcessState))},
+		{"worker peak memory", mib(workerRSS)},
 		{"Postgres growth per document", fmt.Sprintf("%.1f KiB (database %s → %s)", float64(sizeAfter-sizeBefore)/1024/float64(n), mib(sizeBefore), mib(sizeAfter))},
 	})
 	return nil
@@ -146,15 +156,42 @@ func cleanEnv() []string {
 	return out
 }
 
-// peakRSS is a finished process's peak resident set in bytes.
-func peakRSS(ps *os.ProcessState) int64 {
-	if ps == nil {
+// peakOf is a running process's peak resident set so far (VmHWM), in
+// bytes; 0 when it cannot be read.
+func peakOf(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
 		return 0
 	}
-	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-		return ru.Maxrss * 1024 // kilobytes on Linux
+	for _, line := range strings.Split(string(b), "\n") {
+		var kb int64
+		if _, err := fmt.Sscanf(line, "VmHWM: %d kB", &kb); err == nil {
+			return kb * 1024
+		}
 	}
 	return 0
+}
+
+// watchPeak reads a process's peak resident set every 100 ms until it
+// exits; the returned function gives the last reading once it has.
+func watchPeak(pid int) func() int64 {
+	var peak atomic.Int64
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			v := peakOf(pid)
+			if v == 0 {
+				return
+			}
+			peak.Store(v)
+			time.Sleep(100 * time.Millisecond)
+		}
+	}()
+	return func() int64 {
+		<-done
+		return peak.Load()
+	}
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
