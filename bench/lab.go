@@ -117,7 +117,7 @@ func (l *lab) newRun(ctx context.Context, name string, s setup) (*labRun, error)
 	if err != nil {
 		return nil, fmt.Errorf("database URL: %w", err)
 	}
-	u.Path = fmt.Sprintf("/dataforge_bench_%d", l.runs)
+	u.Path = fmt.Sprintf("/dataforge_bench_%d_%d", os.Getpid(), l.runs) // two benchmarks may run at once
 	r := &labRun{lab: l, name: name, DBURL: u.String(), TaskQueue: fmt.Sprintf("bench-%d", l.runs), stopSim: func() {}}
 	if err := store.DropDatabase(ctx, r.DBURL); err != nil {
 		return nil, err
