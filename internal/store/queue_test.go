@@ -103,14 +103,15 @@ func TestLeasesExpireExtendAndRelease(t *testing.T) {
 	b := setup(t)
 	b.enqueue(t, 1, "invoice", "low_confidence", 100)
 
-	it, err := b.st.Claim(b.ctx, "ann", 50*time.Millisecond, store.ClaimFilter{})
+	// Long enough that a loaded machine still claims again inside it.
+	it, err := b.st.Claim(b.ctx, "ann", 2*time.Second, store.ClaimFilter{})
 	require.NoError(t, err)
 	_, err = b.st.Extend(b.ctx, it.ID, "bob", time.Minute)
 	require.ErrorIs(t, err, store.ErrNotHolder)
 	_, err = b.st.Claim(b.ctx, "bob", time.Minute, store.ClaimFilter{})
 	require.ErrorIs(t, err, store.ErrQueueEmpty, "a live lease keeps the item")
 
-	time.Sleep(100 * time.Millisecond)
+	time.Sleep(2100 * time.Millisecond)
 	again, err := b.st.Claim(b.ctx, "bob", time.Minute, store.ClaimFilter{})
 	require.NoError(t, err, "an expired lease returns the item to the queue")
 	require.Equal(t, it.ID, again.ID)
