@@ -78,8 +78,8 @@ type Limiter interface {
 	// reservation's id and 0, or how long until there is room for it
 	// (nothing is reserved then).
 	Take(ctx context.Context, model string, tokens int) (int64, time.Duration, error)
-	// Settle replaces a reservation's estimate with the tokens the provider
-	// reported using.
+	// Settle records that the provider answered the reservation, with the
+	// tokens it counted; the reservation counts from the answer on.
 	Settle(ctx context.Context, id int64, tokens int) error
 }
 
@@ -318,10 +318,15 @@ func (c *Client) complete(ctx context.Context, req Request, name string, js json
 		return "", err
 	}
 	out, err := c.api.CreateChatCompletion(ctx, creq)
-	if used := out.Usage.PromptTokens + out.Usage.CompletionTokens; ticket != 0 && err == nil && used > 0 {
-		// Count what the provider counted; a failed settle leaves the
-		// estimate, which only errs on the safe side.
-		_ = c.limiter.Settle(ctx, ticket, used)
+	if ticket != 0 {
+		// Count what the provider counted, from when it answered; without
+		// usage (an error) the estimate stays. A failed settle leaves the
+		// reservation as taken, which errs only slightly.
+		used := out.Usage.PromptTokens + out.Usage.CompletionTokens
+		if err != nil || used <= 0 {
+			used = tokens
+		}
+		_ = c.limiter.Settle(context.WithoutCancel(ctx), ticket, used)
 	}
 	if err != nil {
 		return "", Classify(fmt.Errorf("%s: %w", req.Model, err), out.Header(), c.apiKey)

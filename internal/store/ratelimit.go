@@ -106,10 +106,15 @@ func (r *RateLog) Take(ctx context.Context, model string, tokens int) (int64, ti
 	return id, wait, nil
 }
 
-// Settle replaces a request's estimated tokens with those the provider
-// reported using, so that the log counts what the provider counts.
+// Settle records that the provider has answered request id, having counted
+// tokens for it. The request's time in the log moves to now: the provider
+// counts a request from when it arrived, which lies between Take and the
+// answer, so a use counted from the answer never leaves the log's minute
+// before it leaves the provider's. (Counted from Take, a request that took
+// long to arrive would leave the log first, and the next one sent into its
+// room would be refused.)
 func (r *RateLog) Settle(ctx context.Context, id int64, tokens int) error {
-	if _, err := r.store.pool.Exec(ctx, `UPDATE rate_log SET tokens = $2 WHERE id = $1`, id, tokens); err != nil {
+	if _, err := r.store.pool.Exec(ctx, `UPDATE rate_log SET tokens = $2, at = clock_timestamp() WHERE id = $1`, id, tokens); err != nil {
 		return fmt.Errorf("rate log: %w", err)
 	}
 	return nil

@@ -42,6 +42,27 @@ func TestRateLogWindow(t *testing.T) {
 	require.Zero(t, w, "settled to what was used, the minute has room again")
 }
 
+// TestRateLogCountsFromTheAnswer: a settled request counts in the log from
+// when the provider answered, never from the earlier Take, so it cannot
+// leave the log's minute before it leaves the provider's.
+func TestRateLogCountsFromTheAnswer(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	log := b.st.RateLog(map[string]store.RateLimit{"m": {TPM: 100}})
+	id, wait, err := log.Take(b.ctx, "m", 100)
+	require.NoError(t, err)
+	require.Zero(t, wait)
+	time.Sleep(3 * time.Second) // the request on its way and answered
+	_, before, err := log.Take(b.ctx, "m", 1)
+	require.NoError(t, err)
+	require.Greater(t, before, time.Duration(0), "the minute is full")
+	require.NoError(t, log.Settle(b.ctx, id, 100))
+	_, after, err := log.Take(b.ctx, "m", 1)
+	require.NoError(t, err)
+	require.Greater(t, after, before+2*time.Second, "the use restarted its minute when the answer came")
+	require.LessOrEqual(t, after, store.RateWindow)
+}
+
 // TestRateLogSharedByWorkers: many takers at once (as workers are) never
 // overrun the limit together.
 func TestRateLogSharedByWorkers(t *testing.T) {
