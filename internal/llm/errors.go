@@ -220,6 +220,16 @@ func retryDelay(h http.Header, now time.Time) time.Duration {
 	return d
 }
 
+// remaining parses an x-ratelimit-remaining-* header: what is left of a
+// limit, or -1 when the header is absent or not a count.
+func remaining(h http.Header, name string) int {
+	n, err := strconv.Atoi(h.Get(name))
+	if err != nil || n < 0 {
+		return -1
+	}
+	return n
+}
+
 // resetDelay parses an x-ratelimit-reset-* value: a Go-style duration such
 // as "1s", "6m0s" or "20ms", or plain seconds.
 func resetDelay(v string) time.Duration {

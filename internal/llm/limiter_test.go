@@ -50,7 +50,7 @@ func (l *windowLimiter) Take(_ context.Context, _ string, tokens int) (int64, ti
 }
 
 // Settle keeps the estimate: the test's limit must hold on estimates alone.
-func (l *windowLimiter) Settle(context.Context, int64, int) error { return nil }
+func (l *windowLimiter) Settle(context.Context, int64, int, int, int) error { return nil }
 
 // TestLimiterKeepsRequestsInsideTPM: clients sharing a limiter with the
 // simulator's TPM never get a 429; a wait too long for one attempt is a

@@ -80,7 +80,10 @@ type Limiter interface {
 	Take(ctx context.Context, model string, tokens int) (int64, time.Duration, error)
 	// Settle records that the provider answered the reservation, with the
 	// tokens it counted; the reservation counts from the answer on.
-	Settle(ctx context.Context, id int64, tokens int) error
+	// requestsLeft and tokensLeft are what the provider's headers said
+	// remains of its minute, negative when they did not say: the limiter
+	// counts, besides its own, what the provider counts and it does not.
+	Settle(ctx context.Context, id int64, tokens, requestsLeft, tokensLeft int) error
 }
 
 // MaxLimiterWait is the longest a request waits for room inside one
@@ -326,7 +329,9 @@ func (c *Client) complete(ctx context.Context, req Request, name string, js json
 		if err != nil || used <= 0 {
 			used = tokens
 		}
-		_ = c.limiter.Settle(context.WithoutCancel(ctx), ticket, used)
+		h := out.Header()
+		_ = c.limiter.Settle(context.WithoutCancel(ctx), ticket, used,
+			remaining(h, "x-ratelimit-remaining-requests"), remaining(h, "x-ratelimit-remaining-tokens"))
 	}
 	if err != nil {
 		return "", Classify(fmt.Errorf("%s: %w", req.Model, err), out.Header(), c.apiKey)

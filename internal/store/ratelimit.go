@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -47,35 +48,20 @@ func (r *RateLog) Take(ctx context.Context, model string, tokens int) (int64, ti
 		wait time.Duration
 	)
 	err := pgx.BeginFunc(ctx, r.store.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('rate_log:' || $1, 0))`, model); err != nil {
+		if err := lockModel(ctx, tx, model); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM rate_log WHERE model = $1 AND at < clock_timestamp() - interval '2 minutes'`, model); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `
-			SELECT tokens, extract(epoch FROM at + $2::interval - clock_timestamp())::float8
-			FROM rate_log WHERE model = $1 AND at > clock_timestamp() - $2::interval ORDER BY at`, model, RateWindow)
+		uses, err := windowUses(ctx, tx, model)
 		if err != nil {
 			return err
 		}
-		type use struct {
-			tokens  int
-			expires time.Duration
-		}
-		var uses []use
-		var u use
-		var secs float64
-		if _, err := pgx.ForEachRow(rows, []any{&u.tokens, &secs}, func() error {
-			u.expires = time.Duration(secs * float64(time.Second))
-			uses = append(uses, u)
-			return nil
-		}); err != nil {
-			return err
-		}
-		used := 0
+		usedRequests, usedTokens := 0, 0
 		for _, u := range uses {
-			used += u.tokens
+			usedRequests += u.requests
+			usedTokens += u.tokens
 		}
 		need := min(tokens, max(lim.TPM, 1)) // an oversized request waits for an empty window
 		if lim.TPM <= 0 {
@@ -83,8 +69,8 @@ func (r *RateLog) Take(ctx context.Context, model string, tokens int) (int64, ti
 		}
 		// The request fits once enough of the oldest uses have expired.
 		for i := 0; i <= len(uses); i++ {
-			fitsRequests := lim.RPM <= 0 || len(uses)-i+1 <= lim.RPM
-			fitsTokens := lim.TPM <= 0 || used+need <= lim.TPM
+			fitsRequests := lim.RPM <= 0 || usedRequests+1 <= lim.RPM
+			fitsTokens := lim.TPM <= 0 || usedTokens+need <= lim.TPM
 			if fitsRequests && fitsTokens {
 				if i > 0 {
 					wait = max(uses[i-1].expires, time.Millisecond)
@@ -92,7 +78,8 @@ func (r *RateLog) Take(ctx context.Context, model string, tokens int) (int64, ti
 				break
 			}
 			if i < len(uses) {
-				used -= uses[i].tokens
+				usedRequests -= uses[i].requests
+				usedTokens -= uses[i].tokens
 			}
 		}
 		if wait > 0 {
@@ -106,6 +93,41 @@ func (r *RateLog) Take(ctx context.Context, model string, tokens int) (int64, ti
 	return id, wait, nil
 }
 
+// use is a row of the log inside the current window: the requests and
+// tokens it counts and how long until it leaves the window.
+type use struct {
+	requests, tokens int
+	expires          time.Duration
+}
+
+// windowUses reads model's uses inside the window, oldest first.
+func windowUses(ctx context.Context, tx pgx.Tx, model string) ([]use, error) {
+	rows, err := tx.Query(ctx, `
+		SELECT requests, tokens, extract(epoch FROM at + $2::interval - clock_timestamp())::float8
+		FROM rate_log WHERE model = $1 AND at > clock_timestamp() - $2::interval ORDER BY at`, model, RateWindow)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		uses []use
+		u    use
+		secs float64
+	)
+	_, err = pgx.ForEachRow(rows, []any{&u.requests, &u.tokens, &secs}, func() error {
+		u.expires = time.Duration(secs * float64(time.Second))
+		uses = append(uses, u)
+		return nil
+	})
+	return uses, err
+}
+
+// lockModel serialises the log's readers and writers of one model until
+// the transaction ends.
+func lockModel(ctx context.Context, tx pgx.Tx, model string) error {
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('rate_log:' || $1, 0))`, model)
+	return err
+}
+
 // Settle records that the provider has answered request id, having counted
 // tokens for it. The request's time in the log moves to now: the provider
 // counts a request from when it arrived, which lies between Take and the
@@ -113,8 +135,56 @@ func (r *RateLog) Take(ctx context.Context, model string, tokens int) (int64, ti
 // before it leaves the provider's. (Counted from Take, a request that took
 // long to arrive would leave the log first, and the next one sent into its
 // room would be refused.)
-func (r *RateLog) Settle(ctx context.Context, id int64, tokens int) error {
-	if _, err := r.store.pool.Exec(ctx, `UPDATE rate_log SET tokens = $2, at = clock_timestamp() WHERE id = $1`, id, tokens); err != nil {
+//
+// requestsLeft and tokensLeft are what the provider's x-ratelimit-remaining-*
+// headers said was left of its minute (negative: not reported). Where the
+// provider has less room than the log, it counts usage the log does not
+// (another client on the same key, or a lower limit than configured): the
+// difference is logged as one use that holds its room for a whole window,
+// the longest such usage can still count at the provider.
+func (r *RateLog) Settle(ctx context.Context, id int64, tokens, requestsLeft, tokensLeft int) error {
+	err := pgx.BeginFunc(ctx, r.store.pool, func(tx pgx.Tx) error {
+		var model string
+		err := tx.QueryRow(ctx, `SELECT model FROM rate_log WHERE id = $1`, id).Scan(&model)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil // already expired and deleted
+		}
+		if err != nil {
+			return err
+		}
+		if err := lockModel(ctx, tx, model); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE rate_log SET tokens = $2, at = clock_timestamp() WHERE id = $1`, id, tokens); err != nil {
+			return err
+		}
+		lim := r.limits[model]
+		if (lim.RPM <= 0 || requestsLeft < 0) && (lim.TPM <= 0 || tokensLeft < 0) {
+			return nil
+		}
+		uses, err := windowUses(ctx, tx, model)
+		if err != nil {
+			return err
+		}
+		var unseen use
+		roomRequests, roomTokens := lim.RPM, lim.TPM
+		for _, u := range uses {
+			roomRequests -= u.requests
+			roomTokens -= u.tokens
+		}
+		if lim.RPM > 0 && requestsLeft >= 0 {
+			unseen.requests = max(roomRequests-requestsLeft, 0)
+		}
+		if lim.TPM > 0 && tokensLeft >= 0 {
+			unseen.tokens = max(roomTokens-tokensLeft, 0)
+		}
+		if unseen.requests == 0 && unseen.tokens == 0 {
+			return nil
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO rate_log (model, requests, tokens) VALUES ($1, $2, $3)`, model, unseen.requests, unseen.tokens)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("rate log: %w", err)
 	}
 	return nil

@@ -36,7 +36,7 @@ func TestRateLogWindow(t *testing.T) {
 	_, w, err = big.Take(b.ctx, "big", 1)
 	require.NoError(t, err)
 	require.Greater(t, w, time.Duration(0))
-	require.NoError(t, big.Settle(b.ctx, id, 60), "the provider reported 60 tokens used")
+	require.NoError(t, big.Settle(b.ctx, id, 60, -1, -1), "the provider reported 60 tokens used")
 	_, w, err = big.Take(b.ctx, "big", 40)
 	require.NoError(t, err)
 	require.Zero(t, w, "settled to what was used, the minute has room again")
@@ -56,11 +56,41 @@ func TestRateLogCountsFromTheAnswer(t *testing.T) {
 	_, before, err := log.Take(b.ctx, "m", 1)
 	require.NoError(t, err)
 	require.Greater(t, before, time.Duration(0), "the minute is full")
-	require.NoError(t, log.Settle(b.ctx, id, 100))
+	require.NoError(t, log.Settle(b.ctx, id, 100, -1, -1))
 	_, after, err := log.Take(b.ctx, "m", 1)
 	require.NoError(t, err)
 	require.Greater(t, after, before+2*time.Second, "the use restarted its minute when the answer came")
 	require.LessOrEqual(t, after, store.RateWindow)
+}
+
+// TestRateLogCountsWhatTheProviderCounts: where the provider's headers say
+// less is left of its minute than the log has, the log counts the
+// difference; where they say more, it keeps its own count.
+func TestRateLogCountsWhatTheProviderCounts(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	log := b.st.RateLog(map[string]store.RateLimit{"m": {RPM: 10, TPM: 100}})
+	take := func(tokens int) (int64, time.Duration) {
+		id, wait, err := log.Take(b.ctx, "m", tokens)
+		require.NoError(t, err)
+		return id, wait
+	}
+	id, _ := take(10)
+	require.NoError(t, log.Settle(b.ctx, id, 10, 9, 90), "the provider agrees: nothing unseen")
+	id, _ = take(10)
+	require.NoError(t, log.Settle(b.ctx, id, 10, 8, 30), "the provider has 50 tokens fewer left than the log")
+	_, wait := take(31)
+	require.Positive(t, wait, "70 tokens used of 100 (20 ours, 50 unseen), 31 more do not fit")
+	id, wait = take(30)
+	require.Zero(t, wait, "30 more fit")
+	require.NoError(t, log.Settle(b.ctx, id, 30, 9, -1), "headers that show more room than the log change nothing")
+	require.NoError(t, log.Settle(b.ctx, id, 30, 2, -1), "the provider has 5 requests fewer left than the log (7)")
+	_, wait = take(0)
+	require.Zero(t, wait, "3 requests of ours and 5 unseen of 10: a ninth fits")
+	_, wait = take(0)
+	require.Zero(t, wait, "a tenth")
+	_, wait = take(0)
+	require.Positive(t, wait, "the eleventh does not")
 }
 
 // TestRateLogSharedByWorkers: many takers at once (as workers are) never

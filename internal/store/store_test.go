@@ -51,8 +51,13 @@ func TestMigrationsDownAndUp(t *testing.T) {
 			`SELECT count(*) FROM information_schema.columns WHERE table_name = $1 AND column_name = $2`, table, name).Scan(&n))
 		return n > 0
 	}
-	require.True(t, column("attempts", "text_source"))
+	require.True(t, column("rate_log", "requests"))
 	v, err := store.Migrate(b.ctx, b.url, -1)
+	require.NoError(t, err)
+	require.EqualValues(t, 6, v)
+	require.False(t, column("rate_log", "requests"), "007 down drops rate_log.requests")
+	require.True(t, column("attempts", "text_source"))
+	v, err = store.Migrate(b.ctx, b.url, -1)
 	require.NoError(t, err)
 	require.EqualValues(t, 5, v)
 	require.False(t, column("attempts", "text_source"), "006 down drops attempts.text_source")
@@ -81,10 +86,10 @@ func TestMigrationsDownAndUp(t *testing.T) {
 	require.Zero(t, n, "down migration leaves no tables")
 	v, err = store.Migrate(b.ctx, b.url, 0)
 	require.NoError(t, err)
-	require.EqualValues(t, 6, v)
+	require.EqualValues(t, 7, v)
 	v, err = store.Migrate(b.ctx, b.url, 0)
 	require.NoError(t, err, "up again is a no-op")
-	require.EqualValues(t, 6, v)
+	require.EqualValues(t, 7, v)
 }
 
 func TestPutDocumentIsIdempotent(t *testing.T) {
