@@ -173,7 +173,7 @@ func (a *Activities) visionOnly(ctx context.Context, doc *store.Document, err er
 // configuration and live load without breaking replay.
 func (a *Activities) Route(ctx context.Context, in router.Input) (router.Plan, error) {
 	var health map[string]router.Health
-	if a.Router.Breaker.FailureRate > 0 {
+	if a.Router.Breaker.FailureRate > 0 || a.Router.Load != nil {
 		var err error
 		if health, err = modelHealth(ctx, a.Store); err != nil {
 			return router.Plan{}, storeError(err)
@@ -280,13 +280,14 @@ func ReplayRouting(ctx context.Context, st *store.Store, cfg router.Config, sinc
 // modelHealth reads each model's health over the last BreakerWindow from
 // the attempts log every worker writes.
 func modelHealth(ctx context.Context, st *store.Store) (map[string]router.Health, error) {
-	h, err := st.ModelHealth(ctx, BreakerWindow, llm.ProviderFailures)
+	h, err := st.ModelHealth(ctx, BreakerWindow, llm.ProviderFailures, llm.ErrTypeRateLimitWait)
 	if err != nil {
 		return nil, err
 	}
 	health := make(map[string]router.Health, len(h))
 	for model, mh := range h {
-		health[model] = router.Health{Attempts: mh.Attempts, Failures: mh.Failures, SinceLast: mh.SinceLast, LastFailed: mh.LastFailed}
+		health[model] = router.Health{Attempts: mh.Attempts, Failures: mh.Failures, Waits: mh.Waits,
+			SinceLast: mh.SinceLast, LastFailed: mh.LastFailed, Latency: mh.Latency}
 	}
 	return health, nil
 }

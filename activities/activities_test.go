@@ -312,6 +312,43 @@ func TestRouteOpensTheBreaker(t *testing.T) {
 		"what stats shows")
 }
 
+// TestRouteGivesWayUnderLoad: when the primary's recent attempts mostly
+// waited for the shared rate limit and the smaller model answers, Route
+// starts standard documents on the smaller one, complex ones still on the
+// primary.
+func TestRouteGivesWayUnderLoad(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.acts.Router = router.Config{PrimaryModel: "gpt-4o", FallbackModel: "gpt-4o-mini", Capability: true,
+		Breaker: router.DefaultBreaker, Load: &router.DefaultLoad}
+	id := b.put(t, "invoice-table.pdf")
+	route := func(complexity float64) router.Plan {
+		v, err := b.env.ExecuteActivity(b.acts.Route, router.Input{DocType: "invoice", Complexity: complexity})
+		require.NoError(t, err)
+		var p router.Plan
+		require.NoError(t, v.Get(&p))
+		return p
+	}
+	require.Equal(t, "primary", route(0.4).Tiers[0].Name, "no attempts yet")
+	record := func(model, outcome, class string) {
+		require.NoError(t, b.st.RecordAttempt(b.ctx, &store.Attempt{DocumentID: id, Task: "extract", Tier: "primary", Model: model,
+			Attempt: 1, Outcome: outcome, ErrorClass: class, Latency: time.Second, StartedAt: time.Now()}))
+	}
+	for i := range 6 {
+		record("gpt-4o-mini", store.OutcomeSuccess, "")
+		if i%2 == 0 {
+			record("gpt-4o", store.OutcomeError, llm.ErrTypeRateLimitWait)
+		} else {
+			record("gpt-4o", store.OutcomeSuccess, "")
+		}
+	}
+	p := route(0.4)
+	require.Equal(t, []string{"gpt-4o-mini", "gpt-4o"}, []string{p.Tiers[0].Model, p.Tiers[1].Model})
+	require.Contains(t, p.Reason, "50 % of gpt-4o's 6 recent attempts failed or waited for the rate limit")
+	require.Empty(t, p.Skipped, "waits open no breaker")
+	require.Equal(t, "gpt-4o", route(0.8).Tiers[0].Model, "complex documents stay on the primary")
+}
+
 // TestDoubtfulScansGoToVision: a document read by OCR with a confidence
 // below Vision.Below is sent to a vision model with its page image and the
 // OCR text; the simulator reads the image (with Tesseract) and answers.

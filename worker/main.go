@@ -323,6 +323,9 @@ func setupLLM(ctx context.Context, cfg config.Config, dev bool, engine *ocr.Engi
 		Capability:    cfg.Routing != "fixed",
 		Breaker:       router.DefaultBreaker,
 	}
+	if cfg.Routing != "fixed" {
+		route.Load = &router.DefaultLoad
+	}
 	if cfg.Routing == "learned" {
 		route.Learned = &router.DefaultLearned
 	}

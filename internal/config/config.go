@@ -69,6 +69,8 @@ type Config struct {
 	// start on the smaller model), fixed (every document starts on the
 	// primary) or learned (the cheapest model the attempts log proves on
 	// documents of the same class and type starts; else as capability).
+	// capability and learned are load-aware: a model that struggles or is
+	// slow gives way to the other on documents that are not complex.
 	Routing string
 	// BudgetUSD is DATAFORGE_BUDGET_USD or -budget: the most the models may
 	// cost per document, retries and repairs included; 0 for no cap.
@@ -207,7 +209,8 @@ func (c *Config) RegisterWorkerFlags(fs *flag.FlagSet) {
 		"default 127.0.0.1:8234 with -dev and keys, else off)")
 	fs.StringVar(&w.MetricsAddr, "metrics", w.MetricsAddr, "serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9090 (default $DATAFORGE_METRICS_ADDR; off when empty)")
 	fs.StringVar(&c.Routing, "routing", c.Routing, "capability: simple documents start on the smaller model; fixed: every document starts on the primary; "+
-		"learned: the cheapest model the attempts log proves on such documents starts, else as capability (default $DATAFORGE_ROUTING)")
+		"learned: the cheapest model the attempts log proves on such documents starts, else as capability; "+
+		"capability and learned let a struggling or slow model give way to the other on all but complex documents (default $DATAFORGE_ROUTING)")
 	fs.Float64Var(&c.BudgetUSD, "budget", c.BudgetUSD, "most the models may cost per document in USD, retries included; 0: no cap (default $DATAFORGE_BUDGET_USD or 0.50)")
 	fs.Float64Var(&c.VisionBelow, "vision-below", c.VisionBelow, "send scans read by OCR with a mean confidence (0-100) below this to vision models with their page images; 0: never (default $DATAFORGE_VISION_BELOW or 80)")
 	fs.StringVar(&w.SimFaults, "sim-faults", w.SimFaults,

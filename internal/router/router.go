@@ -5,6 +5,8 @@ package router
 
 import (
 	"cmp"
+	"fmt"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -73,6 +75,46 @@ type Config struct {
 	// says of each model on documents of the same class and type (see
 	// Learned); where it knows too little, Capability decides.
 	Learned *Learned
+	// Load, when set, lets a struggling or slow model that would start a
+	// document give way to the next one (see Load).
+	Load *Load
+}
+
+// Load is load-aware routing, from each model's health over the breaker's
+// window: where either LLM tier may start a document (any class but
+// complex, which starts on the primary), the model that would start gives
+// way to the next when the next is answering well and the first is not:
+// Struggling or more of its attempts failed for the provider's reasons or
+// ended waiting for the shared rate limit, or its median latency is Slower
+// times the next one's or more. Each model needs MinAttempts in the window
+// for its figures to count; a model that gave way gets attempts again from
+// the documents that fall through to it and from complex ones, and takes
+// the lead back when it recovers.
+type Load struct {
+	MinAttempts int
+	Struggling  float64
+	Slower      float64
+}
+
+// DefaultLoad gives way when a quarter of 5 or more attempts failed or
+// waited, or at three times the median latency.
+var DefaultLoad = Load{MinAttempts: 5, Struggling: 0.25, Slower: 3}
+
+// giveWay reports whether first should give way to next, and why.
+func (l Load) giveWay(first, next llmTier, health map[string]Health) (bool, string) {
+	f, n := health[first.model], health[next.model]
+	if f.Attempts < l.MinAttempts || n.Attempts < l.MinAttempts || n.strain() >= l.Struggling {
+		return false, ""
+	}
+	if f.strain() >= l.Struggling {
+		return true, fmt.Sprintf("load: %.0f %% of %s's %d recent attempts failed or waited for the rate limit, %.0f %% of %s's %d",
+			100*f.strain(), first.model, f.Attempts, 100*n.strain(), next.model, n.Attempts)
+	}
+	if n.Latency > 0 && f.Latency >= time.Duration(l.Slower*float64(n.Latency)) {
+		return true, fmt.Sprintf("load: %s answers in %s (median), %s in %s",
+			first.model, f.Latency.Round(100*time.Millisecond), next.model, n.Latency.Round(100*time.Millisecond))
+	}
+	return false, ""
 }
 
 // Breaker is the circuit breaker of each model, judged from the attempts
@@ -111,6 +153,20 @@ type Health struct {
 	// LastFailed reports that the last attempt failed for the provider's
 	// reasons.
 	LastFailed bool
+	// Waits are the attempts that ended waiting for the shared rate limit.
+	Waits int
+	// Latency is the median latency of the successful attempts; 0 when
+	// there were none.
+	Latency time.Duration
+}
+
+// strain is the share of attempts that failed for the provider's reasons
+// or waited for the rate limit.
+func (h Health) strain() float64 {
+	if h.Attempts == 0 {
+		return 0
+	}
+	return float64(h.Failures+h.Waits) / float64(h.Attempts)
 }
 
 // Classes of documents, by complexity.
@@ -151,8 +207,8 @@ type Plan struct {
 	// Probes are the models whose breaker is half-open: this document
 	// tries them again.
 	Probes []string `json:"probes,omitempty"`
-	// Reason says why learned routing ordered the LLM tiers as it did;
-	// empty when learned routing is off.
+	// Reason says why learned and load-aware routing ordered the LLM tiers
+	// as they did; empty when neither is on.
 	Reason string `json:"reason,omitempty"`
 }
 
@@ -201,6 +257,12 @@ func RouteLearned(cfg Config, in Input, health map[string]Health, ev Evidence) P
 	}
 	if cfg.Learned != nil {
 		llmTiers, p.Reason = cfg.Learned.order(llmTiers, Key{Class: p.Class, DocType: in.DocType}, ev)
+	}
+	if cfg.Load != nil && llmTiers[0].model != "" && llmTiers[1].model != "" && cfg.Class(in.Complexity) != ClassComplex {
+		if ok, why := cfg.Load.giveWay(llmTiers[0], llmTiers[1], health); ok {
+			llmTiers[0], llmTiers[1] = llmTiers[1], llmTiers[0]
+			p.Reason = strings.TrimPrefix(p.Reason+"; "+why, "; ")
+		}
 	}
 	var chain []Tier
 	for _, t := range llmTiers {

@@ -109,11 +109,67 @@ func TestCapabilityAndBreaker(t *testing.T) {
 	require.Equal(t, []string{"primary", "rules", "manual"}, names(off.Tiers), "no breaker configured: nothing skipped")
 }
 
+func TestLoadAware(t *testing.T) {
+	t.Parallel()
+	cfg := Config{PrimaryModel: "gpt-4o", FallbackModel: "gpt-4o-mini", Capability: true,
+		Breaker: DefaultBreaker, Load: &DefaultLoad}
+	healthy := Health{Attempts: 10, Latency: time.Second}
+	waiting := Health{Attempts: 10, Waits: 4, Latency: time.Second}   // 40 % waited for the rate limit
+	erring := Health{Attempts: 10, Failures: 3, Latency: time.Second} // 30 % failed, breaker closed
+	slow := Health{Attempts: 10, Latency: 4 * time.Second}            // 4 × the healthy one
+	bitSlow := Health{Attempts: 10, Latency: 2 * time.Second}         // 2 ×: not enough
+	few := Health{Attempts: 3, Waits: 3}                              // too few to judge
+	for _, tc := range []struct {
+		name       string
+		complexity float64
+		health     map[string]Health
+		want       []string
+		reason     string
+	}{
+		{"standard: primary rate-limited, smaller starts", 0.4, map[string]Health{"gpt-4o": waiting, "gpt-4o-mini": healthy},
+			[]string{"fallback", "primary", "rules", "manual"}, "load: 40 % of gpt-4o's 10 recent attempts failed or waited for the rate limit, 0 % of gpt-4o-mini's 10"},
+		{"standard: primary failing below the breaker", 0.4, map[string]Health{"gpt-4o": erring, "gpt-4o-mini": healthy},
+			[]string{"fallback", "primary", "rules", "manual"}, "load: 30 % of gpt-4o's 10 recent attempts failed or waited for the rate limit, 0 % of gpt-4o-mini's 10"},
+		{"standard: primary slow", 0.4, map[string]Health{"gpt-4o": slow, "gpt-4o-mini": healthy},
+			[]string{"fallback", "primary", "rules", "manual"}, "load: gpt-4o answers in 4s (median), gpt-4o-mini in 1s"},
+		{"standard: primary a little slower", 0.4, map[string]Health{"gpt-4o": bitSlow, "gpt-4o-mini": healthy},
+			[]string{"primary", "fallback", "rules", "manual"}, ""},
+		{"simple: the smaller model slow, primary starts", 0.1, map[string]Health{"gpt-4o": healthy, "gpt-4o-mini": slow},
+			[]string{"primary", "fallback", "rules", "manual"}, "load: gpt-4o-mini answers in 4s (median), gpt-4o in 1s"},
+		{"complex stays on the primary", 0.8, map[string]Health{"gpt-4o": waiting, "gpt-4o-mini": healthy},
+			[]string{"primary", "fallback", "rules", "manual"}, ""},
+		{"the other struggles too", 0.4, map[string]Health{"gpt-4o": waiting, "gpt-4o-mini": erring},
+			[]string{"primary", "fallback", "rules", "manual"}, ""},
+		{"too few attempts to judge", 0.4, map[string]Health{"gpt-4o": few, "gpt-4o-mini": healthy},
+			[]string{"primary", "fallback", "rules", "manual"}, ""},
+		{"the other unknown", 0.4, map[string]Health{"gpt-4o": waiting},
+			[]string{"primary", "fallback", "rules", "manual"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := Route(cfg, Input{Complexity: tc.complexity}, tc.health)
+			require.Equal(t, tc.want, names(p.Tiers))
+			require.Equal(t, tc.reason, p.Reason)
+		})
+	}
+	off := cfg
+	off.Load = nil
+	p := Route(off, Input{Complexity: 0.4}, map[string]Health{"gpt-4o": waiting, "gpt-4o-mini": healthy})
+	require.Equal(t, []string{"primary", "fallback", "rules", "manual"}, names(p.Tiers), "load-aware routing off")
+
+	learned := cfg
+	learned.Learned = &DefaultLearned
+	p = RouteLearned(learned, Input{Complexity: 0.4, DocType: "invoice"}, map[string]Health{"gpt-4o": slow, "gpt-4o-mini": healthy}, nil)
+	require.Equal(t, []string{"fallback", "primary", "rules", "manual"}, names(p.Tiers))
+	require.Equal(t, "capability: no model proven on standard invoice; load: gpt-4o answers in 4s (median), gpt-4o-mini in 1s", p.Reason)
+}
+
 // BenchmarkRoute measures one routing decision with health for two models.
 func BenchmarkRoute(b *testing.B) {
 	cfg := Config{PrimaryModel: "gpt-4o", FallbackModel: "gpt-4o-mini", Capability: true,
-		Breaker: Breaker{MinAttempts: 5, FailureRate: 0.5, Cooldown: 30 * time.Second}}
-	health := map[string]Health{"gpt-4o": {Attempts: 10, Failures: 8, SinceLast: time.Second, LastFailed: true}, "gpt-4o-mini": {Attempts: 10}}
+		Breaker: Breaker{MinAttempts: 5, FailureRate: 0.5, Cooldown: 30 * time.Second}, Load: &DefaultLoad}
+	health := map[string]Health{"gpt-4o": {Attempts: 10, Failures: 8, SinceLast: time.Second, LastFailed: true},
+		"gpt-4o-mini": {Attempts: 10, Latency: time.Second}}
 	for b.Loop() {
 		Route(cfg, Input{Complexity: 0.4}, health)
 	}

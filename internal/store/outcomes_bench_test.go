@@ -41,7 +41,7 @@ func BenchmarkModelOutcomes(b *testing.B) {
 		}
 		outcomes += time.Since(start)
 		start = time.Now()
-		if _, err := st.ModelHealth(ctx, 7*24*time.Hour, failures); err != nil {
+		if _, err := st.ModelHealth(ctx, 7*24*time.Hour, failures, "RateLimitWait"); err != nil {
 			b.Fatal(err)
 		}
 		health += time.Since(start)

@@ -188,33 +188,43 @@ func queueStats(ctx context.Context, db queryRower) (QueueStats, error) {
 // ModelHealth is what the attempts log says of a model's recent calls.
 type ModelHealth struct {
 	Attempts, Failures int
-	SinceLast          time.Duration
+	// Waits are the attempts that ended waiting for the shared rate limit.
+	Waits     int
+	SinceLast time.Duration
 	// LastFailed reports that the last attempt failed with one of the
 	// failure classes.
 	LastFailed bool
+	// Latency is the median latency of the successful attempts, 0 when
+	// there were none.
+	Latency time.Duration
 }
 
 // ModelHealth reads each model's attempts of the last window from every
-// worker's log: how many, how many failed with one of failureClasses, and
-// the time since the last one.
-func (s *Store) ModelHealth(ctx context.Context, window time.Duration, failureClasses []string) (map[string]ModelHealth, error) {
+// worker's log: how many, how many failed with one of failureClasses, how
+// many ended with waitClass, the time since the last one and the median
+// latency of those that succeeded.
+func (s *Store) ModelHealth(ctx context.Context, window time.Duration, failureClasses []string, waitClass string) (map[string]ModelHealth, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT model, count(*), count(*) FILTER (WHERE outcome = 'error' AND error_class = ANY($2)),
+		       count(*) FILTER (WHERE outcome = 'error' AND error_class = $3),
 		       extract(epoch FROM now() - max(started_at))::float8,
-		       (array_agg(outcome = 'error' AND error_class = ANY($2) ORDER BY started_at DESC, id DESC))[1]
+		       (array_agg(outcome = 'error' AND error_class = ANY($2) ORDER BY started_at DESC, id DESC))[1],
+		       coalesce(percentile_disc(0.5) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE outcome = 'success'), 0)
 		FROM attempts WHERE model <> '' AND started_at > now() - $1::interval
-		GROUP BY model`, window, failureClasses)
+		GROUP BY model`, window, failureClasses, waitClass)
 	if err != nil {
 		return nil, fmt.Errorf("model health: %w", err)
 	}
 	health := map[string]ModelHealth{}
 	var (
-		model string
-		h     ModelHealth
-		secs  float64
+		model     string
+		h         ModelHealth
+		secs      float64
+		latencyMS int64
 	)
-	_, err = pgx.ForEachRow(rows, []any{&model, &h.Attempts, &h.Failures, &secs, &h.LastFailed}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&model, &h.Attempts, &h.Failures, &h.Waits, &secs, &h.LastFailed, &latencyMS}, func() error {
 		h.SinceLast = time.Duration(secs * float64(time.Second))
+		h.Latency = time.Duration(latencyMS) * time.Millisecond
 		health[model] = h
 		return nil
 	})

@@ -85,3 +85,38 @@ func TestStatsWithAReviewItemWithoutReasons(t *testing.T) {
 	require.Empty(t, st.TopReasons)
 	require.Equal(t, map[string]int{"review": 1}, st.Documents)
 }
+
+// TestModelHealth: per model over the window, the attempts, those that
+// failed for the given classes, those that waited for the rate limit, the
+// last one's outcome and the median latency of the successes; attempts
+// before the window and without a model do not count.
+func TestModelHealth(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	doc := b.document(t, "health")
+	now := time.Now()
+	record := func(model, outcome, class string, latency time.Duration, ago time.Duration) {
+		require.NoError(t, b.st.RecordAttempt(b.ctx, &store.Attempt{DocumentID: doc, Tier: "primary", Model: model, Attempt: 1,
+			Outcome: outcome, ErrorClass: class, Latency: latency, StartedAt: now.Add(-ago)}))
+	}
+	record("a", store.OutcomeSuccess, "", time.Second, 50*time.Second)
+	record("a", store.OutcomeSuccess, "", 3*time.Second, 40*time.Second)
+	record("a", store.OutcomeSuccess, "", 9*time.Second, 30*time.Second)
+	record("a", store.OutcomeError, "RateLimitWait", 0, 20*time.Second)
+	record("a", store.OutcomeError, "ServerError", 0, 10*time.Second)
+	record("a", store.OutcomeSuccess, "", time.Hour, 2*time.Hour) // before the window
+	record("b", store.OutcomeInvalid, "", 2*time.Second, 5*time.Second)
+	record("", store.OutcomeSuccess, "", time.Second, time.Second) // rules: no model
+
+	h, err := b.st.ModelHealth(b.ctx, 5*time.Minute, []string{"ServerError"}, "RateLimitWait")
+	require.NoError(t, err)
+	require.Len(t, h, 2)
+	a := h["a"]
+	require.Equal(t, 5, a.Attempts)
+	require.Equal(t, 1, a.Failures)
+	require.Equal(t, 1, a.Waits)
+	require.True(t, a.LastFailed)
+	require.Equal(t, 3*time.Second, a.Latency, "the median of 1, 3 and 9 s")
+	require.InDelta(t, 10*time.Second, a.SinceLast, float64(5*time.Second))
+	require.Equal(t, store.ModelHealth{Attempts: 1, SinceLast: h["b"].SinceLast}, h["b"], "no success: no latency")
+}
