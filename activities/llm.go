@@ -154,6 +154,7 @@ func (a *Activities) ask(ctx context.Context, task schema.Task, docType schema.D
 			return nil, "", false, err
 		}
 		resp, err := a.callModel(ctx, llm.Request{Task: task, Model: tier.Model, DocType: docType, Text: text, Seed: llmSeed, Images: pages})
+		a.Metrics.RateLimitWait(ctx, tier.Model, resp.Waited)
 		attempt.PromptTokens, attempt.CompletionTokens = resp.Usage.PromptTokens, resp.Usage.CompletionTokens
 		attempt.CostUSD = resp.CostUSD
 		if err != nil {

@@ -89,6 +89,8 @@ func TestDevDemo(t *testing.T) {
 	require.Regexp(t, `dataforge_llm_tokens_total\{kind="prompt",model="gpt-4o-mini"\} [1-9]`, scrape)
 	require.Regexp(t, `dataforge_review_queue_items\{state="pending"\} [1-9]`, scrape)
 	require.Contains(t, scrape, "dataforge_attempt_duration_seconds_bucket")
+	require.Regexp(t, `dataforge_rate_limit_wait_seconds_count\{model="gpt-4o-mini"\} [1-9]`, scrape,
+		"every call to the smaller model, waiting or not")
 	require.Regexp(t, `dataforge_circuit_breaker\{model="gpt-4o",state="(open|half_open|closed)"\} 1`, scrape,
 		"the primary model's breaker state")
 	require.Contains(t, scrape, "temporal_activity_execution_latency", "the SDK's own metrics")

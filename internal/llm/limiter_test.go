@@ -93,3 +93,35 @@ func TestLimiterKeepsRequestsInsideTPM(t *testing.T) {
 	require.NoError(t, err, "a minute later there is room again")
 	require.Zero(t, b.sim.Stats()["gpt-4o"].RateLimited)
 }
+
+// onceFull asks the first request to wait, then admits everything.
+type onceFull struct {
+	wait  time.Duration
+	asked bool
+}
+
+func (l *onceFull) Take(context.Context, string, int) (int64, time.Duration, error) {
+	if !l.asked {
+		l.asked = true
+		return 0, l.wait, nil
+	}
+	return 1, 0, nil
+}
+
+func (l *onceFull) Settle(context.Context, int64, int, int, int) error { return nil }
+
+// TestResponseSaysHowLongItWaited: a request the limiter asked to wait
+// reports the wait in Response.Waited (the rate-limit wait metric).
+func TestResponseSaysHowLongItWaited(t *testing.T) {
+	t.Parallel()
+	b := setup(t, llmsim.Options{}, Config{Limiter: &onceFull{wait: 50 * time.Millisecond}})
+	resp, err := b.client.Do(context.Background(), invoiceRequest())
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, resp.Waited, 50*time.Millisecond)
+	require.LessOrEqual(t, resp.Waited, resp.Latency)
+
+	none := setup(t, llmsim.Options{}, Config{})
+	resp, err = none.client.Do(context.Background(), invoiceRequest())
+	require.NoError(t, err)
+	require.Zero(t, resp.Waited, "no limiter, no wait")
+}

@@ -191,6 +191,9 @@ type Response struct {
 	Repaired bool
 	// Latency is the wall time of Do.
 	Latency time.Duration
+	// Waited is how much of it went waiting for room in the shared rate
+	// limit.
+	Waited time.Duration
 }
 
 // Do asks req.Model to do req.Task on a document — extract its fields,
@@ -260,11 +263,13 @@ func (c *Client) do(ctx context.Context, req Request, resp *Response) error {
 
 // admit waits until the limiter has room for a request of tokens to model,
 // at most MaxLimiterWait; a longer wait is a RateLimitWait error with the
-// delay.
-func (c *Client) admit(ctx context.Context, model string, tokens int) (int64, error) {
+// delay. The time it took is added to resp.Waited.
+func (c *Client) admit(ctx context.Context, model string, tokens int, resp *Response) (int64, error) {
 	if c.limiter == nil {
 		return 0, nil
 	}
+	start := time.Now()
+	defer func() { resp.Waited += time.Since(start) }()
 	for {
 		id, wait, err := c.limiter.Take(ctx, model, tokens)
 		switch {
@@ -316,7 +321,7 @@ func (c *Client) complete(ctx context.Context, req Request, name string, js json
 	for _, img := range req.Images {
 		tokens += images.ModelTokens(img.Width, img.Height)
 	}
-	ticket, err := c.admit(ctx, req.Model, tokens)
+	ticket, err := c.admit(ctx, req.Model, tokens, resp)
 	if err != nil {
 		return "", err
 	}

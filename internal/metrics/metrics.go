@@ -1,10 +1,10 @@
 // Package metrics exposes a worker's metrics to Prometheus: the Temporal
 // SDK's own (workflow and activity task latencies, polls, failures…, through
 // the SDK's OpenTelemetry handler) and DataForge's: documents by outcome and
-// tier, attempts by model and error class, LLM latency, tokens and cost, and
-// the review queue's depth and oldest age, and each model's circuit breaker.
-// Each worker process serves its own;
-// Prometheus sums them.
+// tier, attempts by model and error class, LLM latency, tokens and cost,
+// rate-limit waits, the review queue's depth and oldest age, and each
+// model's circuit breaker. Each worker process serves its own; Prometheus
+// sums them.
 package metrics
 
 import (
@@ -43,6 +43,7 @@ type Metrics struct {
 	latency   metric.Float64Histogram
 	tokens    metric.Int64Counter
 	cost      metric.Float64Counter
+	waits     metric.Float64Histogram
 }
 
 // New sets up the instruments; the queue and breaker gauges read q and b at
@@ -81,6 +82,11 @@ func New(q Queue, b Breakers, logger *slog.Logger) (*Metrics, error) {
 	}
 	if m.cost, err = meter.Float64Counter("dataforge_llm_cost_usd",
 		metric.WithDescription("model cost in USD by task and model")); err != nil {
+		return nil, err
+	}
+	if m.waits, err = meter.Float64Histogram("dataforge_rate_limit_wait", metric.WithUnit("s"),
+		metric.WithDescription("time each model call waited for the workers' shared rate limit, by model"),
+		metric.WithExplicitBucketBoundaries(0.01, 0.1, 0.5, 1, 2.5, 5, 10, 20)); err != nil {
 		return nil, err
 	}
 	gauge := func(name, desc string) (metric.Int64ObservableGauge, error) {
@@ -164,6 +170,15 @@ func (m *Metrics) Attempt(ctx context.Context, a Attempt) {
 	m.tokens.Add(ctx, int64(a.PromptTokens), metric.WithAttributes(model, attribute.String("kind", "prompt")))
 	m.tokens.Add(ctx, int64(a.CompletionTokens), metric.WithAttributes(model, attribute.String("kind", "completion")))
 	m.cost.Add(ctx, a.CostUSD, metric.WithAttributes(attribute.String("task", a.Task), model))
+}
+
+// RateLimitWait records how long a model call waited for the shared rate
+// limit (0 when it did not).
+func (m *Metrics) RateLimitWait(ctx context.Context, model string, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.waits.Record(ctx, d.Seconds(), metric.WithAttributes(attribute.String("model", model)))
 }
 
 // Attempt is what Metrics.Attempt records of an attempt.
