@@ -184,7 +184,7 @@ var shortRetry = &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoef
 
 // step runs a short step of our own (a read or write of Postgres) with
 // short's options: as a local activity from changeLocalSteps on.
-func (p *process) step(ctx workflow.Context, summary string, fn, in any) workflow.Future {
+func step(ctx workflow.Context, summary string, fn, in any) workflow.Future {
 	if workflow.GetVersion(ctx, changeLocalSteps, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return workflow.ExecuteActivity(short(ctx, summary), fn, in)
 	}
@@ -241,7 +241,7 @@ func (p *process) run(ctx workflow.Context) (*Result, error) {
 func (p *process) walk(ctx workflow.Context, parsed activities.ParseOutput) (*Result, []dftype.Reason, error) {
 	p.state.Step = "route"
 	var plan router.Plan
-	if err := p.step(ctx, "route", a.Route, router.Input{
+	if err := step(ctx, "route", a.Route, router.Input{
 		DocType: parsed.DocType, TypeConfidence: parsed.Confidence, Complexity: parsed.Complexity, EInvoice: parsed.EInvoice,
 	}).Get(ctx, &plan); err != nil {
 		return nil, nil, err
@@ -425,7 +425,7 @@ func (p *process) extract(ctx workflow.Context, tier router.Tier) (*activities.E
 
 func (p *process) complete(ctx workflow.Context, tier router.Tier, out *activities.ExtractOutput) (*Result, error) {
 	p.state.Step = "persist"
-	if err := p.step(ctx, "persist result of "+tier.Name, a.Complete,
+	if err := step(ctx, "persist result of "+tier.Name, a.Complete,
 		activities.CompleteInput{DocumentID: p.in.DocumentID, DocType: p.docType, Tier: tier.Name}).Get(ctx, nil); err != nil {
 		return nil, err
 	}
