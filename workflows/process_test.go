@@ -97,6 +97,22 @@ func TestRulesTierCompletes(t *testing.T) {
 	require.Empty(t, res.Reasons)
 }
 
+// TestResultSaysHowItWasRouted: the plan's class and the reason for its
+// order are in the result (and the state query).
+func TestResultSaysHowItWasRouted(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.parses("invoice")
+	b.env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(router.Plan{Tiers: []router.Tier{rulesTier, manualTier},
+		Class: "standard", Reason: "load: gpt-4o answers in 9s (median), gpt-4o-mini in 1s"}, nil).Once()
+	b.env.OnActivity(a.ExtractRules, mock.Anything, mock.Anything).Return(&activities.ExtractOutput{Valid: true, Overall: 0.95}, nil).Once()
+	b.completes("invoice", "rules")
+
+	b.env.ExecuteWorkflow(ProcessDocument, Input{DocumentID: docID, Name: "a.pdf"})
+
+	require.Equal(t, "standard; load: gpt-4o answers in 9s (median), gpt-4o-mini in 1s", b.result(t).Route)
+}
+
 func TestLowConfidenceGoesToReviewAndReviewerCompletes(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
