@@ -80,7 +80,8 @@ func benchIngest(ctx context.Context, l *lab, w *workload, n int, rep *report) e
 	submitWall := time.Since(start)
 	starterRSS := starterPeak()
 
-	settled, err := r.waitSettled(ctx, n, 30*time.Minute)
+	// One worker settles about 4 documents a second: allow 300 ms each.
+	settled, err := r.waitSettled(ctx, n, max(30*time.Minute, time.Duration(n)*300*time.Millisecond))
 	if err != nil {
 		return err
 	}

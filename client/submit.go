@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -52,7 +53,16 @@ type Options struct {
 	// Fallbacks lists the optional tasks whose predefined fallback result
 	// is accepted instead of review.
 	Fallbacks []schema.Task
+	// Concurrency is how many files are submitted at once; 0 means
+	// DefaultConcurrency.
+	Concurrency int
+	// Progress, when set, is called after each file submitted with the
+	// count so far, one call at a time.
+	Progress func(done, total int)
 }
+
+// DefaultConcurrency is how many files Submit submits at once unless told.
+const DefaultConcurrency = 8
 
 // Item is one submitted file.
 type Item struct {
@@ -145,27 +155,64 @@ func Expand(args []string) ([]string, error) {
 }
 
 // Submit stores each file and starts its workflow, or attaches to the one
-// already running for the same content. Files that cannot be accepted get
-// an Err and nothing else happens to them. The returned error is for
-// failures that stop the whole submission (Postgres or Temporal down,
-// ctx cancelled): the items are then still returned, every path with one,
-// those accepted with Started set and the others with an Err saying why not.
+// already running for the same content, opts.Concurrency files at a time,
+// taken in the order of paths. Files that cannot be accepted get an Err and
+// nothing else happens to them. The returned error is for failures that
+// stop the whole submission (Postgres or Temporal down, ctx cancelled): no
+// file is taken after it, and the files already taken finish, so each file
+// is either accepted (Started) or has an Err saying why not: its own failure,
+// or ErrNotSubmitted when it was never taken. Every file before the one that
+// stopped it was taken. The error returned is that of the first file, in the
+// order of paths, that stopped it. The items are returned in every case, in
+// the order of paths.
 func (s *Submitter) Submit(ctx context.Context, paths []string, opts Options) ([]*Item, error) {
 	items := make([]*Item, len(paths))
 	for i, p := range paths {
 		items[i] = &Item{Path: p, Name: filepath.Base(p), Err: ErrNotSubmitted}
 	}
-	for _, it := range items {
-		it.Err = nil
-		if err := s.submit(ctx, it, opts); err != nil {
-			it.Err = err
-			var ie *InputError
-			if !errors.As(err, &ie) {
-				return items, err
-			}
+	var (
+		mu           sync.Mutex
+		next, done   int
+		stopAt, stop = len(items), error(nil)
+	)
+	// take returns the index of the next file to submit, or -1 when none
+	// is left or the submission stopped.
+	take := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		if next == len(items) || stop != nil {
+			return -1
+		}
+		next++
+		return next - 1
+	}
+	finish := func(i int, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		items[i].Err = err
+		var ie *InputError
+		if err != nil && !errors.As(err, &ie) && i < stopAt {
+			stopAt, stop = i, err
+		}
+		done++
+		if opts.Progress != nil {
+			opts.Progress(done, len(items))
 		}
 	}
-	return items, nil
+	workers := opts.Concurrency
+	if workers <= 0 {
+		workers = DefaultConcurrency
+	}
+	var wg sync.WaitGroup
+	for range min(workers, len(items)) {
+		wg.Go(func() {
+			for i := take(); i >= 0; i = take() {
+				finish(i, s.submit(ctx, items[i], opts))
+			}
+		})
+	}
+	wg.Wait()
+	return items, stop
 }
 
 // submit stores one file and starts its workflow. An *InputError refuses
@@ -178,14 +225,17 @@ func (s *Submitter) submit(ctx context.Context, it *Item, opts Options) error {
 	sum := sha256.Sum256(content)
 	it.DocumentID = hex.EncodeToString(sum[:])
 	it.WorkflowID = workflows.WorkflowID(it.DocumentID)
-	if _, err := s.Store.PutDocument(ctx, &store.Document{
-		ID: it.DocumentID, Name: it.Name, MediaType: mediaType, Content: content,
-	}); err != nil {
-		return err
-	}
-	doc, err := s.Store.Document(ctx, it.DocumentID)
+	doc := &store.Document{ID: it.DocumentID, Name: it.Name, MediaType: mediaType, Content: content}
+	created, err := s.Store.PutDocument(ctx, doc)
 	if err != nil {
 		return err
+	}
+	if !created {
+		// The content was stored before: its status says what to do. A
+		// new row is pending and needs no reading back.
+		if doc, err = s.Store.Document(ctx, it.DocumentID); err != nil {
+			return err
+		}
 	}
 	if doc.Status.Terminal() {
 		if !opts.Reprocess {

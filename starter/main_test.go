@@ -120,6 +120,9 @@ func TestErrorsAndExitCodes(t *testing.T) {
 	code, _, errOut = b.cli("submit", "--bogus")
 	require.Equal(t, exitUsage, code)
 	require.Contains(t, errOut, "flag provided but not defined")
+	code, _, errOut = b.cli("submit", "--concurrency", "0", sample("invoice-plain.txt"))
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errOut, "--concurrency takes a number of at least 1")
 	code, _, _ = b.cli("submit")
 	require.Equal(t, exitUsage, code)
 	code, _, errOut = b.cli("status", "zz")
@@ -272,7 +275,8 @@ func TestSubmitReportsPartialFailure(t *testing.T) {
 		paths = append(paths, p)
 	}
 
-	code, out, errOut := b.cli(append([]string{"submit", "--no-wait", "--output", "json"}, paths...)...)
+	// One file at a time: the submission stops at poison.txt, after a and b.
+	code, out, errOut := b.cli(append([]string{"submit", "--no-wait", "--concurrency", "1", "--output", "json"}, paths...)...)
 	require.Equal(t, exitFailure, code)
 	require.Contains(t, errOut, "stopped after accepting 2 of 4 files")
 	require.Contains(t, errOut, "disk full (test)")
@@ -297,8 +301,10 @@ func TestSubmitReportsPartialFailure(t *testing.T) {
 	items := []*client.Item{{DocumentID: reports[0].DocumentID}, {DocumentID: reports[1].DocumentID}}
 	require.NoError(t, sub.Wait(b.ctx, items, nil))
 
-	code, out, _ = b.cli(append([]string{"submit", "--no-wait"}, paths...)...)
+	// Again, several files at a time (the default): poison.txt still stops it.
+	code, out, errOut = b.cli(append([]string{"submit", "--no-wait"}, paths...)...)
 	require.Equal(t, exitFailure, code)
+	require.Contains(t, errOut, "disk full (test)")
 	require.Contains(t, out, "not accepted")
 	require.Contains(t, out, "poison.txt")
 }

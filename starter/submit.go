@@ -17,6 +17,7 @@ type submitFlags struct {
 	noWait, reprocess, summarize bool
 	timeout, reviewSLA           time.Duration
 	fallbacks                    string
+	concurrency                  int
 }
 
 func newSubmitCmd(e *env, p *printer) *cobra.Command {
@@ -40,11 +41,16 @@ settled (completed, in review, rejected) and prints where each is.`,
 	f.DurationVar(&fl.reviewSLA, "review-sla", 0, "escalate review items older than this (default: the workflow's, 24h)")
 	f.BoolVar(&fl.summarize, "summarize", false, "also ask the LLM tiers for a short summary of each document")
 	f.StringVar(&fl.fallbacks, "fallback", "", "tasks (classify, summarize) whose predefined fallback result is acceptable instead of review")
+	f.IntVar(&fl.concurrency, "concurrency", client.DefaultConcurrency, "how many files are stored and started at once")
 	return cmd
 }
 
 func runSubmit(ctx context.Context, e *env, p *printer, fl *submitFlags, args []string) error {
-	opts := client.Options{Reprocess: fl.reprocess, ReviewSLA: fl.reviewSLA, Summarize: fl.summarize}
+	if fl.concurrency < 1 {
+		return usagef("--concurrency takes a number of at least 1, not %d", fl.concurrency)
+	}
+	opts := client.Options{Reprocess: fl.reprocess, ReviewSLA: fl.reviewSLA, Summarize: fl.summarize,
+		Concurrency: fl.concurrency}
 	for _, name := range strings.Split(fl.fallbacks, ",") {
 		if name = strings.TrimSpace(name); name == "" {
 			continue
@@ -68,18 +74,27 @@ func runSubmit(ctx context.Context, e *env, p *printer, fl *submitFlags, args []
 	}
 	defer closeAll()
 
+	if e.isTerminal() {
+		opts.Progress = progressBar(e, "files submitted")
+	}
 	items, err := sub.Submit(ctx, paths, opts)
 	if err != nil {
-		// Say which files are in (their workflows run; a stored file whose
-		// start failed is started by the worker's sweep) and which are not.
-		if werr := writeReports(p, sub.Accepted(items)); werr != nil {
-			return werr
-		}
-		accepted := 0
+		accepted, taken := 0, 0
 		for _, it := range items {
 			if it.Started {
 				accepted++
 			}
+			if it.Err != client.ErrNotSubmitted {
+				taken++
+			}
+		}
+		if opts.Progress != nil && taken < len(items) {
+			fmt.Fprintln(e.stderr) // end the progress line that stopped short
+		}
+		// Say which files are in (their workflows run; a stored file whose
+		// start failed is started by the worker's sweep) and which are not.
+		if werr := writeReports(p, sub.Accepted(items)); werr != nil {
+			return werr
 		}
 		fmt.Fprintf(e.stderr, "starter submit: stopped after accepting %d of %d files: %v\n", accepted, len(items), err)
 		return errReported
@@ -96,7 +111,7 @@ func runSubmit(ctx context.Context, e *env, p *printer, fl *submitFlags, args []
 		defer cancel()
 		var progress func(done, total int)
 		if e.isTerminal() {
-			progress = progressBar(e)
+			progress = progressBar(e, "documents settled")
 		}
 		if err := sub.Wait(wctx, items, progress); err != nil {
 			// Interrupted or timed out: show where the documents are.
@@ -126,8 +141,9 @@ func writeReports(p *printer, reports []*client.Report) error {
 	return p.Print(reports, func() error { return client.WriteTable(p.w, reports) })
 }
 
-// progressBar draws progress on stderr, for terminals only.
-func progressBar(e *env) func(done, total int) {
+// progressBar draws progress on stderr, for terminals only; what names
+// the things counted.
+func progressBar(e *env, what string) func(done, total int) {
 	last := -1
 	return func(done, total int) {
 		if done == last {
@@ -136,7 +152,7 @@ func progressBar(e *env) func(done, total int) {
 		last = done
 		const width = 30
 		filled := width * done / max(total, 1)
-		fmt.Fprintf(e.stderr, "\r[%s%s] %d/%d documents settled", strings.Repeat("#", filled), strings.Repeat(" ", width-filled), done, total)
+		fmt.Fprintf(e.stderr, "\r[%s%s] %d/%d %s", strings.Repeat("#", filled), strings.Repeat(" ", width-filled), done, total, what)
 		if done == total {
 			fmt.Fprintln(e.stderr)
 		}
