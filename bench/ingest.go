@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -21,14 +20,9 @@ func benchIngest(ctx context.Context, l *lab, w *workload, n int, rep *report) e
 		fmt.Sprintf("`starter submit --no-wait` of %d documents (copies of samples/labelled) from one directory, while one "+
 			"`worker` process (built from this repository, LLM tiers off: rules then review) processes them; both are child "+
 			"processes of the benchmark, on the embedded server and a fresh database. Memory is each process's own peak RSS (VmHWM), without its parse children.", n))
-	bin := filepath.Join(l.dir, "bin")
-	for _, cmd := range []string{"starter", "worker"} {
-		l.progress("ingest: building %s", cmd)
-		build := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(bin, cmd), "./"+cmd)
-		build.Dir = l.root
-		if out, err := build.CombinedOutput(); err != nil {
-			return fmt.Errorf("go build ./%s: %v\n%s", cmd, err, out)
-		}
+	starter, err := l.binary(ctx, "starter")
+	if err != nil {
+		return err
 	}
 	r, err := l.newRun(ctx, "ingest", setup{})
 	if err != nil {
@@ -44,30 +38,16 @@ func benchIngest(ctx context.Context, l *lab, w *workload, n int, rep *report) e
 	if err != nil {
 		return err
 	}
-	env := append(cleanEnv(), "DATABASE_URL="+r.DBURL, "TEMPORAL_ADDRESS="+l.srv.HostPort(),
-		"TEMPORAL_NAMESPACE="+namespace, "DATAFORGE_TASK_QUEUE="+r.TaskQueue, "DATAFORGE_RATE_LIMITS=none")
-	wlog, err := os.Create(filepath.Join(l.dir, "ingest-worker.log"))
+	wk, err := r.startWorker(ctx, "ingest-worker", "DATAFORGE_RATE_LIMITS=none")
 	if err != nil {
 		return err
 	}
-	defer wlog.Close()
-	wk := exec.Command(filepath.Join(bin, "worker"), "-ocr-languages", "none")
-	wk.Env, wk.Stdout, wk.Stderr = env, wlog, wlog
-	if err := wk.Start(); err != nil {
-		return err
-	}
-	workerDone := false
-	defer func() {
-		if !workerDone {
-			_ = wk.Process.Kill()
-			_ = wk.Wait()
-		}
-	}()
+	defer wk.stop()
 
 	l.progress("ingest: submitting %d documents", n)
 	start := time.Now()
-	sub := exec.CommandContext(ctx, filepath.Join(bin, "starter"), "submit", "--no-wait", "-o", "json", dir)
-	sub.Env = env
+	sub := exec.CommandContext(ctx, starter, "submit", "--no-wait", "-o", "json", dir)
+	sub.Env = r.env()
 	var stderr strings.Builder
 	sub.Stdout, sub.Stderr = nil, &stderr
 	if err := sub.Start(); err != nil {
@@ -94,10 +74,8 @@ func benchIngest(ctx context.Context, l *lab, w *workload, n int, rep *report) e
 	if err := r.Store.Pool().QueryRow(ctx, `SELECT count(*) FROM documents`).Scan(&stored); err != nil {
 		return err
 	}
-	workerRSS := peakOf(wk.Process.Pid)
-	_ = wk.Process.Signal(syscall.SIGTERM)
-	_ = wk.Wait()
-	workerDone = true
+	workerRSS := peakOf(wk.cmd.Process.Pid)
+	wk.stop()
 	rep.table([]string{"measure", "value"}, [][]string{
 		{"documents submitted / stored in Postgres", fmt.Sprintf("%d / %d", n, stored)},
 		{"stored and started by the starter", fmt.Sprintf("%.0f documents/s (%s)", float64(n)/submitWall.Seconds(), seconds(submitWall))},
@@ -141,20 +119,6 @@ func (r *labRun) databaseSize(ctx context.Context) (int64, error) {
 	var size int64
 	err := r.Store.Pool().QueryRow(ctx, `SELECT pg_database_size(current_database())`).Scan(&size)
 	return size, err
-}
-
-// cleanEnv is this process's environment without the variables that would
-// point the children elsewhere (a real LLM provider, another server).
-func cleanEnv() []string {
-	var out []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		if k == "OPENAI_API_KEY" || strings.HasPrefix(k, "TEMPORAL_") || strings.HasPrefix(k, "DATAFORGE_") || k == "DATABASE_URL" {
-			continue
-		}
-		out = append(out, kv)
-	}
-	return out
 }
 
 // peakOf is a running process's peak resident set so far (VmHWM), in

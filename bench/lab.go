@@ -39,6 +39,7 @@ type lab struct {
 	dbURL    string // the configured database; runs use siblings of it
 	root     string // the module's directory, where binaries are built from
 	runs     int
+	built    map[string]string // command → its binary, built once per lab
 	sandbox  *sandbox.Sandbox
 	quiet    *slog.Logger
 	progress func(format string, args ...any)
@@ -66,7 +67,7 @@ func startLab(dbURL, root string, progress func(string, ...any)) (*lab, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	return &lab{srv: srv, dir: dir, dbURL: dbURL, root: root, sandbox: sb, quiet: slog.New(slog.DiscardHandler), progress: progress}, nil
+	return &lab{srv: srv, dir: dir, dbURL: dbURL, root: root, built: map[string]string{}, sandbox: sb, quiet: slog.New(slog.DiscardHandler), progress: progress}, nil
 }
 
 // stop stops the server and removes the scratch directory.
@@ -90,6 +91,7 @@ type labRun struct {
 	Store     *store.Store
 	TaskQueue string
 	Sim       *llmsim.Server
+	SimURL    string // the simulator's OpenAI base URL
 	Sub       *client.Submitter
 	clients   []sdkclient.Client
 	workers   []worker.Worker
@@ -140,12 +142,11 @@ func (l *lab) newRun(ctx context.Context, name string, s setup) (*labRun, error)
 		simCtx, cancel := context.WithCancel(ctx)
 		r.stopSim = cancel
 		r.Sim = llmsim.New(llmsim.Options{Models: s.Models, Logger: l.quiet, Seed: 7, Answer: s.Answer})
-		base, err := r.Sim.Listen(simCtx, "127.0.0.1:0")
-		if err != nil {
+		if r.SimURL, err = r.Sim.Listen(simCtx, "127.0.0.1:0"); err != nil {
 			r.close()
 			return nil, err
 		}
-		lc := llm.Config{APIKey: "bench", BaseURL: base}
+		lc := llm.Config{APIKey: "bench", BaseURL: r.SimURL}
 		if s.Limits != nil {
 			lc.Limiter = r.Store.RateLog(s.Limits)
 		}

@@ -1,11 +1,13 @@
 // Command bench measures DataForge, each figure against a baseline in the
 // same run: the fallback chain's value under provider failures, the engine's
-// overhead against a bare workflow, ingest at volume, and the component
-// benchmarks. It runs on the embedded Temporal server, the LLM simulator and
-// fresh Postgres databases, prints markdown tables as it goes and writes
-// them, with a description of the machine, to BENCHMARKS.md:
+// overhead against a bare workflow, ingest at volume, the component
+// benchmarks, and the share of a provider's rate limit worker processes use
+// when they hold to it together or retry on 429. It runs on the embedded
+// Temporal server, the LLM simulator and fresh Postgres databases, prints
+// markdown tables as it goes and writes them, with a description of the
+// machine, to BENCHMARKS.md:
 //
-//	go run ./bench            # the full run (about half an hour on 2 cores)
+//	go run ./bench            # the full run (about an hour on 2 cores)
 //	go run ./bench -quick     # a smoke run of every part (CI runs it)
 package main
 
@@ -42,7 +44,7 @@ func main() {
 	}
 }
 
-var parts = []string{"fallback", "engine", "ingest", "components"}
+var parts = []string{"fallback", "engine", "ingest", "components", "ratelimit"}
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
@@ -54,13 +56,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	engineN := fs.Int("engine-n", 200, "engine: documents per measurement")
 	rounds := fs.Int("rounds", 3, "engine: rounds of the bare workflow and the pipeline, alternating")
 	ingestN := fs.Int("ingest-n", 10_000, "ingest: documents submitted")
+	rateN := fs.Int("rate-n", 150, "ratelimit: documents per configuration and number of workers")
+	rateSpread := fs.Duration("rate-spread", 4*time.Minute, "ratelimit: the time the documents' submissions are spread over")
 	only := fs.String("only", strings.Join(parts, ","), "the parts to run")
 	out := fs.String("out", "BENCHMARKS.md", `where to write the report ("" for nowhere)`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *quick {
-		*n, *spread, *engineN, *rounds, *ingestN = 6, 2*time.Second, 6, 1, 20
+		*n, *spread, *engineN, *rounds, *ingestN, *rateN, *rateSpread = 6, 2*time.Second, 6, 1, 20, 3, 2*time.Second
 	}
 	want := map[string]bool{}
 	for p := range strings.SplitSeq(*only, ",") {
@@ -82,34 +86,39 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	rep := &report{echo: stdout}
 	rep.printf("# DataForge benchmarks\n\nRun %s on %s with `go run ./bench %s`.\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), machine(), strings.Join(args, " "))
-	if want["fallback"] || want["engine"] || want["ingest"] {
-		w, err := loadWorkload(ctx, samples.LabelledDir())
-		if err != nil {
+	var l *lab
+	var w *workload
+	if want["fallback"] || want["engine"] || want["ingest"] || want["ratelimit"] {
+		if w, err = loadWorkload(ctx, samples.LabelledDir()); err != nil {
 			return err
 		}
-		l, err := startLab(cfg.DatabaseURL, root, progress)
-		if err != nil {
+		if l, err = startLab(cfg.DatabaseURL, root, progress); err != nil {
 			return err
 		}
 		defer l.stop()
-		if want["fallback"] {
-			if err := benchFallback(ctx, l, w, *n, *spread, *scenario, rep); err != nil {
-				return err
-			}
+	}
+	if want["fallback"] {
+		if err := benchFallback(ctx, l, w, *n, *spread, *scenario, rep); err != nil {
+			return err
 		}
-		if want["engine"] {
-			if err := benchEngine(ctx, l, w, *engineN, *rounds, rep); err != nil {
-				return err
-			}
+	}
+	if want["engine"] {
+		if err := benchEngine(ctx, l, w, *engineN, *rounds, rep); err != nil {
+			return err
 		}
-		if want["ingest"] {
-			if err := benchIngest(ctx, l, w, *ingestN, rep); err != nil {
-				return err
-			}
+	}
+	if want["ingest"] {
+		if err := benchIngest(ctx, l, w, *ingestN, rep); err != nil {
+			return err
 		}
 	}
 	if want["components"] {
 		if err := benchGo(ctx, root, *quick, progress, rep); err != nil {
+			return err
+		}
+	}
+	if want["ratelimit"] {
+		if err := benchRateLimit(ctx, l, w, *rateN, *rateSpread, rep); err != nil {
 			return err
 		}
 	}

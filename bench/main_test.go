@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +25,7 @@ func TestMain(m *testing.M) {
 // TestQuickRun runs every part of the benchmarks in their smoke mode
 // against the embedded server and the local Postgres, and checks that the
 // report has each table, with every document settled and the fallback
-// chain's figures consistent.
+// chain's and the rate limits' figures consistent.
 func TestQuickRun(t *testing.T) {
 	dbURL := os.Getenv("DATAFORGE_TEST_DATABASE_URL")
 	if dbURL == "" {
@@ -48,7 +49,7 @@ func TestQuickRun(t *testing.T) {
 	require.Equal(t, stdout.String(), md, "the report printed is the report written")
 	for _, want := range []string{"## 1. Fallback value", "### primary available 94 %", "### rate-limited hour",
 		"### primary down", "### slow provider", "## 2. Engine overhead", "## 3. Ingest at volume", "## 4. Components",
-		"| router decision | BenchmarkRoute"} {
+		"| router decision | BenchmarkRoute", "## 5. Rate limits across workers"} {
 		require.Contains(t, md, want)
 	}
 	// The primary is down for the whole run: primary only sends every
@@ -57,6 +58,14 @@ func TestQuickRun(t *testing.T) {
 	down = down[:strings.Index(down, "### slow provider")]
 	require.Contains(t, down, "| primary only, then review | 0.0 % (0) | 100.0 % (6) | 0 % | 0 | 0 |")
 	require.Contains(t, down, "| retries + smaller model, then review | 100.0 % (6) | 0.0 % (0) | 100 % | 0 | 0 | fallback 6 |")
+	// Three documents are far below gpt-4o's tokens per minute: whatever
+	// the machine's speed, the provider refuses nothing and every document
+	// completes on gpt-4o, with 1 and 3 worker processes, ours and naive.
+	for _, cfg := range rateConfigs {
+		for _, workers := range []string{"1", "3"} {
+			require.Regexp(t, `\| `+workers+` \| `+regexp.QuoteMeta(cfg.name)+` \| [^|]+ \| [^|]+ \| 0 \| 100\.0 % \(3\) \| 0 \(—\) \| 0 \|`, md)
+		}
+	}
 	require.Regexp(t, `\| settled by one worker \(from the first submission\) \| [0-9.]+ documents/s \(20 settled`, md)
 }
 
