@@ -94,10 +94,12 @@ func TestLimiterKeepsRequestsInsideTPM(t *testing.T) {
 	require.Zero(t, b.sim.Stats()["gpt-4o"].RateLimited)
 }
 
-// onceFull asks the first request to wait, then admits everything.
+// onceFull asks the first request to wait, then admits everything; it
+// keeps what the last Settle said.
 type onceFull struct {
-	wait  time.Duration
-	asked bool
+	wait                       time.Duration
+	asked                      bool
+	settled, reqsLeft, tokLeft int
 }
 
 func (l *onceFull) Take(context.Context, string, int) (int64, time.Duration, error) {
@@ -108,17 +110,26 @@ func (l *onceFull) Take(context.Context, string, int) (int64, time.Duration, err
 	return 1, 0, nil
 }
 
-func (l *onceFull) Settle(context.Context, int64, int, int, int) error { return nil }
+func (l *onceFull) Settle(_ context.Context, _ int64, tokens, requestsLeft, tokensLeft int) error {
+	l.settled, l.reqsLeft, l.tokLeft = tokens, requestsLeft, tokensLeft
+	return nil
+}
 
 // TestResponseSaysHowLongItWaited: a request the limiter asked to wait
-// reports the wait in Response.Waited (the rate-limit wait metric).
+// reports the wait in Response.Waited (the rate-limit wait metric); the
+// limiter is settled with the prompt tokens the provider charged and what
+// its headers say is left.
 func TestResponseSaysHowLongItWaited(t *testing.T) {
 	t.Parallel()
-	b := setup(t, llmsim.Options{}, Config{Limiter: &onceFull{wait: 50 * time.Millisecond}})
+	lim := &onceFull{wait: 50 * time.Millisecond}
+	b := setup(t, llmsim.Options{Models: map[string]llmsim.ModelConfig{"gpt-4o": {RPM: 100, TPM: 100_000}}}, Config{Limiter: lim})
 	resp, err := b.client.Do(context.Background(), invoiceRequest())
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, resp.Waited, 50*time.Millisecond)
 	require.LessOrEqual(t, resp.Waited, resp.Latency)
+	require.Equal(t, resp.Usage.PromptTokens, lim.settled, "what the provider charged: the prompt (no max_completion_tokens sent)")
+	require.Equal(t, 99, lim.reqsLeft)
+	require.Equal(t, 100_000-resp.Usage.PromptTokens, lim.tokLeft)
 
 	none := setup(t, llmsim.Options{}, Config{})
 	resp, err = none.client.Do(context.Background(), invoiceRequest())

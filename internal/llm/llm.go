@@ -327,10 +327,15 @@ func (c *Client) complete(ctx context.Context, req Request, name string, js json
 	}
 	out, err := c.api.CreateChatCompletion(ctx, creq)
 	if ticket != 0 {
-		// Count what the provider counted, from when it answered; without
-		// usage (an error) the estimate stays. A failed settle leaves the
-		// reservation as taken, which errs only slightly.
-		used := out.Usage.PromptTokens + out.Usage.CompletionTokens
+		// Count what the provider charged against its limit, from when it
+		// answered: the prompt, as it counted it (a request is charged its
+		// prompt and its max_completion_tokens, which we do not send,
+		// before anything is written). Should a provider charge more (the
+		// completion too), the remaining-* headers say so and Settle logs
+		// the difference. Without usage (an error) the estimate stays. A
+		// failed settle leaves the reservation as taken, which errs only
+		// slightly.
+		used := out.Usage.PromptTokens
 		if err != nil || used <= 0 {
 			used = tokens
 		}
