@@ -177,7 +177,7 @@ func runPipeline(ctx context.Context, l *lab, w *workload, n, workers int, parse
 		return engineRow{}, err
 	}
 	defer r.close()
-	b, err := w.write(l.dir, fmt.Sprintf("run%d", l.runs), n)
+	b, err := r.writeBatch(w, n)
 	if err != nil {
 		return engineRow{}, err
 	}

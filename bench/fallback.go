@@ -189,7 +189,7 @@ func runFallback(ctx context.Context, l *lab, w *workload, sc scenario, ch chain
 		return fallbackRow{}, err
 	}
 	defer r.close()
-	b, err := w.write(l.dir, fmt.Sprintf("run%d", l.runs), n)
+	b, err := r.writeBatch(w, n)
 	if err != nil {
 		return fallbackRow{}, err
 	}

@@ -29,7 +29,7 @@ func benchIngest(ctx context.Context, l *lab, w *workload, n int, rep *report) e
 		return err
 	}
 	defer r.close()
-	b, err := w.write(l.dir, fmt.Sprintf("run%d", l.runs), n)
+	b, err := r.writeBatch(w, n)
 	if err != nil {
 		return err
 	}

@@ -180,6 +180,12 @@ func (l *lab) newRun(ctx context.Context, name string, s setup) (*labRun, error)
 	return r, nil
 }
 
+// writeBatch writes n copies of w's documents for the run, tagged with its
+// number.
+func (r *labRun) writeBatch(w *workload, n int) (*batch, error) {
+	return w.write(r.lab.dir, fmt.Sprintf("run%d", r.lab.runs), n)
+}
+
 // close stops the run's workers and simulator and drops its database.
 func (r *labRun) close() {
 	for _, w := range r.workers {

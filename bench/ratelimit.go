@@ -102,7 +102,7 @@ func runRateLimit(ctx context.Context, l *lab, w *workload, cfg rateConfig, work
 		}
 		defer c.stop()
 	}
-	b, err := w.write(l.dir, fmt.Sprintf("run%d", l.runs), n)
+	b, err := r.writeBatch(w, n)
 	if err != nil {
 		return rateRow{}, err
 	}
