@@ -144,23 +144,26 @@ func lockModel(ctx context.Context, tx pgx.Tx, model string) error {
 // the longest such usage can still count at the provider.
 func (r *RateLog) Settle(ctx context.Context, id int64, tokens, requestsLeft, tokensLeft int) error {
 	err := pgx.BeginFunc(ctx, r.store.pool, func(tx pgx.Tx) error {
+		// The row is updated before the model's lock is taken: Take locks
+		// only rows older than two minutes (to delete them), and a request
+		// is answered well before (the client's timeout is a minute). Were
+		// one not, Postgres would end the deadlock by failing one side: a
+		// Settle leaves the reservation, a Take is retried.
 		var model string
-		err := tx.QueryRow(ctx, `SELECT model FROM rate_log WHERE id = $1`, id).Scan(&model)
+		err := tx.QueryRow(ctx, `UPDATE rate_log SET tokens = $2, at = clock_timestamp() WHERE id = $1 RETURNING model`,
+			id, tokens).Scan(&model)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil // already expired and deleted
 		}
 		if err != nil {
 			return err
 		}
-		if err := lockModel(ctx, tx, model); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE rate_log SET tokens = $2, at = clock_timestamp() WHERE id = $1`, id, tokens); err != nil {
-			return err
-		}
 		lim := r.limits[model]
 		if (lim.RPM <= 0 || requestsLeft < 0) && (lim.TPM <= 0 || tokensLeft < 0) {
 			return nil
+		}
+		if err := lockModel(ctx, tx, model); err != nil {
+			return err
 		}
 		uses, err := windowUses(ctx, tx, model)
 		if err != nil {
