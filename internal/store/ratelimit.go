@@ -141,7 +141,13 @@ func lockModel(ctx context.Context, tx pgx.Tx, model string) error {
 // provider has less room than the log, it counts usage the log does not
 // (another client on the same key, or a lower limit than configured): the
 // difference is logged as one use that holds its room for a whole window,
-// the longest such usage can still count at the provider.
+// the longest such usage can still count at the provider. The headers
+// describe the provider's minute when the request arrived, which ended
+// after the request was taken: the log is compared over the minute before
+// the Take and since, which holds every request of ours the provider can
+// still have counted. (Over the last minute only, a request answered a
+// little more than a minute ago, left the log but still counted by the
+// provider when this one arrived, would be taken for unseen usage.)
 func (r *RateLog) Settle(ctx context.Context, id int64, tokens, requestsLeft, tokensLeft int) error {
 	err := pgx.BeginFunc(ctx, r.store.pool, func(tx pgx.Tx) error {
 		// The row is updated before the model's lock is taken: Take locks
@@ -149,9 +155,14 @@ func (r *RateLog) Settle(ctx context.Context, id int64, tokens, requestsLeft, to
 		// is answered well before (the client's timeout is a minute). Were
 		// one not, Postgres would end the deadlock by failing one side: a
 		// Settle leaves the reservation, a Take is retried.
-		var model string
-		err := tx.QueryRow(ctx, `UPDATE rate_log SET tokens = $2, at = clock_timestamp() WHERE id = $1 RETURNING model`,
-			id, tokens).Scan(&model)
+		var (
+			model string
+			taken time.Time
+		)
+		err := tx.QueryRow(ctx, `
+			UPDATE rate_log r SET tokens = $2, at = clock_timestamp() FROM rate_log taken
+			WHERE r.id = $1 AND taken.id = $1 RETURNING r.model, taken.at`,
+			id, tokens).Scan(&model, &taken)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil // already expired and deleted
 		}
@@ -165,21 +176,18 @@ func (r *RateLog) Settle(ctx context.Context, id int64, tokens, requestsLeft, to
 		if err := lockModel(ctx, tx, model); err != nil {
 			return err
 		}
-		uses, err := windowUses(ctx, tx, model)
-		if err != nil {
+		var usedRequests, usedTokens int
+		if err := tx.QueryRow(ctx, `
+			SELECT coalesce(sum(requests), 0), coalesce(sum(tokens), 0) FROM rate_log
+			WHERE model = $1 AND at > $2::timestamptz - $3::interval`, model, taken, RateWindow).Scan(&usedRequests, &usedTokens); err != nil {
 			return err
 		}
 		var unseen use
-		roomRequests, roomTokens := lim.RPM, lim.TPM
-		for _, u := range uses {
-			roomRequests -= u.requests
-			roomTokens -= u.tokens
-		}
 		if lim.RPM > 0 && requestsLeft >= 0 {
-			unseen.requests = max(roomRequests-requestsLeft, 0)
+			unseen.requests = max(lim.RPM-usedRequests-requestsLeft, 0)
 		}
 		if lim.TPM > 0 && tokensLeft >= 0 {
-			unseen.tokens = max(roomTokens-tokensLeft, 0)
+			unseen.tokens = max(lim.TPM-usedTokens-tokensLeft, 0)
 		}
 		if unseen.requests == 0 && unseen.tokens == 0 {
 			return nil

@@ -119,3 +119,29 @@ func TestRateLogSharedByWorkers(t *testing.T) {
 	wg.Wait()
 	require.Equal(t, 5, admitted, "50 tokens a minute admit five requests of 10")
 }
+
+// TestRateLogComparesTheProvidersMinuteWhenTheRequestArrived: the headers
+// describe the provider's minute when the request arrived. A request of
+// ours answered more than a minute ago has left the log, but the provider
+// still counted it then: that is not usage the log missed.
+func TestRateLogComparesTheProvidersMinuteWhenTheRequestArrived(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	log := b.st.RateLog(map[string]store.RateLimit{"m": {TPM: 100}})
+	first, wait, err := log.Take(b.ctx, "m", 40)
+	require.NoError(t, err)
+	require.Zero(t, wait)
+	require.NoError(t, log.Settle(b.ctx, first, 40, -1, -1))
+	second, wait, err := log.Take(b.ctx, "m", 40)
+	require.NoError(t, err)
+	require.Zero(t, wait)
+	// The first was answered 61 s ago; the second was taken 59 s ago, when
+	// the provider's minute still held the first.
+	_, err = b.st.Pool().Exec(b.ctx, `UPDATE rate_log SET at = clock_timestamp() - CASE id WHEN $1 THEN interval '61 s' ELSE interval '59 s' END
+		WHERE id IN ($1, $2)`, first, second)
+	require.NoError(t, err)
+	require.NoError(t, log.Settle(b.ctx, second, 40, -1, 20), "the provider counted both of ours: 20 left")
+	_, wait, err = log.Take(b.ctx, "m", 60)
+	require.NoError(t, err)
+	require.Zero(t, wait, "nothing unseen was logged: 40 of 100 used, 60 more fit")
+}
