@@ -1,7 +1,6 @@
 package llm
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -93,11 +92,12 @@ func fitDocument(model, text string) (string, string) {
 		utf8.RuneCountInString(cut), utf8.RuneCountInString(text))
 }
 
-// requestTokens estimates what a request counts against a model's tokens
-// per minute, as providers count before they answer: every message with its
-// overhead, and the response format's schema.
-func requestTokens(msgs []openai.ChatCompletionMessage, schema json.RawMessage) int {
-	n := 3 + estimateTokens(string(schema))
+// messageTokens estimates the tokens of a conversation's messages as
+// providers count a prompt: every message with its overhead. A request's
+// response format (its JSON schema) comes on top, where the provider
+// counts it.
+func messageTokens(msgs []openai.ChatCompletionMessage) int {
+	n := 3
 	for _, m := range msgs {
 		n += 4 + estimateTokens(m.Content)
 		for _, part := range m.MultiContent {

@@ -121,6 +121,7 @@ type Client struct {
 	timeout time.Duration
 	prices  map[string]Price
 	limiter Limiter
+	charges charges // what the provider charges, for the limiter's reservations
 }
 
 // New returns a Client. go-openai makes no retries of its own.
@@ -317,10 +318,11 @@ func (c *Client) complete(ctx context.Context, req Request, name string, js json
 	if openai.NewReasoningValidator().Validate(creq) != nil {
 		creq.Temperature = 0 // reasoning models (o1, o3, gpt-5, …) take no temperature
 	}
-	tokens := requestTokens(msgs, js)
+	prompt := messageTokens(msgs)
 	for _, img := range req.Images {
-		tokens += images.ModelTokens(img.Width, img.Height)
+		prompt += images.ModelTokens(img.Width, img.Height)
 	}
+	tokens := c.charges.reserve(req.Model, prompt, estimateTokens(string(js)))
 	ticket, err := c.admit(ctx, req.Model, tokens, resp)
 	if err != nil {
 		return "", err
@@ -332,12 +334,14 @@ func (c *Client) complete(ctx context.Context, req Request, name string, js json
 		// prompt and its max_completion_tokens, which we do not send,
 		// before anything is written). Should a provider charge more (the
 		// completion too), the remaining-* headers say so and Settle logs
-		// the difference. Without usage (an error) the estimate stays. A
-		// failed settle leaves the reservation as taken, which errs only
-		// slightly.
+		// the difference. Without usage (an error) the reservation stays.
+		// A failed settle leaves the reservation as taken, which errs only
+		// slightly. What was charged teaches the next reservations.
 		used := out.Usage.PromptTokens
 		if err != nil || used <= 0 {
 			used = tokens
+		} else {
+			c.charges.learn(req.Model, prompt, used)
 		}
 		h := out.Header()
 		_ = c.limiter.Settle(context.WithoutCancel(ctx), ticket, used,
