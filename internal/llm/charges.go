@@ -29,10 +29,13 @@ type charges struct {
 // messages (page images included) we estimate at messages tokens and whose
 // schema at schema tokens. Until the provider has answered chargeMinSamples
 // requests, that is the whole estimate; then the messages times the
-// highest ratio of the last chargeSamples answers, plus chargeMargin, but
-// never more than the whole estimate. The highest ratio holds for larger
-// requests too when the provider charges a fixed part (the schema) besides
-// the messages: the part weighs less the larger the messages.
+// highest ratio of the last chargeSamples answers (at least 1: our
+// estimate counts every non-ASCII character a token, more than tokenizers
+// do, so a ratio below 1 learned on one language would under-reserve
+// another), plus chargeMargin, but never more than the whole estimate.
+// The highest ratio holds for larger requests too when the provider
+// charges a fixed part (the schema) besides the messages: the part weighs
+// less the larger the messages.
 func (c *charges) reserve(model string, messages, schema int) int {
 	whole := messages + schema
 	c.mu.Lock()
@@ -41,7 +44,7 @@ func (c *charges) reserve(model string, messages, schema int) int {
 		c.mu.Unlock()
 		return whole
 	}
-	highest := 0.0
+	highest := 1.0
 	for _, r := range ratios {
 		highest = max(highest, r)
 	}

@@ -41,6 +41,10 @@ func TestChargesReserveWhatTheProviderCharges(t *testing.T) {
 		s.learn("m", 200, 200)
 	}
 	require.Equal(t, 220, s.reserve("m", 200, 650), "the old ratios are forgotten")
+	for range chargeSamples {
+		s.learn("m", 200, 100)
+	}
+	require.Equal(t, 220, s.reserve("m", 200, 650), "never less than the messages' estimate, plus 10 %")
 	s.learn("m", 0, 100)
 	s.learn("m", 100, 0)
 	require.Equal(t, 220, s.reserve("m", 200, 650), "answers without an estimate or usage teach nothing")
