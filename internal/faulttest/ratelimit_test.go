@@ -12,7 +12,7 @@ import (
 // model's tokens-per-minute limit through Postgres. The simulator enforces
 // the same limit (a sliding minute, as providers count) and never has to
 // refuse a request: zero 429s, every document completed by the primary.
-// The figure printed is the tokens per minute achieved against the limit.
+// The figure printed is the busiest minute's tokens against the limit.
 func TestRateLimitsAcrossWorkers(t *testing.T) {
 	t.Parallel()
 	const tpm = 6_000
@@ -47,9 +47,16 @@ func TestRateLimitsAcrossWorkers(t *testing.T) {
 	require.Equal(t, n, c.completed(), "every document completes")
 	require.Equal(t, n, c.ByTier["primary"], "on the primary model")
 
-	var tokens int64
-	require.NoError(t, e.st.Pool().QueryRow(e.ctx, `SELECT coalesce(sum(prompt_tokens), 0) FROM attempts WHERE model = 'gpt-4o'`).Scan(&tokens))
-	minutes := elapsed.Minutes()
-	t.Logf("\n%d documents in %.1f s on 2 workers: %d requests, 0 refused; %.0f prompt tokens/min against a %d TPM limit (%.2f of it)",
-		n, elapsed.Seconds(), stats.Requests, float64(tokens)/minutes, tpm, float64(tokens)/minutes/tpm)
+	// The busiest minute of answers, which the limit bounds (an answer
+	// comes some 50 ms after its request arrives; the average over a short
+	// run exceeds the limit, as the first minute starts empty).
+	var busiest int64
+	require.NoError(t, e.st.Pool().QueryRow(e.ctx, `
+		WITH answered AS (
+			SELECT prompt_tokens AS tokens, started_at + latency_ms * interval '1 millisecond' AS at
+			FROM attempts WHERE model = 'gpt-4o')
+		SELECT coalesce(max(w.tokens), 0) FROM answered a, LATERAL (
+			SELECT sum(b.tokens) AS tokens FROM answered b WHERE b.at >= a.at AND b.at < a.at + interval '1 minute') w`).Scan(&busiest))
+	t.Logf("\n%d documents in %.1f s on 2 workers: %d requests, 0 refused; busiest minute %d prompt tokens against a %d TPM limit (%.2f of it)",
+		n, elapsed.Seconds(), stats.Requests, busiest, tpm, float64(busiest)/tpm)
 }
