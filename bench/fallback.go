@@ -145,7 +145,7 @@ type fallbackRow struct {
 	byTier                  map[string]int
 	costUSD                 float64
 	p50, p99                time.Duration
-	peakTokens              int64   // the primary's tokens in its busiest minute
+	peakTokens              int64   // the primary's charged tokens in its busiest minute
 	tpmShare                float64 // peakTokens over its TPM
 	refused                 int     // the provider's 429s for exceeding its limits
 }
@@ -224,13 +224,14 @@ func runFallback(ctx context.Context, l *lab, w *workload, sc scenario, ch chain
 	}
 	row.costUSD = st.CostUSD
 	if lim, ok := sc.limits[primary]; ok && lim.TPM > 0 {
-		// The busiest minute: the most tokens the primary's attempts used
-		// in any 60 s from one attempt's end. An attempt starts before its
-		// wait for room in the limits; with the simulator's fast replies,
-		// its end is when its request was sent.
+		// The busiest minute: the most tokens the provider charged the
+		// primary's attempts (their prompts: see §5 of the report) in any
+		// 60 s from one attempt's end. An attempt starts before its wait
+		// for room in the limits; with the simulator's fast replies, its
+		// end is when its request was sent.
 		err := r.Store.Pool().QueryRow(ctx, `
 			WITH sent AS (
-				SELECT started_at + latency_ms * interval '1 millisecond' AS at, prompt_tokens + completion_tokens AS tokens
+				SELECT started_at + latency_ms * interval '1 millisecond' AS at, prompt_tokens AS tokens
 				FROM attempts WHERE model = $1 AND prompt_tokens > 0)
 			SELECT coalesce(max(w.tokens), 0) FROM sent a, LATERAL (
 				SELECT sum(b.tokens) AS tokens FROM sent b WHERE b.at >= a.at AND b.at < a.at + interval '1 minute') w`,

@@ -42,7 +42,7 @@ func (r *report) fallbackTable(sc scenario, rows []fallbackRow) {
 	head := []string{"configuration", "automated", "manual", "manual work saved", "wrong documents", "not settled",
 		"completed by", "cost", "p50", "p99"}
 	if limited {
-		head = append(head, "gpt-4o's busiest minute: tokens (share of its TPM)", "refused by the provider (429)")
+		head = append(head, "gpt-4o's busiest minute: tokens charged (share of its TPM)", "refused by the provider (429)")
 	}
 	var out [][]string
 	baseManual := rows[0].manual
