@@ -224,18 +224,9 @@ func runFallback(ctx context.Context, l *lab, w *workload, sc scenario, ch chain
 	}
 	row.costUSD = st.CostUSD
 	if lim, ok := sc.limits[primary]; ok && lim.TPM > 0 {
-		// The busiest minute: the most tokens the provider charged the
-		// primary's attempts (their prompts: see §5 of the report) in any
-		// 60 s from one attempt's end. An attempt starts before its wait
-		// for room in the limits; with the simulator's fast replies, its
-		// end is when its request was sent.
-		err := r.Store.Pool().QueryRow(ctx, `
-			WITH sent AS (
-				SELECT started_at + latency_ms * interval '1 millisecond' AS at, prompt_tokens AS tokens
-				FROM attempts WHERE model = $1 AND prompt_tokens > 0)
-			SELECT coalesce(max(w.tokens), 0) FROM sent a, LATERAL (
-				SELECT sum(b.tokens) AS tokens FROM sent b WHERE b.at >= a.at AND b.at < a.at + interval '1 minute') w`,
-			primary).Scan(&row.peakTokens)
+		// The busiest minute as the provider charges it: the prompts
+		// (see §5 of the report).
+		row.peakTokens, err = r.Store.BusiestMinute(ctx, primary)
 		if err != nil {
 			return row, err
 		}

@@ -233,3 +233,24 @@ func (s *Store) ModelHealth(ctx context.Context, window time.Duration, failureCl
 	}
 	return health, nil
 }
+
+// BusiestMinute returns the most prompt tokens model's attempts used in any
+// minute, counted from when the attempts ended: what a provider that
+// charges the prompt against its tokens-per-minute limit counted in its
+// fullest minute, when its answers are quick (an attempt starts before it
+// waits for room in the rate limits, and ends soon after its request
+// arrived).
+func (s *Store) BusiestMinute(ctx context.Context, model string) (int64, error) {
+	var tokens int64
+	err := s.pool.QueryRow(ctx, `
+		WITH ended AS (
+			SELECT started_at + latency_ms * interval '1 millisecond' AS at, prompt_tokens AS tokens
+			FROM attempts WHERE model = $1 AND prompt_tokens > 0)
+		SELECT coalesce(max(w.tokens), 0) FROM ended a, LATERAL (
+			SELECT sum(b.tokens) AS tokens FROM ended b WHERE b.at >= a.at AND b.at < a.at + interval '1 minute') w`,
+		model).Scan(&tokens)
+	if err != nil {
+		return 0, fmt.Errorf("busiest minute of %s: %w", model, err)
+	}
+	return tokens, nil
+}

@@ -120,3 +120,31 @@ func TestModelHealth(t *testing.T) {
 	require.InDelta(t, 10*time.Second, a.SinceLast, float64(5*time.Second))
 	require.Equal(t, store.ModelHealth{Attempts: 1, SinceLast: h["b"].SinceLast}, h["b"], "no success: no latency")
 }
+
+// TestBusiestMinute: attempts count from when they ended (one that waited
+// long for room counts where it was sent), in the minute after any
+// attempt's end, for one model only.
+func TestBusiestMinute(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	doc := b.document(t, "busiest")
+	t0 := time.Now().Add(-time.Hour).Truncate(time.Second)
+	record := func(model string, start, latency time.Duration, tokens int) {
+		require.NoError(t, b.st.RecordAttempt(b.ctx, &store.Attempt{DocumentID: doc, Tier: "primary", Model: model, Attempt: 1,
+			Outcome: store.OutcomeSuccess, Latency: latency, StartedAt: t0.Add(start), PromptTokens: tokens}))
+	}
+	record("m", 0, 0, 100)
+	record("m", -100*time.Second, 110*time.Second, 1000) // ends at 10 s
+	record("m", 30*time.Second, 0, 200)
+	record("m", 59*time.Second, 0, 300)
+	record("m", 61*time.Second, 0, 400)
+	record("m", 75*time.Second, 0, 0)        // no usage
+	record("other", 20*time.Second, 0, 5000) // another model
+
+	busiest, err := b.st.BusiestMinute(b.ctx, "m")
+	require.NoError(t, err)
+	require.EqualValues(t, 1000+200+300+400, busiest, "the minute from 10 s")
+	none, err := b.st.BusiestMinute(b.ctx, "unused")
+	require.NoError(t, err)
+	require.Zero(t, none)
+}
