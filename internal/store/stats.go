@@ -242,12 +242,14 @@ func (s *Store) ModelHealth(ctx context.Context, window time.Duration, failureCl
 // arrived).
 func (s *Store) BusiestMinute(ctx context.Context, model string) (int64, error) {
 	var tokens int64
+	// The minute from each end: the frame ends a microsecond (Postgres's
+	// resolution) short of a minute, as a use leaves the provider's window
+	// at a minute.
 	err := s.pool.QueryRow(ctx, `
-		WITH ended AS (
-			SELECT started_at + latency_ms * interval '1 millisecond' AS at, prompt_tokens AS tokens
-			FROM attempts WHERE model = $1 AND prompt_tokens > 0)
-		SELECT coalesce(max(w.tokens), 0) FROM ended a, LATERAL (
-			SELECT sum(b.tokens) AS tokens FROM ended b WHERE b.at >= a.at AND b.at < a.at + interval '1 minute') w`,
+		SELECT coalesce(max(minute), 0) FROM (
+			SELECT sum(prompt_tokens) OVER (ORDER BY at RANGE BETWEEN CURRENT ROW AND interval '59.999999 seconds' FOLLOWING) AS minute
+			FROM (SELECT started_at + latency_ms * interval '1 millisecond' AS at, prompt_tokens
+				FROM attempts WHERE model = $1 AND prompt_tokens > 0) ended) w`,
 		model).Scan(&tokens)
 	if err != nil {
 		return 0, fmt.Errorf("busiest minute of %s: %w", model, err)

@@ -123,7 +123,7 @@ func TestModelHealth(t *testing.T) {
 
 // TestBusiestMinute: attempts count from when they ended (one that waited
 // long for room counts where it was sent), in the minute after any
-// attempt's end, for one model only.
+// attempt's end (a minute later is out of it), for one model only.
 func TestBusiestMinute(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -138,6 +138,7 @@ func TestBusiestMinute(t *testing.T) {
 	record("m", 30*time.Second, 0, 200)
 	record("m", 59*time.Second, 0, 300)
 	record("m", 61*time.Second, 0, 400)
+	record("m", 70*time.Second, 0, 800)      // a minute after 10 s: out of its minute
 	record("m", 75*time.Second, 0, 0)        // no usage
 	record("other", 20*time.Second, 0, 5000) // another model
 
